@@ -1,0 +1,395 @@
+//! RedGrid persistence on SQLite (the single-station default) and PostgreSQL (several stations).
+//!
+//! A short tour:
+//! - [`Store`]: opens either backend from a URL, runs its migrations, and hands out a read pool and
+//!   write transactions ([`WriteTx`]).
+//! - [`audit`]: the append-only, hash-chained audit log and its verification.
+//! - [`events`]: events, the open queue and histories.
+//! - [`registers`]: grids, the four registers, workers, cameras, accounts.
+//! - [`stats`]: the statistics counters computed in SQL.
+//!
+//! Both backends go through sqlx's `Any` driver with one dialect-neutral SQL text wherever possible;
+//! instants are stored as UTC milliseconds so they sort and compare the same way on both.
+//!
+//! Writes: every write goes through a [`WriteTx`], which takes the write lock up front (`BEGIN IMMEDIATE`
+//! on SQLite; `SELECT … FOR UPDATE` of the chain head on PostgreSQL) so that the audit chain and the
+//! change-feed sequence are extended in commit order, with no gaps and no forks.
+
+pub mod audit;
+pub mod events;
+pub mod registers;
+pub mod stats;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Row};
+
+pub use audit::{AuditEntry, AuditRecord, VerifyReport};
+pub use events::{QueueFilter, QueuePage, StoredEvent};
+pub use registers::{Account, Cell, GridNode, GridRecord, Registers, WorkerRecord};
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("事件 #{id} 已被 {by} 修改（您看到的是第 {expected} 版，现在是第 {current} 版），请刷新后再操作")]
+    Conflict { id: i64, expected: i64, current: i64, by: String },
+    #[error("找不到事件 #{0}")]
+    EventNotFound(i64),
+    #[error("不支持的数据库地址：{0}（应为 sqlite://路径 或 postgres://…）")]
+    BadUrl(String),
+    #[error("数据库中的数据无法解读：{0}")]
+    Corrupt(String),
+    #[error("数据库错误：{0}")]
+    Database(#[from] sqlx::Error),
+    #[error("数据库迁移失败：{0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// A stable code the UI may branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::Conflict { .. } => "conflict",
+            StoreError::EventNotFound(_) => "not_found",
+            StoreError::BadUrl(_) => "bad_url",
+            StoreError::Corrupt(_) => "corrupt",
+            StoreError::Database(_) => "database",
+            StoreError::Migrate(_) => "migrate",
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// How SQLite makes commits durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Synchronous {
+    /// In WAL mode a commit survives a crash of the program, and a power cut may lose the last commits.
+    Normal,
+    /// Every commit is synced to disk before it returns.
+    Full,
+}
+
+impl Synchronous {
+    pub fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Normal => "NORMAL",
+            Synchronous::Full => "FULL",
+        }
+    }
+}
+
+/// Options for opening a store.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    pub synchronous: Synchronous,
+    pub max_read_connections: u32,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig { synchronous: Synchronous::Full, max_read_connections: 8 }
+    }
+}
+
+/// A handle to the database; cheap to clone (the pools are reference-counted).
+#[derive(Debug, Clone)]
+pub struct Store {
+    backend: Backend,
+    url: String,
+    synchronous: Synchronous,
+    read: AnyPool,
+    /// On SQLite a pool of one connection: SQLite has one writer at a time anyway, and queuing writers in
+    /// the pool rather than in SQLite's busy handler keeps them in order and never spins.
+    write: AnyPool,
+}
+
+/// Milliseconds since the epoch, the stored form of an instant.
+pub fn to_millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+pub fn from_millis(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+/// Adds `mode=rwc` to a SQLite URL without a mode, so that a new station creates its file.
+fn normalise_url(url: &str) -> Result<(Backend, String)> {
+    if let Some(rest) = url.strip_prefix("sqlite:") {
+        let mut url = if rest.starts_with("//") { url.to_string() } else { format!("sqlite://{rest}") };
+        if !url.contains("mode=") {
+            url.push_str(if url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
+        }
+        Ok((Backend::Sqlite, url))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok((Backend::Postgres, url.to_string()))
+    } else {
+        Err(StoreError::BadUrl(url.to_string()))
+    }
+}
+
+impl Store {
+    /// Opens (creating a SQLite file if needed) and migrates.
+    pub async fn open(url: &str) -> Result<Store> {
+        Store::open_with(url, StoreConfig::default()).await
+    }
+
+    pub async fn open_with(url: &str, config: StoreConfig) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = normalise_url(url)?;
+        let options = AnyConnectOptions::from_str(&url)?;
+        let store = match backend {
+            Backend::Sqlite => {
+                if let Some(path) = sqlite_path(&url) {
+                    if let Some(dir) = std::path::Path::new(&path).parent() {
+                        if !dir.as_os_str().is_empty() {
+                            std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+                        }
+                    }
+                }
+                let pragmas = format!(
+                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = {};",
+                    config.synchronous.pragma()
+                );
+                let make_pool = |max: u32| {
+                    let pragmas = pragmas.clone();
+                    AnyPoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(60)).after_connect(
+                        move |conn, _meta| {
+                            let pragmas = pragmas.clone();
+                            Box::pin(async move {
+                                sqlx::Executor::execute(&mut *conn, sqlx::raw_sql(&pragmas)).await?;
+                                Ok(())
+                            })
+                        },
+                    )
+                };
+                let write = make_pool(1).connect_with(options.clone()).await?;
+                // WAL is a property of the file; sqlx no longer sets it, so the store does, before any reader.
+                sqlx::raw_sql("PRAGMA journal_mode = WAL;").execute(&write).await?;
+                let read = make_pool(config.max_read_connections).connect_with(options).await?;
+                Store { backend, url, synchronous: config.synchronous, read, write }
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(config.max_read_connections.max(4) + 8)
+                    .acquire_timeout(Duration::from_secs(60))
+                    .connect_with(options)
+                    .await?;
+                Store { backend, url, synchronous: config.synchronous, read: pool.clone(), write: pool }
+            }
+        };
+        store.migrate().await?;
+        tracing::debug!(backend = backend.name(), "store opened");
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.write).await?,
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.write).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The SQLite durability setting in force (meaningless on PostgreSQL, reported as is).
+    pub fn synchronous(&self) -> Synchronous {
+        self.synchronous
+    }
+
+    pub fn read_pool(&self) -> &AnyPool {
+        &self.read
+    }
+
+    /// Starts a write transaction holding the write lock and the chain head.
+    pub async fn begin_write(&self) -> Result<WriteTx> {
+        let mut tx = match self.backend {
+            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.write.begin().await?,
+        };
+        let lock = match self.backend {
+            Backend::Sqlite => "SELECT audit_count, audit_hash, feed_seq FROM chain_head WHERE id = 1",
+            Backend::Postgres => "SELECT audit_count, audit_hash, feed_seq FROM chain_head WHERE id = 1 FOR UPDATE",
+        };
+        let row = sqlx::query(lock).fetch_one(&mut *tx).await?;
+        let head = audit::ChainHead {
+            audit_count: row.try_get("audit_count")?,
+            audit_hash: row.try_get("audit_hash")?,
+            feed_seq: row.try_get("feed_seq")?,
+        };
+        Ok(WriteTx { backend: self.backend, tx, head: head.clone(), head_at_start: head })
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+
+    /// A setting's value.
+    pub async fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(&self.read).await?)
+    }
+
+    /// The newest change-feed sequence number.
+    pub async fn feed_head(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT feed_seq FROM chain_head WHERE id = 1").fetch_one(&self.read).await?)
+    }
+
+    /// Feed entries after `after`, oldest first.
+    pub async fn feed_since(&self, after: i64, limit: i64) -> Result<Vec<FeedEntry>> {
+        let rows = sqlx::query(
+            "SELECT seq, at, entity, entity_id, change, version FROM change_feed WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(FeedEntry {
+                    seq: row.try_get("seq")?,
+                    at: from_millis(row.try_get("at")?),
+                    entity: row.try_get("entity")?,
+                    entity_id: row.try_get("entity_id")?,
+                    change: row.try_get("change")?,
+                    version: row.try_get("version")?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn sqlite_path(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("sqlite://")?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| path.to_string())
+}
+
+/// One entry of the change feed: which entity changed, not its content.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedEntry {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub entity: String,
+    pub entity_id: String,
+    pub change: String,
+    pub version: i64,
+}
+
+/// A write transaction holding the write lock. Audit records and feed entries appended through it are
+/// numbered from the chain head it locked; [`WriteTx::commit`] stores the new head with them.
+pub struct WriteTx {
+    backend: Backend,
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    head: audit::ChainHead,
+    head_at_start: audit::ChainHead,
+}
+
+impl WriteTx {
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+
+    /// Appends a change-feed entry, numbered in commit order.
+    pub async fn append_feed(
+        &mut self,
+        at: DateTime<Utc>,
+        entity: &str,
+        entity_id: &str,
+        change: &str,
+        version: i64,
+    ) -> Result<i64> {
+        self.head.feed_seq += 1;
+        sqlx::query(
+            "INSERT INTO change_feed (seq, at, entity, entity_id, change, version) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(self.head.feed_seq)
+        .bind(to_millis(at))
+        .bind(entity)
+        .bind(entity_id)
+        .bind(change)
+        .bind(version)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(self.head.feed_seq)
+    }
+
+    /// Appends feed entries for many entities of one kind at once (bulk seeding and imports).
+    pub async fn append_feed_batch(
+        &mut self,
+        at: DateTime<Utc>,
+        entity: &str,
+        changes: &[(String, i64)],
+        change: &str,
+    ) -> Result<()> {
+        let mut rows = Vec::with_capacity(changes.len());
+        for (entity_id, version) in changes {
+            self.head.feed_seq += 1;
+            rows.push(vec![
+                registers::Cell::Int(self.head.feed_seq),
+                registers::Cell::Int(to_millis(at)),
+                registers::Cell::Text(entity.to_string()),
+                registers::Cell::Text(entity_id.clone()),
+                registers::Cell::Text(change.to_string()),
+                registers::Cell::Int(*version),
+            ]);
+        }
+        self.insert_rows("change_feed", &["seq", "at", "entity", "entity_id", "change", "version"], &rows, "").await
+    }
+
+    /// Writes a setting and its feed entry.
+    pub async fn set_setting(&mut self, key: &str, value: &str, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&mut *self.tx)
+        .await?;
+        self.append_feed(at, "setting", key, "updated", 0).await?;
+        Ok(())
+    }
+
+    /// Stores the new chain head and commits everything.
+    pub async fn commit(mut self) -> Result<()> {
+        if self.head != self.head_at_start {
+            sqlx::query("UPDATE chain_head SET audit_count = $1, audit_hash = $2, feed_seq = $3 WHERE id = 1")
+                .bind(self.head.audit_count)
+                .bind(&self.head.audit_hash)
+                .bind(self.head.feed_seq)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
