@@ -1,0 +1,34 @@
+//! The one error shape callers see: a stable code and a Chinese message.
+
+use redgrid_core::closed_loop::Rejection;
+use redgrid_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Rejected(#[from] Rejection),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("网格 {0} 不存在")]
+    UnknownGrid(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Import(#[from] crate::import::ImportError),
+}
+
+impl ApiError {
+    /// A stable code the UI may branch on; the message is for people.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Rejected(r) => r.code(),
+            ApiError::Store(s) => s.code(),
+            ApiError::UnknownGrid(_) => "unknown_grid",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::Invalid(_) => "invalid",
+            ApiError::Import(_) => "import",
+        }
+    }
+}

@@ -1,0 +1,330 @@
+//! The RedGrid application facade: the one way the desktop shell, the CLI and the tests act on a station.
+//!
+//! A short tour:
+//! - [`Station`]: a store plus the rules in force (level scheme, time limits, calendar, mode) and a
+//!   [`Clock`]. Every command takes an [`Actor`], is checked by the core's closed loop, and is applied in
+//!   one transaction with its audit record and change-feed entry.
+//! - [`demo`]: the demo township built from real division codes, with a year of history.
+//! - [`import`]: divisions, grid boundaries and the registers from CSV, XLSX and GeoJSON.
+//! - [`error`]: the one error shape callers see.
+
+pub mod demo;
+pub mod divisions;
+pub mod error;
+pub mod import;
+mod names;
+
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Utc};
+use redgrid_core::closed_loop::{self, Actor, Command, LoopContext, MergeTarget, NewEvent, Role, Transition};
+use redgrid_core::grid::LevelScheme;
+use redgrid_core::stats::StatsReport;
+use redgrid_core::time::Month;
+use redgrid_core::time_limit::{Mode, TimeLimitPolicy, WorkCalendar};
+use redgrid_store::{AuditEntry, AuditRecord, QueueFilter, QueuePage, Store, StoredEvent, WriteTx};
+
+pub use error::ApiError;
+pub use redgrid_store as store;
+
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+/// Where the station reads the time. The core never reads the clock; the facade reads it here once per
+/// command, so that tests can fix it.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The wall clock.
+#[derive(Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that stands still until moved; for tests and for replaying history.
+#[derive(Debug)]
+pub struct FixedClock(RwLock<DateTime<Utc>>);
+
+impl FixedClock {
+    pub fn new(at: DateTime<Utc>) -> FixedClock {
+        FixedClock(RwLock::new(at))
+    }
+    pub fn set(&self, at: DateTime<Utc>) {
+        *self.0.write().expect("clock lock") = at;
+    }
+    pub fn advance(&self, by: chrono::Duration) {
+        *self.0.write().expect("clock lock") += by;
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.read().expect("clock lock")
+    }
+}
+
+/// How a station identifies itself in audit records.
+#[derive(Debug, Clone)]
+pub struct StationConfig {
+    pub station_id: String,
+}
+
+impl Default for StationConfig {
+    fn default() -> Self {
+        StationConfig { station_id: "station-1".into() }
+    }
+}
+
+/// The rules in force, re-read after the settings change.
+#[derive(Debug, Clone)]
+struct Rules {
+    scheme: LevelScheme,
+    policy: TimeLimitPolicy,
+    calendar: WorkCalendar,
+    mode: Mode,
+}
+
+/// A station: cheap to clone; every clone shares the store and the rules.
+#[derive(Debug, Clone)]
+pub struct Station {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    config: StationConfig,
+    /// A std lock: it is held only to copy the rules out, never across an await.
+    rules: Arc<RwLock<Rules>>,
+}
+
+/// An event with what the console shows of it beyond the core state.
+#[derive(Debug, Clone)]
+pub struct EventView {
+    pub stored: StoredEvent,
+    pub overdue: bool,
+    /// Seconds left on the current step, negative when overdue.
+    pub seconds_left: Option<i64>,
+}
+
+impl Station {
+    /// Opens the store at `url` and reads the rules stored with it.
+    pub async fn open(url: &str, config: StationConfig, clock: Arc<dyn Clock>) -> Result<Station> {
+        let store = Store::open(url).await?;
+        Station::with_store(store, config, clock).await
+    }
+
+    pub async fn with_store(store: Store, config: StationConfig, clock: Arc<dyn Clock>) -> Result<Station> {
+        let rules = load_rules(&store).await?;
+        Ok(Station { store, clock, config, rules: Arc::new(RwLock::new(rules)) })
+    }
+
+    /// Re-reads the scheme, time limits, calendar and mode from the store.
+    pub async fn reload_rules(&self) -> Result<()> {
+        let rules = load_rules(&self.store).await?;
+        *self.rules.write().expect("rules lock") = rules;
+        Ok(())
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn station_id(&self) -> &str {
+        &self.config.station_id
+    }
+
+    pub fn scheme(&self) -> LevelScheme {
+        self.rules.read().expect("rules lock").scheme.clone()
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.rules.read().expect("rules lock").mode
+    }
+
+    fn rules(&self) -> Rules {
+        self.rules.read().expect("rules lock").clone()
+    }
+
+    fn view(&self, stored: StoredEvent, now: DateTime<Utc>) -> EventView {
+        let seconds_left = stored.event.due_at.map(|due| (due - now).num_seconds());
+        EventView { overdue: stored.event.is_overdue(now), seconds_left, stored }
+    }
+
+    /// Reports a new event (上报): from a terminal, a resident, a camera alert, a drill, or logged by hand
+    /// from a phone call or walk-in.
+    pub async fn report(&self, actor: &Actor, new: NewEvent) -> Result<EventView> {
+        let rules = self.rules();
+        let now = self.clock.now();
+        let ctx = LoopContext { policy: &rules.policy, calendar: &rules.calendar, mode: rules.mode };
+        let mut transition = closed_loop::report(new, actor, now, &ctx)?;
+        if self.store.grid_node(transition.event.grid.as_str()).await?.is_none() {
+            return Err(ApiError::UnknownGrid(transition.event.grid.to_string()));
+        }
+        let mut tx = self.store.begin_write().await?;
+        let id = tx.insert_event(&transition.event, &rules.scheme, &actor.name).await?;
+        transition.event.id = id;
+        self.record(&mut tx, actor, &transition, now).await?;
+        tx.commit().await?;
+        tracing::info!(event = id, actor = %actor.id, "event reported");
+        let stored = self.store.load_event(id, &rules.scheme).await?;
+        Ok(self.view(stored, now))
+    }
+
+    /// Applies a closed-loop command (accept, reject, merge, dispatch, acknowledge, arrive, feedback,
+    /// verify, send back, close, reopen, the escalation, extension and park requests and their approval,
+    /// void, remind, supervise). `expected_version` is the version the actor saw; a newer stored version
+    /// is a conflict naming who changed it, never a silent overwrite.
+    pub async fn act(
+        &self,
+        actor: &Actor,
+        event_id: i64,
+        expected_version: Option<i64>,
+        command: Command,
+    ) -> Result<EventView> {
+        let rules = self.rules();
+        let now = self.clock.now();
+        let ctx = LoopContext { policy: &rules.policy, calendar: &rules.calendar, mode: rules.mode };
+        let mut tx = self.store.begin_write().await?;
+        let current = tx.load_event(event_id, &rules.scheme).await?;
+        if let Some(expected) = expected_version {
+            if expected != current.event.version {
+                return Err(ApiError::Store(redgrid_store::StoreError::Conflict {
+                    id: event_id,
+                    expected,
+                    current: current.event.version,
+                    by: current.updated_by,
+                }));
+            }
+        }
+        let command = match command {
+            Command::Merge { into, reason } => {
+                let target = tx.load_event(into.id, &rules.scheme).await?;
+                Command::Merge { into: MergeTarget { id: into.id, status: target.event.status }, reason }
+            }
+            other => other,
+        };
+        let kind = command.kind();
+        let transition = closed_loop::apply(&current.event, command, actor, now, &ctx).inspect_err(|rejection| {
+            tracing::warn!(event = event_id, actor = %actor.id, command = kind.key(), %rejection, "command rejected");
+        })?;
+        tx.update_event(&transition.event, current.event.version, &rules.scheme, now, &actor.name).await?;
+        self.record(&mut tx, actor, &transition, now).await?;
+        tx.commit().await?;
+        tracing::info!(event = event_id, actor = %actor.id, command = kind.key(), to = transition.to.key(), "event changed");
+        Ok(self.view(StoredEvent { event: transition.event, updated_at: now, updated_by: actor.name.clone() }, now))
+    }
+
+    async fn record(&self, tx: &mut WriteTx, actor: &Actor, transition: &Transition, now: DateTime<Utc>) -> Result<()> {
+        tx.append_audit(&audit_entry(actor, transition, now)).await?;
+        let change = transition.command.key();
+        tx.append_feed(now, "event", &transition.event.id.to_string(), change, transition.event.version).await?;
+        Ok(())
+    }
+
+    /// Switches peacetime ⇄ wartime (平战切换): a leader's act, with a reason, audited.
+    pub async fn switch_mode(&self, actor: &Actor, mode: Mode, reason: &str) -> Result<()> {
+        if actor.role != Role::Leader {
+            return Err(ApiError::Forbidden(format!("{}无权切换平战模式", actor.role.name_zh())));
+        }
+        if reason.trim().is_empty() {
+            return Err(ApiError::Invalid("切换平战模式必须填写理由".into()));
+        }
+        let now = self.clock.now();
+        let from = self.mode();
+        let mut tx = self.store.begin_write().await?;
+        tx.set_setting("mode", mode.key(), now).await?;
+        tx.append_audit(&AuditEntry {
+            at: now,
+            actor_id: actor.id.clone(),
+            actor_name: actor.name.clone(),
+            role: actor.role.key().into(),
+            station: actor.station.clone(),
+            event_id: None,
+            command: "switch_mode".into(),
+            from_status: Some(from.key().into()),
+            to_status: Some(mode.key().into()),
+            reason: reason.to_string(),
+        })
+        .await?;
+        tx.commit().await?;
+        self.rules.write().expect("rules lock").mode = mode;
+        tracing::info!(actor = %actor.id, mode = mode.key(), "mode switched");
+        Ok(())
+    }
+
+    /// The open queue, most urgent first.
+    pub async fn queue(&self, filter: &QueueFilter, offset: i64, limit: i64) -> Result<(Vec<EventView>, i64)> {
+        let now = self.clock.now();
+        let QueuePage { events, total } = self.store.open_queue(filter, offset, limit, &self.scheme()).await?;
+        Ok((events.into_iter().map(|e| self.view(e, now)).collect(), total))
+    }
+
+    pub async fn event(&self, id: i64) -> Result<EventView> {
+        let stored = self.store.load_event(id, &self.scheme()).await?;
+        Ok(self.view(stored, self.clock.now()))
+    }
+
+    /// An event's full history from the audit log.
+    pub async fn history(&self, id: i64) -> Result<Vec<AuditRecord>> {
+        Ok(self.store.event_history(id).await?)
+    }
+
+    /// Statistics of the events reported in a month (Asia/Shanghai), drills excluded.
+    pub async fn stats(&self, month: Month) -> Result<StatsReport> {
+        let (from, to) = month.span();
+        let cells = self.store.stats_cells(from, to).await?;
+        let scheme = self.scheme();
+        let village_len = scheme.level(scheme.village_depth()).map(|l| l.code_len).unwrap_or(12);
+        Ok(StatsReport::from_cells(&cells, village_len))
+    }
+}
+
+/// Midnight (Asia/Shanghai) of the local day an instant falls in.
+pub(crate) fn local_midnight(at: DateTime<Utc>) -> DateTime<Utc> {
+    redgrid_core::time::start_of_local_day(redgrid_core::time::local_date(at))
+}
+
+/// Hashes a password for storage (argon2id with a random salt, PHC string).
+pub fn hash_password(password: &str) -> Result<String> {
+    use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+    let salt = SaltString::generate(&mut OsRng);
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| ApiError::Invalid(format!("无法处理密码：{e}")))
+}
+
+/// Checks a password against a stored PHC string.
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(stored).is_ok_and(|hash| argon2::Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+}
+
+pub(crate) fn audit_entry(actor: &Actor, transition: &Transition, now: DateTime<Utc>) -> AuditEntry {
+    AuditEntry {
+        at: now,
+        actor_id: actor.id.clone(),
+        actor_name: actor.name.clone(),
+        role: actor.role.key().into(),
+        station: actor.station.clone(),
+        event_id: Some(transition.event.id),
+        command: transition.command.key().into(),
+        from_status: transition.from.map(|s| s.key().into()),
+        to_status: Some(transition.to.key().into()),
+        reason: transition.reason.clone(),
+    }
+}
+
+async fn load_rules(store: &Store) -> Result<Rules> {
+    Ok(Rules {
+        scheme: store.level_scheme().await?,
+        policy: store.time_limit_policy().await?,
+        calendar: store.work_calendar().await?,
+        mode: store.setting("mode").await?.and_then(|m| Mode::from_key(&m)).unwrap_or(Mode::Peacetime),
+    })
+}

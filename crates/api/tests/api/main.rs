@@ -1,0 +1,4 @@
+//! Integration tests of the api crate: one binary, one module per concern.
+
+mod import;
+mod station;
