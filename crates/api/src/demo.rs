@@ -137,8 +137,12 @@ impl Quad {
     }
 
     fn geojson(&self) -> String {
-        let ring: Vec<String> =
-            self.0.iter().chain(std::iter::once(&self.0[0])).map(|(x, y)| format!("[{x:.6},{y:.6}]")).collect();
+        let ring: Vec<String> = self
+            .0
+            .iter()
+            .chain(std::iter::once(&self.0[0]))
+            .map(|(x, y)| format!("[{x:.6},{y:.6}]"))
+            .collect();
         format!("{{\"type\":\"Polygon\",\"coordinates\":[[{}]]}}", ring.join(","))
     }
 }
@@ -231,19 +235,29 @@ const CATEGORY_WEIGHTS: &[(Category, u32)] = &[
 
 fn title_for(rng: &mut impl Rng, category: Category, place: &str) -> String {
     let options: &[&str] = match category {
-        Category::Dispute(DisputeKind::LandForestWater) => {
-            &["{p}两户村民因宅基地界址发生争执", "{p}村民因林地边界问题产生纠纷", "{p}农田灌溉用水分配引发纠纷"]
-        }
+        Category::Dispute(DisputeKind::LandForestWater) => &[
+            "{p}两户村民因宅基地界址发生争执",
+            "{p}村民因林地边界问题产生纠纷",
+            "{p}农田灌溉用水分配引发纠纷",
+        ],
         Category::Dispute(DisputeKind::Neighbours) => {
             &["{p}邻里因排水沟堵塞发生口角", "{p}村民因建房遮挡采光起纠纷", "{p}邻里因饲养家禽扰民产生矛盾"]
         }
-        Category::Dispute(DisputeKind::Family) => &["{p}一户家庭因赡养老人问题发生纠纷", "{p}夫妻因家庭琐事争吵需调解"],
-        Category::Dispute(DisputeKind::LabourWages) => &["{p}务工人员反映工地拖欠工资", "{p}村民反映农机作业款未结清"],
+        Category::Dispute(DisputeKind::Family) => {
+            &["{p}一户家庭因赡养老人问题发生纠纷", "{p}夫妻因家庭琐事争吵需调解"]
+        }
+        Category::Dispute(DisputeKind::LabourWages) => {
+            &["{p}务工人员反映工地拖欠工资", "{p}村民反映农机作业款未结清"]
+        }
         Category::Dispute(DisputeKind::Other) => &["{p}村民因车辆刮擦发生纠纷", "{p}商户因摊位占道发生争执"],
-        Category::PublicOrder => &["{p}夜间有人聚集饮酒喧哗", "{p}发现可疑人员在村道徘徊", "{p}集市有人群聚集争吵"],
+        Category::PublicOrder => {
+            &["{p}夜间有人聚集饮酒喧哗", "{p}发现可疑人员在村道徘徊", "{p}集市有人群聚集争吵"]
+        }
         Category::Safety => &["{p}危房外墙出现裂缝存在隐患", "{p}村道旁电线杆倾斜", "{p}山塘堤坝出现渗水"],
         Category::Fire => &["{p}田间焚烧秸秆冒烟", "{p}一处杂物堆起火", "{p}民房厨房起火已扑灭需核查"],
-        Category::Livelihood => &["{p}独居老人反映生活困难需帮扶", "{p}路灯损坏影响夜间出行", "{p}自来水管爆裂停水"],
+        Category::Livelihood => {
+            &["{p}独居老人反映生活困难需帮扶", "{p}路灯损坏影响夜间出行", "{p}自来水管爆裂停水"]
+        }
         Category::Environment => &["{p}河道漂浮垃圾较多", "{p}养殖场污水外排", "{p}垃圾收集点清运不及时"],
         Category::MedicalInsurance => &["{p}村民咨询城乡居民医保缴费", "{p}老人异地就医备案需协助办理"],
         Category::Weather => &["{p}强降雨导致村道积水", "{p}大风吹倒树木阻断道路"],
@@ -294,7 +308,8 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
             *point = offset(centre, east, north);
         }
     }
-    let township_code = GridCode::parse(&township.code, &scheme).map_err(|e| ApiError::Invalid(e.to_string()))?;
+    let township_code =
+        GridCode::parse(&township.code, &scheme).map_err(|e| ApiError::Invalid(e.to_string()))?;
     let mut outline: Vec<Point> = Vec::new();
     outline.extend((0..=cols).map(|c| lattice[0][c]));
     outline.extend((1..=rows).map(|r| lattice[r][cols]));
@@ -303,7 +318,11 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
     let ring: Vec<String> =
         outline.iter().chain(std::iter::once(&outline[0])).map(|(x, y)| format!("[{x:.6},{y:.6}]")).collect();
     let mut grids = vec![GridRecord {
-        grid: Grid { code: township_code.clone(), name: township.name.clone(), kind: GridKind::Comprehensive },
+        grid: Grid {
+            code: township_code.clone(),
+            name: township.name.clone(),
+            kind: GridKind::Comprehensive,
+        },
         lon: Some(centre.0),
         lat: Some(centre.1),
         boundary: Some(format!("{{\"type\":\"Polygon\",\"coordinates\":[[{}]]}}", ring.join(","))),
@@ -319,15 +338,27 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
         let small_count = rng.gen_range(if community { 4..=7 } else { 6..=10 });
         let mut small = Vec::new();
         for (s, small_quad) in quad.split(small_count).into_iter().enumerate() {
-            let small_code = code.child(s as u32 + 1, &scheme).map_err(|e| ApiError::Invalid(e.to_string()))?;
+            let small_code =
+                code.child(s as u32 + 1, &scheme).map_err(|e| ApiError::Invalid(e.to_string()))?;
             let micro_count = rng.gen_range(3..=5);
             let micro = small_quad
                 .split(micro_count)
                 .into_iter()
                 .enumerate()
-                .map(|(m, q)| Ok((small_code.child(m as u32 + 1, &scheme).map_err(|e| ApiError::Invalid(e.to_string()))?, q)))
+                .map(|(m, q)| {
+                    Ok((
+                        small_code
+                            .child(m as u32 + 1, &scheme)
+                            .map_err(|e| ApiError::Invalid(e.to_string()))?,
+                        q,
+                    ))
+                })
                 .collect::<Result<Vec<_>>>()?;
-            let small_name = if community { format!("{name}第{}网格", s + 1) } else { format!("{name}第{}村民小组", s + 1) };
+            let small_name = if community {
+                format!("{name}第{}网格", s + 1)
+            } else {
+                format!("{name}第{}村民小组", s + 1)
+            };
             small.push(SmallPlan { code: small_code, name: small_name, quad: small_quad, micro });
         }
         plans.push(VillagePlan { code, name, quad, small });
@@ -337,17 +368,26 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
     let mut residents = Vec::new();
     let mut key_places = Vec::new();
     let mut household_grid_count = 0usize;
+    let mut used_ids = std::collections::HashSet::new();
     let county_prefix = &township.code[..6];
     for village in &plans {
         grids.push(GridRecord {
-            grid: Grid { code: village.code.clone(), name: village.name.clone(), kind: GridKind::Comprehensive },
+            grid: Grid {
+                code: village.code.clone(),
+                name: village.name.clone(),
+                kind: GridKind::Comprehensive,
+            },
             lon: Some(village.quad.centre().0),
             lat: Some(village.quad.centre().1),
             boundary: Some(village.quad.geojson()),
         });
         for small in &village.small {
             grids.push(GridRecord {
-                grid: Grid { code: small.code.clone(), name: small.name.clone(), kind: GridKind::Comprehensive },
+                grid: Grid {
+                    code: small.code.clone(),
+                    name: small.name.clone(),
+                    kind: GridKind::Comprehensive,
+                },
                 lon: Some(small.quad.centre().0),
                 lat: Some(small.quad.centre().1),
                 boundary: Some(small.quad.geojson()),
@@ -370,7 +410,12 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
                     let male = rng.gen_bool(0.8);
                     let head = names::person_name(&mut rng, male);
                     let surname = names::surname_of(&head).to_string();
-                    let address = format!("{}{}{}号", village.name, small.name.trim_start_matches(&village.name), h + 1);
+                    let address = format!(
+                        "{}{}{}号",
+                        village.name,
+                        small.name.trim_start_matches(&village.name),
+                        h + 1
+                    );
                     grids.push(GridRecord {
                         grid: Grid {
                             code: household_code.clone(),
@@ -400,12 +445,16 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
                             }
                         };
                         let birth_year = 2026 - age;
-                        let first17 = format!(
+                        let mut first17 = format!(
                             "{county_prefix}{birth_year}{:02}{:02}{:03}",
                             rng.gen_range(1..=12),
                             rng.gen_range(1..=28),
                             rng.gen_range(0..1000)
                         );
+                        // Identity numbers are unique; draw again on the rare collision.
+                        while !used_ids.insert(first17.clone()) {
+                            first17 = format!("{}{:03}", &first17[..14], rng.gen_range(0..1000));
+                        }
                         let check = id_number_check_char(&first17).expect("17 digits");
                         let mut care_tags = Vec::new();
                         if members == 1 && age >= 70 {
@@ -438,9 +487,14 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
                 }
             }
         }
-        for (k, kind) in [KeyPlaceKind::School, KeyPlaceKind::RentalHousing, KeyPlaceKind::Reservoir, KeyPlaceKind::HazardousSite]
-            .into_iter()
-            .enumerate()
+        for (k, kind) in [
+            KeyPlaceKind::School,
+            KeyPlaceKind::RentalHousing,
+            KeyPlaceKind::Reservoir,
+            KeyPlaceKind::HazardousSite,
+        ]
+        .into_iter()
+        .enumerate()
         {
             if k > 0 && !rng.gen_bool(0.5) {
                 continue;
@@ -481,7 +535,12 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
     {
         let code = seat.code.child(901 + d as u32, &scheme).map_err(|e| ApiError::Invalid(e.to_string()))?;
         let spot = seat.quad.at(0.3 + 0.15 * d as f64, 0.45);
-        let square = Quad([offset(spot, -0.15, -0.1), offset(spot, 0.15, -0.1), offset(spot, 0.15, 0.1), offset(spot, -0.15, 0.1)]);
+        let square = Quad([
+            offset(spot, -0.15, -0.1),
+            offset(spot, 0.15, -0.1),
+            offset(spot, 0.15, 0.1),
+            offset(spot, -0.15, 0.1),
+        ]);
         if kind == DedicatedKind::Market {
             market_code = Some(code.clone());
         }
@@ -530,15 +589,48 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
         let all_small: Vec<GridCode> = village.small.iter().map(|s| s.code.clone()).collect();
         let mut village_grids = vec![village.code.clone()];
         village_grids.extend(all_small.iter().cloned());
-        let mut skills = vec![Mediation, PublicOrder, Livelihood, FireSafety, Emergency, AntiFraud, MedicalInsurance];
+        let mut skills =
+            vec![Mediation, PublicOrder, Livelihood, FireSafety, Emergency, AntiFraud, MedicalInsurance];
         skills.shuffle(&mut rng);
         skills.truncate(5);
         skills.sort();
-        add_worker(&mut rng, Employment::FullTime, ForceGroup::One, vec![ForceRole::GridWorker, ForceRole::Mediator], skills, village_grids.clone(), village.quad.centre());
-        add_worker(&mut rng, Employment::PartTime, ForceGroup::Three(ThreeKind::Police), vec![ForceRole::GridWorker], vec![PublicOrder, AntiDrug, AntiFraud, AntiCult, Petition], village_grids.clone(), village.quad.centre());
+        add_worker(
+            &mut rng,
+            Employment::FullTime,
+            ForceGroup::One,
+            vec![ForceRole::GridWorker, ForceRole::Mediator],
+            skills,
+            village_grids.clone(),
+            village.quad.centre(),
+        );
+        add_worker(
+            &mut rng,
+            Employment::PartTime,
+            ForceGroup::Three(ThreeKind::Police),
+            vec![ForceRole::GridWorker],
+            vec![PublicOrder, AntiDrug, AntiFraud, AntiCult, Petition],
+            village_grids.clone(),
+            village.quad.centre(),
+        );
         for small in &village.small {
-            add_worker(&mut rng, Employment::PartTime, ForceGroup::Three(ThreeKind::VillageCadre), vec![ForceRole::GridLeader, ForceRole::VillagerGroupLeader], vec![Mediation, Petition, Livelihood, MedicalInsurance, Environment], vec![small.code.clone()], small.quad.centre());
-            add_worker(&mut rng, Employment::PartTime, ForceGroup::Three(ThreeKind::Patrol), vec![ForceRole::GridWorker, ForceRole::SecurityHouseholdHead], vec![PublicOrder, FireSafety, Emergency, WorkSafety], vec![small.code.clone()], small.quad.centre());
+            add_worker(
+                &mut rng,
+                Employment::PartTime,
+                ForceGroup::Three(ThreeKind::VillageCadre),
+                vec![ForceRole::GridLeader, ForceRole::VillagerGroupLeader],
+                vec![Mediation, Petition, Livelihood, MedicalInsurance, Environment],
+                vec![small.code.clone()],
+                small.quad.centre(),
+            );
+            add_worker(
+                &mut rng,
+                Employment::PartTime,
+                ForceGroup::Three(ThreeKind::Patrol),
+                vec![ForceRole::GridWorker, ForceRole::SecurityHouseholdHead],
+                vec![PublicOrder, FireSafety, Emergency, WorkSafety],
+                vec![small.code.clone()],
+                small.quad.centre(),
+            );
         }
         for (kind, skills) in [
             (NKind::Volunteer, vec![Livelihood, Environment, Emergency]),
@@ -548,7 +640,15 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
         ] {
             if rng.gen_bool(0.7) {
                 let small = &village.small[rng.gen_range(0..village.small.len())];
-                add_worker(&mut rng, Employment::PartTime, ForceGroup::N(kind), vec![ForceRole::GridWorker], skills, vec![small.code.clone()], small.quad.centre());
+                add_worker(
+                    &mut rng,
+                    Employment::PartTime,
+                    ForceGroup::N(kind),
+                    vec![ForceRole::GridWorker],
+                    skills,
+                    vec![small.code.clone()],
+                    small.quad.centre(),
+                );
             }
         }
     }
@@ -571,8 +671,13 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
         }
     }
     if let Some(market) = &market_code {
-        let at = grids.iter().find(|g| &g.grid.code == market).and_then(|g| Some((g.lon?, g.lat?))).unwrap_or(centre);
-        for (k, label) in ["集贸市场东门", "集贸市场西门", "集贸市场中心"].into_iter().enumerate() {
+        let at = grids
+            .iter()
+            .find(|g| &g.grid.code == market)
+            .and_then(|g| Some((g.lon?, g.lat?)))
+            .unwrap_or(centre);
+        for (k, label) in ["集贸市场东门", "集贸市场西门", "集贸市场中心"].into_iter().enumerate()
+        {
             cameras.push(Camera {
                 id: format!("C{}M{}", market, k + 1),
                 nvr_name: format!("{pinyin_stub}_market_{}", k + 1),
@@ -595,7 +700,12 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
     let policy = TimeLimitPolicy::standard();
     let calendar = load_calendar();
     let now = station.now();
-    let admin = Actor { id: "admin".into(), name: "系统管理员".into(), role: Role::Administrator, station: station.station_id().into() };
+    let admin = Actor {
+        id: "admin".into(),
+        name: "系统管理员".into(),
+        role: Role::Administrator,
+        station: station.station_id().into(),
+    };
 
     let mut tx = store.begin_write().await?;
     tx.save_level_scheme(&scheme).await?;
@@ -643,7 +753,12 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
     tx.commit().await?;
     station.reload_rules().await?;
 
-    let history = History::new(&plans, &workers, &accounts, &policy, &calendar, station.station_id());
+    let history = History {
+        stall_fraction: config.stall_fraction,
+        stall_window_days: config.stall_window_days,
+        market: market_code.clone(),
+        ..History::new(&plans, &workers, &accounts, &policy, &calendar, station.station_id(), now)
+    };
     let reports = history.report_times(&mut rng, now, config);
     let mut counts = (0usize, 0usize, 0usize);
     // In chunks, so that a city-scale history never has to sit in memory whole; within a chunk the audit
@@ -653,7 +768,7 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
         let mut events = Vec::with_capacity(chunk.len());
         let mut entries: Vec<(DateTime<Utc>, usize, AuditEntry)> = Vec::new();
         for (offset, &(reported_at, drill)) in chunk.iter().enumerate() {
-            let (event, steps) = history.one_event(&mut rng, base + offset, reported_at, drill, now, config, market_code.as_ref());
+            let (event, steps) = history.one_event(&mut rng, base + offset, reported_at, drill);
             for (actor, transition, at) in steps {
                 entries.push((at, offset, audit_entry(&actor, &transition, at)));
             }
@@ -670,7 +785,8 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
             })
             .collect();
         tx.append_audit_batch(&entries).await?;
-        let changes: Vec<(String, i64)> = ids.iter().zip(&events).map(|(id, e)| (id.to_string(), e.version)).collect();
+        let changes: Vec<(String, i64)> =
+            ids.iter().zip(&events).map(|(id, e)| (id.to_string(), e.version)).collect();
         tx.append_feed_batch(now, "event", &changes, "seeded").await?;
         tx.commit().await?;
         counts.0 += events.len();
@@ -703,6 +819,10 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
 
 /// Replays a year of the closed loop through the core state machine.
 struct History<'a> {
+    now: DateTime<Utc>,
+    stall_fraction: f64,
+    stall_window_days: i64,
+    market: Option<GridCode>,
     places: Vec<(GridCode, String, Quad)>,
     workers: &'a [WorkerRecord],
     officers: Vec<Actor>,
@@ -720,18 +840,32 @@ impl<'a> History<'a> {
         policy: &'a TimeLimitPolicy,
         calendar: &'a WorkCalendar,
         station: &str,
+        now: DateTime<Utc>,
     ) -> History<'a> {
-        let actor = |a: &DemoAccount| Actor { id: a.id.clone(), name: a.name.clone(), role: a.role, station: station.to_string() };
+        let actor = |a: &DemoAccount| Actor {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            role: a.role,
+            station: station.to_string(),
+        };
         let places = plans
             .iter()
             .flat_map(|v| v.small.iter().map(|s| (s.code.clone(), s.name.clone(), s.quad)))
             .collect();
         History {
+            now,
+            stall_fraction: 0.0,
+            stall_window_days: 0,
+            market: None,
             places,
             workers,
             officers: accounts.iter().filter(|a| a.role == Role::DutyOfficer).map(actor).collect(),
             leader: accounts.iter().find(|a| a.role == Role::Leader).map(actor).expect("demo has a leader"),
-            commissioner: accounts.iter().find(|a| a.role == Role::Commissioner).map(actor).expect("demo has a commissioner"),
+            commissioner: accounts
+                .iter()
+                .find(|a| a.role == Role::Commissioner)
+                .map(actor)
+                .expect("demo has a commissioner"),
             policy,
             calendar,
         }
@@ -739,9 +873,13 @@ impl<'a> History<'a> {
 
     fn worker_for(&self, rng: &mut impl Rng, grid: &GridCode, category: Category) -> Actor {
         let skill = category.required_skill();
-        let local: Vec<&WorkerRecord> =
-            self.workers.iter().filter(|w| w.worker.grids.iter().any(|g| grid.is_within(g) || g == grid)).collect();
-        let skilled: Vec<&&WorkerRecord> = local.iter().filter(|w| w.worker.skills.contains(&skill)).collect();
+        let local: Vec<&WorkerRecord> = self
+            .workers
+            .iter()
+            .filter(|w| w.worker.grids.iter().any(|g| grid.is_within(g) || g == grid))
+            .collect();
+        let skilled: Vec<&&WorkerRecord> =
+            local.iter().filter(|w| w.worker.skills.contains(&skill)).collect();
         let chosen = if !skilled.is_empty() {
             *skilled[rng.gen_range(0..skilled.len())]
         } else if !local.is_empty() {
@@ -750,16 +888,40 @@ impl<'a> History<'a> {
             &self.workers[rng.gen_range(0..self.workers.len())]
         };
         let role = if chosen.worker.is_grid_leader() { Role::GridLeader } else { Role::GridWorker };
-        Actor { id: chosen.worker.id.clone(), name: chosen.worker.name.clone(), role, station: format!("terminal-{}", chosen.worker.id) }
+        Actor {
+            id: chosen.worker.id.clone(),
+            name: chosen.worker.name.clone(),
+            role,
+            station: format!("terminal-{}", chosen.worker.id),
+        }
     }
 
     /// When events were reported, in order, and whether each belongs to the drill.
-    fn report_times(&self, rng: &mut ChaCha8Rng, now: DateTime<Utc>, config: &DemoConfig) -> Vec<(DateTime<Utc>, bool)> {
+    fn report_times(
+        &self,
+        rng: &mut ChaCha8Rng,
+        now: DateTime<Utc>,
+        config: &DemoConfig,
+    ) -> Vec<(DateTime<Utc>, bool)> {
         let start = now - Duration::days(config.history_days);
         let mut reports: Vec<(DateTime<Utc>, bool)> = Vec::new();
         let count = (config.events_per_day * config.history_days as f64).round() as usize;
         const HOURS: &[(i64, u32)] = &[
-            (7, 3), (8, 6), (9, 9), (10, 10), (11, 8), (14, 8), (15, 9), (16, 8), (17, 6), (19, 4), (20, 4), (21, 3), (22, 2), (23, 1), (2, 1),
+            (7, 3),
+            (8, 6),
+            (9, 9),
+            (10, 10),
+            (11, 8),
+            (14, 8),
+            (15, 9),
+            (16, 8),
+            (17, 6),
+            (19, 4),
+            (20, 4),
+            (21, 3),
+            (22, 2),
+            (23, 1),
+            (2, 1),
         ];
         for _ in 0..count {
             // More reports by day than at night: the local hour comes from a daytime-weighted table.
@@ -789,10 +951,9 @@ impl<'a> History<'a> {
         index: usize,
         reported_at: DateTime<Utc>,
         drill: bool,
-        now: DateTime<Utc>,
-        config: &DemoConfig,
-        market: Option<&GridCode>,
     ) -> (Event, Vec<(Actor, Transition, DateTime<Utc>)>) {
+        let now = self.now;
+        let market = self.market.as_ref();
         let ctx = LoopContext { policy: self.policy, calendar: self.calendar, mode: Mode::Peacetime };
         let (grid, place_name, quad) = self.places[rng.gen_range(0..self.places.len())].clone();
         let mut category = if drill { Category::Weather } else { pick_weighted(rng, CATEGORY_WEIGHTS) };
@@ -808,12 +969,29 @@ impl<'a> History<'a> {
         let severity = if drill {
             Severity::Serious
         } else {
-            pick_weighted(rng, &[(Severity::General, 80), (Severity::Serious, 15), (Severity::Major, 4), (Severity::Extreme, 1)])
+            pick_weighted(
+                rng,
+                &[
+                    (Severity::General, 80),
+                    (Severity::Serious, 15),
+                    (Severity::Major, 4),
+                    (Severity::Extreme, 1),
+                ],
+            )
         };
         let source = if drill {
             Source::Drill
         } else {
-            pick_weighted(rng, &[(Source::GridWorker, 50), (Source::Resident, 15), (Source::CameraAlert, 12), (Source::Hotline, 12), (Source::ByHand, 11)])
+            pick_weighted(
+                rng,
+                &[
+                    (Source::GridWorker, 50),
+                    (Source::Resident, 15),
+                    (Source::CameraAlert, 12),
+                    (Source::Hotline, 12),
+                    (Source::ByHand, 11),
+                ],
+            )
         };
         let spot = quad.at(rng.gen_range(0.1..0.9), rng.gen_range(0.1..0.9));
         let worker = self.worker_for(rng, &grid, category);
@@ -823,9 +1001,18 @@ impl<'a> History<'a> {
             Source::Drill => self.commissioner.clone(),
             Source::CameraAlert => officer.clone(),
             Source::ByHand | Source::Hotline => officer.clone(),
-            Source::Resident => Actor { id: "resident".into(), name: "群众".into(), role: Role::Resident, station: "public".into() },
+            Source::Resident => Actor {
+                id: "resident".into(),
+                name: "群众".into(),
+                role: Role::Resident,
+                station: "public".into(),
+            },
         };
-        let title = if drill { format!("【演练】{}", title_for(rng, category, &place_name)) } else { title_for(rng, category, &place_name) };
+        let title = if drill {
+            format!("【演练】{}", title_for(rng, category, &place_name))
+        } else {
+            title_for(rng, category, &place_name)
+        };
         let new = NewEvent {
             title,
             description: String::new(),
@@ -852,8 +1039,9 @@ impl<'a> History<'a> {
 
         // A stalled event stops after one of its steps and stays open, overdue: the work a centre has
         // left over. Which step is drawn once.
-        let recent = reported_at > now - Duration::days(config.stall_window_days);
-        let stall_after = (!drill && recent && rng.gen_bool(config.stall_fraction)).then(|| rng.gen_range(1..=6usize));
+        let recent = reported_at > now - Duration::days(self.stall_window_days);
+        let stall_after =
+            (!drill && recent && rng.gen_bool(self.stall_fraction)).then(|| rng.gen_range(1..=6usize));
         // Each step: advance the clock, stop if that is in the future (the event stays open there).
         macro_rules! step {
             ($actor:expr, $command:expr, $mean:expr) => {{
@@ -880,27 +1068,50 @@ impl<'a> History<'a> {
         }
 
         if !drill && rng.gen_bool(0.012) {
-            step!(officer.clone(), Command::Reject { reason: "经核实不属于受理范围，已告知来电人".into() }, 10.0);
+            step!(
+                officer.clone(),
+                Command::Reject { reason: "经核实不属于受理范围，已告知来电人".into() },
+                10.0
+            );
             return (event, steps);
         }
-        step!(officer.clone(), Command::Accept { category: None, severity: None, grid: None }, if urgent { 3.0 } else { 9.0 });
+        step!(
+            officer.clone(),
+            Command::Accept { category: None, severity: None, grid: None },
+            if urgent { 3.0 } else { 9.0 }
+        );
         if !drill && rng.gen_bool(0.001) {
             step!(self.leader.clone(), Command::Void { reason: "重复登记，作废".into() }, 30.0);
             return (event, steps);
         }
         if !drill && rng.gen_bool(0.003) {
-            step!(officer.clone(), Command::RequestEscalation { reason: "涉及多个乡镇，需县级协调".into() }, 20.0);
+            step!(
+                officer.clone(),
+                Command::RequestEscalation { reason: "涉及多个乡镇，需县级协调".into() },
+                20.0
+            );
             step!(self.leader.clone(), Command::Approve { note: "同意提级".into() }, 30.0);
             return (event, steps);
         }
         let mut rounds = 0;
         loop {
             rounds += 1;
-            step!(officer.clone(), Command::Dispatch { workers: vec![worker.id.clone()], note: String::new() }, if urgent { 5.0 } else { 15.0 });
+            step!(
+                officer.clone(),
+                Command::Dispatch { workers: vec![worker.id.clone()], note: String::new() },
+                if urgent { 5.0 } else { 15.0 }
+            );
             step!(worker.clone(), Command::Acknowledge, 4.0);
             step!(worker.clone(), Command::Arrive, if urgent { 12.0 } else { 30.0 });
             if !drill && rng.gen_bool(0.02) {
-                step!(worker.clone(), Command::RequestExtension { minutes: 24 * 60, reason: "当事人外出务工，需等待返乡".into() }, 120.0);
+                step!(
+                    worker.clone(),
+                    Command::RequestExtension {
+                        minutes: 24 * 60,
+                        reason: "当事人外出务工，需等待返乡".into()
+                    },
+                    120.0
+                );
                 step!(self.leader.clone(), Command::Approve { note: String::new() }, 60.0);
             }
             if !drill && rng.gen_bool(0.05) {
@@ -914,22 +1125,37 @@ impl<'a> History<'a> {
             };
             step!(
                 worker.clone(),
-                Command::Feedback { notes: "已到场处置，情况已稳定".into(), photos: vec![format!("photo-{index}-{rounds}.jpg")], on_behalf_of: None },
+                Command::Feedback {
+                    notes: "已到场处置，情况已稳定".into(),
+                    photos: vec![format!("photo-{index}-{rounds}.jpg")],
+                    on_behalf_of: None
+                },
                 handle_mean
             );
             if rounds == 1 && !drill && rng.gen_bool(0.02) {
-                step!(officer.clone(), Command::SendBack { reason: "反馈材料不完整，请补充现场照片".into() }, 90.0);
+                step!(
+                    officer.clone(),
+                    Command::SendBack { reason: "反馈材料不完整，请补充现场照片".into() },
+                    90.0
+                );
                 continue;
             }
             break;
         }
         step!(officer.clone(), Command::Verify { note: "电话回访核实".into() }, 120.0);
         let outcome = if category.is_dispute() {
-            if rng.gen_bool(0.9844) { Outcome::MediatedSuccessfully } else { Outcome::MediationFailed }
+            if rng.gen_bool(0.9844) {
+                Outcome::MediatedSuccessfully
+            } else {
+                Outcome::MediationFailed
+            }
         } else {
             Outcome::Resolved
         };
-        let evaluation = pick_weighted(rng, &[(Evaluation::Satisfied, 92), (Evaluation::Acceptable, 7), (Evaluation::Unsatisfied, 1)]);
+        let evaluation = pick_weighted(
+            rng,
+            &[(Evaluation::Satisfied, 92), (Evaluation::Acceptable, 7), (Evaluation::Unsatisfied, 1)],
+        );
         step!(officer.clone(), Command::Close { outcome, evaluation, note: String::new() }, 60.0);
         (event, steps)
     }

@@ -60,12 +60,11 @@ pub enum DivisionError {
     MissingColumn { file: &'static str, column: &'static str },
 }
 
+/// A line number and the row's values by column name.
+type CsvRow = (usize, BTreeMap<String, String>);
+
 /// Reads a CSV with a header row into maps of column → value, keeping line numbers (1-based, header = 1).
-fn read_csv(
-    file: &'static str,
-    text: &str,
-    required: &[&'static str],
-) -> Result<Vec<(usize, BTreeMap<String, String>)>, DivisionError> {
+fn read_csv(file: &'static str, text: &str, required: &[&'static str]) -> Result<Vec<CsvRow>, DivisionError> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
     let headers: Vec<String> = reader
         .headers()
@@ -88,11 +87,19 @@ fn read_csv(
     Ok(rows)
 }
 
-fn digits(file: &'static str, line: usize, value: &str, len: usize, what: &str) -> Result<String, DivisionError> {
+fn digits(
+    file: &'static str,
+    line: usize,
+    value: &str,
+    len: usize,
+    what: &str,
+) -> Result<String, DivisionError> {
     if value.len() == len && value.bytes().all(|b| b.is_ascii_digit()) {
         Ok(value.to_string())
     } else {
-        Err(DivisionError::BadLine { file, line, message: format!("{what}“{value}”应为 {len} 位数字") })
+        Err(DivisionError::BadLine {
+            file, line, message: format!("{what}“{value}”应为 {len} 位数字")
+        })
     }
 }
 
@@ -122,7 +129,9 @@ impl Divisions {
         for (line, row) in read_csv("townships", files.townships, &["code", "name"])? {
             let code = digits("townships", line, &row["code"], 9, "乡镇代码")?;
             let county_code = code[..6].to_string();
-            divisions.townships.insert(code.clone(), Township { code, name: row["name"].clone(), county_code });
+            divisions
+                .townships
+                .insert(code.clone(), Township { code, name: row["name"].clone(), county_code });
         }
         for (line, row) in read_csv("villages", files.villages, &["code", "name"])? {
             let code = digits("villages", line, &row["code"], 12, "村（社区）代码")?;

@@ -5,9 +5,9 @@ use redgrid_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error("{0}")]
+    #[error(transparent)]
     Rejected(#[from] Rejection),
-    #[error("{0}")]
+    #[error(transparent)]
     Store(#[from] StoreError),
     #[error("网格 {0} 不存在")]
     UnknownGrid(String),
@@ -15,7 +15,7 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0}")]
     Invalid(String),
-    #[error("{0}")]
+    #[error(transparent)]
     Import(#[from] crate::import::ImportError),
 }
 

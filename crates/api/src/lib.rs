@@ -216,13 +216,23 @@ impl Station {
         self.record(&mut tx, actor, &transition, now).await?;
         tx.commit().await?;
         tracing::info!(event = event_id, actor = %actor.id, command = kind.key(), to = transition.to.key(), "event changed");
-        Ok(self.view(StoredEvent { event: transition.event, updated_at: now, updated_by: actor.name.clone() }, now))
+        Ok(self.view(
+            StoredEvent { event: transition.event, updated_at: now, updated_by: actor.name.clone() },
+            now,
+        ))
     }
 
-    async fn record(&self, tx: &mut WriteTx, actor: &Actor, transition: &Transition, now: DateTime<Utc>) -> Result<()> {
+    async fn record(
+        &self,
+        tx: &mut WriteTx,
+        actor: &Actor,
+        transition: &Transition,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         tx.append_audit(&audit_entry(actor, transition, now)).await?;
         let change = transition.command.key();
-        tx.append_feed(now, "event", &transition.event.id.to_string(), change, transition.event.version).await?;
+        tx.append_feed(now, "event", &transition.event.id.to_string(), change, transition.event.version)
+            .await?;
         Ok(())
     }
 
@@ -258,9 +268,15 @@ impl Station {
     }
 
     /// The open queue, most urgent first.
-    pub async fn queue(&self, filter: &QueueFilter, offset: i64, limit: i64) -> Result<(Vec<EventView>, i64)> {
+    pub async fn queue(
+        &self,
+        filter: &QueueFilter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<EventView>, i64)> {
         let now = self.clock.now();
-        let QueuePage { events, total } = self.store.open_queue(filter, offset, limit, &self.scheme()).await?;
+        let QueuePage { events, total } =
+            self.store.open_queue(filter, offset, limit, &self.scheme()).await?;
         Ok((events.into_iter().map(|e| self.view(e, now)).collect(), total))
     }
 
@@ -302,7 +318,8 @@ pub fn hash_password(password: &str) -> Result<String> {
 /// Checks a password against a stored PHC string.
 pub fn verify_password(password: &str, stored: &str) -> bool {
     use argon2::password_hash::{PasswordHash, PasswordVerifier};
-    PasswordHash::new(stored).is_ok_and(|hash| argon2::Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+    PasswordHash::new(stored)
+        .is_ok_and(|hash| argon2::Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
 }
 
 pub(crate) fn audit_entry(actor: &Actor, transition: &Transition, now: DateTime<Utc>) -> AuditEntry {

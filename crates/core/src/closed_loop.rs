@@ -384,9 +384,16 @@ pub struct Rule {
     pub from: Option<&'static [Status]>,
 }
 
-const OPEN: &[Status] =
-    &[Status::Reported, Status::Accepted, Status::Dispatched, Status::Handled, Status::Verified, Status::Parked];
-const TIMED: &[Status] = &[Status::Reported, Status::Accepted, Status::Dispatched, Status::Handled, Status::Verified];
+const OPEN: &[Status] = &[
+    Status::Reported,
+    Status::Accepted,
+    Status::Dispatched,
+    Status::Handled,
+    Status::Verified,
+    Status::Parked,
+];
+const TIMED: &[Status] =
+    &[Status::Reported, Status::Accepted, Status::Dispatched, Status::Handled, Status::Verified];
 const WORKING: &[Status] = &[Status::Accepted, Status::Dispatched];
 const TERMINAL: &[Role] = &[Role::GridWorker, Role::GridLeader];
 
@@ -504,7 +511,9 @@ fn require_reason(kind: CommandKind, reason: &str) -> Result<(), Rejection> {
 /// Starts the clock of the step `event` now waits on, with the limit for its category and severity.
 fn start_clock(event: &mut Event, now: Instant, ctx: &LoopContext<'_>) {
     event.clock = event.status.pending_step().and_then(|step| {
-        ctx.policy.limit(event.category, event.severity, step, ctx.mode).map(|limit| StepClock::start(step, now, limit))
+        ctx.policy
+            .limit(event.category, event.severity, step, ctx.mode)
+            .map(|limit| StepClock::start(step, now, limit))
     });
     refresh_due(event, now, ctx);
 }
@@ -525,7 +534,12 @@ fn complete_step(event: &mut Event, now: Instant, ctx: &LoopContext<'_>) {
 }
 
 /// Creates a reported event.
-pub fn report(new: NewEvent, actor: &Actor, now: Instant, ctx: &LoopContext<'_>) -> Result<Transition, Rejection> {
+pub fn report(
+    new: NewEvent,
+    actor: &Actor,
+    now: Instant,
+    ctx: &LoopContext<'_>,
+) -> Result<Transition, Rejection> {
     check_role(CommandKind::Report, actor)?;
     if new.title.trim().is_empty() {
         return Err(Rejection::EmptyTitle);
@@ -628,7 +642,12 @@ pub fn apply(
             complete_step(&mut next, now, ctx);
             next.tasks = workers
                 .iter()
-                .map(|w| Task { worker_id: w.clone(), dispatched_at: now, acknowledged_at: None, arrived_at: None })
+                .map(|w| Task {
+                    worker_id: w.clone(),
+                    dispatched_at: now,
+                    acknowledged_at: None,
+                    arrived_at: None,
+                })
                 .collect();
             next.status = Status::Dispatched;
             next.milestones.dispatched_at = Some(now);
@@ -666,8 +685,13 @@ pub fn apply(
             next.status = Status::Handled;
             next.milestones.handled_at = Some(now);
             start_clock(&mut next, now, ctx);
-            let on_behalf = if actor.role == Role::DutyOfficer { format!("（{} 代 {worker} 反馈）", actor.name) } else { String::new() };
-            let photos = if photos.is_empty() { String::new() } else { format!("；照片 {} 张", photos.len()) };
+            let on_behalf = if actor.role == Role::DutyOfficer {
+                format!("（{} 代 {worker} 反馈）", actor.name)
+            } else {
+                String::new()
+            };
+            let photos =
+                if photos.is_empty() { String::new() } else { format!("；照片 {} 张", photos.len()) };
             format!("{notes}{photos}{on_behalf}")
         }
         Command::Verify { note } => {
@@ -703,7 +727,12 @@ pub fn apply(
             next.milestones.closed_at = Some(now);
             next.clock = None;
             next.due_at = None;
-            format!("{}·{}{}", outcome.name_zh(), evaluation.name_zh(), if note.is_empty() { String::new() } else { format!("；{note}") })
+            format!(
+                "{}·{}{}",
+                outcome.name_zh(),
+                evaluation.name_zh(),
+                if note.is_empty() { String::new() } else { format!("；{note}") }
+            )
         }
         Command::Reopen { reason } => {
             require_reason(kind, &reason)?;
@@ -715,12 +744,16 @@ pub fn apply(
             start_clock(&mut next, now, ctx);
             reason
         }
-        Command::RequestEscalation { reason } => request(&mut next, RequestKind::Escalate, reason, actor, now)?,
+        Command::RequestEscalation { reason } => {
+            request(&mut next, RequestKind::Escalate, reason, actor, now)?
+        }
         Command::RequestExtension { minutes, reason } => {
             if !(1..=43_200).contains(&minutes) {
                 return Err(Rejection::InvalidExtension);
             }
-            if matches!(actor.role, Role::GridWorker | Role::GridLeader) && !event.assignees().any(|w| w == actor.id) {
+            if matches!(actor.role, Role::GridWorker | Role::GridLeader)
+                && !event.assignees().any(|w| w == actor.id)
+            {
                 return Err(Rejection::NotAssigned(actor.id.clone()));
             }
             request(&mut next, RequestKind::Extend { minutes }, reason, actor, now)?
@@ -808,7 +841,12 @@ fn request(
     if reason.trim().is_empty() {
         return Err(Rejection::ReasonRequired(kind.name_zh()));
     }
-    event.pending = Some(PendingRequest { kind, requested_by: actor.id.clone(), requested_at: now, reason: reason.clone() });
+    event.pending = Some(PendingRequest {
+        kind,
+        requested_by: actor.id.clone(),
+        requested_at: now,
+        reason: reason.clone(),
+    });
     Ok(match kind {
         RequestKind::Extend { minutes } => format!("申请延时 {minutes} 分钟：{reason}"),
         _ => format!("申请{}：{reason}", kind.name_zh()),

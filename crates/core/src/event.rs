@@ -156,7 +156,10 @@ impl Severity {
 
     pub fn parse(text: &str) -> Option<Severity> {
         let text = text.trim();
-        text.parse().ok().and_then(Severity::from_level).or_else(|| Severity::ALL.into_iter().find(|s| s.name_zh() == text))
+        text.parse()
+            .ok()
+            .and_then(Severity::from_level)
+            .or_else(|| Severity::ALL.into_iter().find(|s| s.name_zh() == text))
     }
 }
 
@@ -178,8 +181,14 @@ pub enum Source {
 }
 
 impl Source {
-    pub const ALL: [Source; 6] =
-        [Source::GridWorker, Source::Resident, Source::CameraAlert, Source::Hotline, Source::ByHand, Source::Drill];
+    pub const ALL: [Source; 6] = [
+        Source::GridWorker,
+        Source::Resident,
+        Source::CameraAlert,
+        Source::Hotline,
+        Source::ByHand,
+        Source::Drill,
+    ];
 
     pub fn key(self) -> &'static str {
         match self {
@@ -281,7 +290,12 @@ impl Status {
     pub fn is_open(self) -> bool {
         matches!(
             self,
-            Status::Reported | Status::Accepted | Status::Dispatched | Status::Handled | Status::Verified | Status::Parked
+            Status::Reported
+                | Status::Accepted
+                | Status::Dispatched
+                | Status::Handled
+                | Status::Verified
+                | Status::Parked
         )
     }
 
@@ -368,7 +382,9 @@ impl Outcome {
         }
     }
     pub fn from_key(key: &str) -> Option<Outcome> {
-        [Outcome::Resolved, Outcome::MediatedSuccessfully, Outcome::MediationFailed].into_iter().find(|o| o.key() == key)
+        [Outcome::Resolved, Outcome::MediatedSuccessfully, Outcome::MediationFailed]
+            .into_iter()
+            .find(|o| o.key() == key)
     }
 }
 
@@ -396,6 +412,8 @@ impl Evaluation {
         }
     }
     pub fn from_key(key: &str) -> Option<Evaluation> {
-        [Evaluation::Satisfied, Evaluation::Acceptable, Evaluation::Unsatisfied].into_iter().find(|e| e.key() == key)
+        [Evaluation::Satisfied, Evaluation::Acceptable, Evaluation::Unsatisfied]
+            .into_iter()
+            .find(|e| e.key() == key)
     }
 }

@@ -38,7 +38,8 @@ impl LevelScheme {
     /// Guigang's scheme: township (9 digits) → village/community (12) → small grid (+3) → micro grid (+2) →
     /// household (+3).
     pub fn guigang() -> LevelScheme {
-        let level = |key: &str, name: &str, code_len| LevelDef { key: key.into(), name: name.into(), code_len };
+        let level =
+            |key: &str, name: &str, code_len| LevelDef { key: key.into(), name: name.into(), code_len };
         LevelScheme::new(vec![
             level("township", "大网格（乡镇）", 9),
             level("village", "中网格（村/社区）", 12),
@@ -153,10 +154,9 @@ impl GridCode {
 
     /// The code of the next level down with the given serial, e.g. small grid 3 of a village.
     pub fn child(&self, serial: u32, scheme: &LevelScheme) -> Result<GridCode, GridCodeError> {
-        let next = scheme.level(self.depth + 1).ok_or_else(|| GridCodeError::BadLength {
-            code: self.code.clone(),
-            len: self.code.len(),
-        })?;
+        let next = scheme
+            .level(self.depth + 1)
+            .ok_or_else(|| GridCodeError::BadLength { code: self.code.clone(), len: self.code.len() })?;
         let width = next.code_len - self.code.len();
         let text = format!("{}{:0width$}", self.code, serial, width = width);
         GridCode::parse(&text, scheme)
@@ -263,7 +263,10 @@ pub fn check_parent(parent: &Grid, child: &Grid, scheme: &LevelScheme) -> Result
         });
     }
     if child.code.depth() != parent.code.depth() + 1 {
-        return Err(GridCodeError::LevelSkip { parent: parent.code.to_string(), child: child.code.to_string() });
+        return Err(GridCodeError::LevelSkip {
+            parent: parent.code.to_string(),
+            child: child.code.to_string(),
+        });
     }
     if matches!(child.kind, GridKind::Dedicated(_)) && parent.code.depth() != scheme.village_depth() {
         return Err(GridCodeError::DedicatedOutsideVillage(child.code.to_string()));

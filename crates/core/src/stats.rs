@@ -9,6 +9,7 @@
 //!   that completed it. A step done twice (after a send-back) is late if either time was late.
 //! - **mediation success rate** (调解成功率) = disputes closed as mediated successfully ÷ disputes closed
 //!   as mediated successfully or as mediation failed.
+//!
 //! A rate with a zero denominator is absent, not zero.
 //!
 //! [`Counters::count`] is the reference definition; the store computes the same counters in SQL, and the

@@ -112,7 +112,8 @@ impl TimeLimitPolicy {
             }
             Some(u8::from(rule.category.is_some()) * 2 + u8::from(rule.severity.is_some()))
         };
-        let best = self.rules.iter().filter_map(|r| specificity(r).map(|s| (s, r))).max_by_key(|(s, _)| *s)?.1;
+        let best =
+            self.rules.iter().filter_map(|r| specificity(r).map(|s| (s, r))).max_by_key(|(s, _)| *s)?.1;
         let mut limit = best.limit;
         if mode == Mode::Wartime {
             limit.minutes = (limit.minutes * self.wartime_percent + 99) / 100;

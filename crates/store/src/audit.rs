@@ -70,7 +70,8 @@ pub fn record_hash(seq: i64, entry: &AuditEntry, prev_hash: &str) -> String {
     hex::encode(hasher.finalize())
 }
 
-const INSERT_AUDIT: &str = "INSERT INTO audit_log (seq, at, actor_id, actor_name, role, station, event_id, command, \
+const INSERT_AUDIT: &str =
+    "INSERT INTO audit_log (seq, at, actor_id, actor_name, role, station, event_id, command, \
      from_status, to_status, reason, prev_hash, hash) VALUES ";
 
 impl WriteTx {
@@ -169,7 +170,8 @@ fn decode_record(row: &sqlx::any::AnyRow) -> Result<AuditRecord> {
     })
 }
 
-const SELECT_AUDIT: &str = "SELECT seq, at, actor_id, actor_name, role, station, event_id, command, from_status, \
+const SELECT_AUDIT: &str =
+    "SELECT seq, at, actor_id, actor_name, role, station, event_id, command, from_status, \
      to_status, reason, prev_hash, hash FROM audit_log";
 
 impl Store {
@@ -200,12 +202,20 @@ impl Store {
             }
             for row in &rows {
                 let record = decode_record(row)?;
-                let bad = |problem: String| Ok(VerifyReport { records: expected_seq - 1, first_bad: Some(BadRecord { seq: record.seq.min(expected_seq), problem }) });
+                let bad = |problem: String| {
+                    Ok(VerifyReport {
+                        records: expected_seq - 1,
+                        first_bad: Some(BadRecord { seq: record.seq.min(expected_seq), problem }),
+                    })
+                };
                 if record.seq != expected_seq {
                     return bad(format!("第 {expected_seq} 条审计记录缺失（下一条是第 {} 条）", record.seq));
                 }
                 if record.prev_hash != prev_hash {
-                    return bad(format!("第 {} 条审计记录与上一条的链接不符（上一条被改动或删除）", record.seq));
+                    return bad(format!(
+                        "第 {} 条审计记录与上一条的链接不符（上一条被改动或删除）",
+                        record.seq
+                    ));
                 }
                 if record_hash(record.seq, &record.entry, &record.prev_hash) != record.hash {
                     return bad(format!("第 {} 条审计记录的内容与其哈希不符（记录被改动）", record.seq));
@@ -227,7 +237,10 @@ impl Store {
         if prev_hash != head_hash {
             return Ok(VerifyReport {
                 records,
-                first_bad: Some(BadRecord { seq: records, problem: "最新一条审计记录的哈希与链头不符".into() }),
+                first_bad: Some(BadRecord {
+                    seq: records,
+                    problem: "最新一条审计记录的哈希与链头不符".into(),
+                }),
             });
         }
         Ok(VerifyReport { records, first_bad: None })

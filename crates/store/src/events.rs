@@ -101,14 +101,25 @@ fn corrupt(id: i64, what: &str) -> StoreError {
     StoreError::Corrupt(format!("事件 #{id} 的{what}无法解读"))
 }
 
-fn decode_detail(id: i64, text: &str) -> Result<(Option<StepClock>, Vec<Task>, Option<PendingRequest>, Option<Status>)> {
+/// The decoded `detail` column.
+struct DecodedDetail {
+    clock: Option<StepClock>,
+    tasks: Vec<Task>,
+    pending: Option<PendingRequest>,
+    parked_from: Option<Status>,
+}
+
+fn decode_detail(id: i64, text: &str) -> Result<DecodedDetail> {
     let detail: Detail = serde_json::from_str(text).map_err(|_| corrupt(id, "明细"))?;
     let clock = match detail.clock {
         None => None,
         Some(c) => Some(StepClock {
             step: Step::from_key(&c.step).ok_or_else(|| corrupt(id, "当前环节"))?,
             started_at: from_millis(c.started_at),
-            limit: Limit { minutes: c.limit_minutes, basis: Basis::from_key(&c.basis).ok_or_else(|| corrupt(id, "时限"))? },
+            limit: Limit {
+                minutes: c.limit_minutes,
+                basis: Basis::from_key(&c.basis).ok_or_else(|| corrupt(id, "时限"))?,
+            },
             extension_minutes: c.extension_minutes,
             pauses: c.pauses.into_iter().map(|(a, b)| (from_millis(a), b.map(from_millis))).collect(),
         }),
@@ -142,7 +153,7 @@ fn decode_detail(id: i64, text: &str) -> Result<(Option<StepClock>, Vec<Task>, O
         None => None,
         Some(s) => Some(Status::from_key(&s).ok_or_else(|| corrupt(id, "挂账前状态"))?),
     };
-    Ok((clock, tasks, pending, parked_from))
+    Ok(DecodedDetail { clock, tasks, pending, parked_from })
 }
 
 pub(crate) const EVENT_COLUMNS: &str = "id, version, status, title, description, category, severity, source, \
@@ -170,7 +181,7 @@ pub(crate) fn decode_event(row: &sqlx::any::AnyRow, scheme: &LevelScheme) -> Res
     let outcome: Option<String> = row.try_get("outcome")?;
     let evaluation: Option<String> = row.try_get("evaluation")?;
     let detail: String = row.try_get("detail")?;
-    let (clock, tasks, pending, parked_from) = decode_detail(id, &detail)?;
+    let DecodedDetail { clock, tasks, pending, parked_from } = decode_detail(id, &detail)?;
     let event = Event {
         id,
         version: row.try_get("version")?,
@@ -214,7 +225,11 @@ pub(crate) fn decode_event(row: &sqlx::any::AnyRow, scheme: &LevelScheme) -> Res
         supervisions: row.try_get("supervisions")?,
         send_backs: row.try_get("send_backs")?,
     };
-    Ok(StoredEvent { event, updated_at: from_millis(row.try_get("updated_at")?), updated_by: row.try_get("updated_by")? })
+    Ok(StoredEvent {
+        event,
+        updated_at: from_millis(row.try_get("updated_at")?),
+        updated_by: row.try_get("updated_by")?,
+    })
 }
 
 /// The columns written for an event, in insert order (everything but `id`).
@@ -360,7 +375,8 @@ impl WriteTx {
                 query = bind_event(query, event, village_len, at, by);
             }
             let returned = query.fetch_all(&mut *self.tx).await?;
-            let mut chunk_ids: Vec<i64> = returned.iter().map(|r| r.try_get("id")).collect::<Result<_, _>>()?;
+            let mut chunk_ids: Vec<i64> =
+                returned.iter().map(|r| r.try_get("id")).collect::<Result<_, _>>()?;
             // RETURNING order is not promised by SQL; ids are allocated in insert order, so sort them.
             chunk_ids.sort_unstable();
             ids.extend(chunk_ids);
@@ -388,11 +404,14 @@ impl WriteTx {
         by: &str,
     ) -> Result<()> {
         let columns: Vec<&str> = write_columns().collect();
-        let sets: Vec<String> = columns.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
+        let sets: Vec<String> =
+            columns.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
         let n = columns.len();
-        let sql = format!("UPDATE events SET {} WHERE id = ${} AND version = ${}", sets.join(", "), n + 1, n + 2);
+        let sql =
+            format!("UPDATE events SET {} WHERE id = ${} AND version = ${}", sets.join(", "), n + 1, n + 2);
         let village_len = scheme.level(scheme.village_depth()).map(|l| l.code_len).unwrap_or(12);
-        let query = bind_event(sqlx::query(&sql), event, village_len, at, by).bind(event.id).bind(expected_version);
+        let query =
+            bind_event(sqlx::query(&sql), event, village_len, at, by).bind(event.id).bind(expected_version);
         let done = query.execute(&mut *self.tx).await?;
         if done.rows_affected() == 0 {
             let current = self.load_event(event.id, scheme).await?;
@@ -484,10 +503,12 @@ impl Store {
             n + 1,
             n + 2
         );
-        let rows = bind_all(sqlx::query(&sql), &binds).bind(limit).bind(offset).fetch_all(self.read_pool()).await?;
+        let rows =
+            bind_all(sqlx::query(&sql), &binds).bind(limit).bind(offset).fetch_all(self.read_pool()).await?;
         let events = rows.iter().map(|r| decode_event(r, scheme)).collect::<Result<Vec<_>>>()?;
         let count_sql = format!("SELECT COUNT(*) AS n FROM events WHERE {clause}");
-        let total: i64 = bind_all(sqlx::query(&count_sql), &binds).fetch_one(self.read_pool()).await?.try_get("n")?;
+        let total: i64 =
+            bind_all(sqlx::query(&count_sql), &binds).fetch_one(self.read_pool()).await?.try_get("n")?;
         Ok(QueuePage { events, total })
     }
 

@@ -49,7 +49,9 @@ impl Backend {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("事件 #{id} 已被 {by} 修改（您看到的是第 {expected} 版，现在是第 {current} 版），请刷新后再操作")]
+    #[error(
+        "事件 #{id} 已被 {by} 修改（您看到的是第 {expected} 版，现在是第 {current} 版），请刷新后再操作"
+    )]
     Conflict { id: i64, expected: i64, current: i64, by: String },
     #[error("找不到事件 #{0}")]
     EventNotFound(i64),
@@ -57,10 +59,23 @@ pub enum StoreError {
     BadUrl(String),
     #[error("数据库中的数据无法解读：{0}")]
     Corrupt(String),
+    // Not `#[from]`: the message already carries the cause, and a source would print it twice in a chain.
     #[error("数据库错误：{0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("数据库迁移失败：{0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        StoreError::Database(error)
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(error: sqlx::migrate::MigrateError) -> Self {
+        StoreError::Migrate(error)
+    }
 }
 
 impl StoreError {
@@ -161,7 +176,8 @@ impl Store {
                 if let Some(path) = sqlite_path(&url) {
                     if let Some(dir) = std::path::Path::new(&path).parent() {
                         if !dir.as_os_str().is_empty() {
-                            std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+                            std::fs::create_dir_all(dir)
+                                .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
                         }
                     }
                 }
@@ -171,15 +187,16 @@ impl Store {
                 );
                 let make_pool = |max: u32| {
                     let pragmas = pragmas.clone();
-                    AnyPoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(60)).after_connect(
-                        move |conn, _meta| {
+                    AnyPoolOptions::new()
+                        .max_connections(max)
+                        .acquire_timeout(Duration::from_secs(60))
+                        .after_connect(move |conn, _meta| {
                             let pragmas = pragmas.clone();
                             Box::pin(async move {
                                 sqlx::Executor::execute(&mut *conn, sqlx::raw_sql(&pragmas)).await?;
                                 Ok(())
                             })
-                        },
-                    )
+                        })
                 };
                 let write = make_pool(1).connect_with(options.clone()).await?;
                 // WAL is a property of the file; sqlx no longer sets it, so the store does, before any reader.
@@ -234,7 +251,9 @@ impl Store {
         };
         let lock = match self.backend {
             Backend::Sqlite => "SELECT audit_count, audit_hash, feed_seq FROM chain_head WHERE id = 1",
-            Backend::Postgres => "SELECT audit_count, audit_hash, feed_seq FROM chain_head WHERE id = 1 FOR UPDATE",
+            Backend::Postgres => {
+                "SELECT audit_count, audit_hash, feed_seq FROM chain_head WHERE id = 1 FOR UPDATE"
+            }
         };
         let row = sqlx::query(lock).fetch_one(&mut *tx).await?;
         let head = audit::ChainHead {
@@ -252,7 +271,10 @@ impl Store {
 
     /// A setting's value.
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(&self.read).await?)
+        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.read)
+            .await?)
     }
 
     /// The newest change-feed sequence number.
@@ -363,7 +385,8 @@ impl WriteTx {
                 registers::Cell::Int(*version),
             ]);
         }
-        self.insert_rows("change_feed", &["seq", "at", "entity", "entity_id", "change", "version"], &rows, "").await
+        self.insert_rows("change_feed", &["seq", "at", "entity", "entity_id", "change", "version"], &rows, "")
+            .await
     }
 
     /// Writes a setting and its feed entry.
@@ -382,12 +405,14 @@ impl WriteTx {
     /// Stores the new chain head and commits everything.
     pub async fn commit(mut self) -> Result<()> {
         if self.head != self.head_at_start {
-            sqlx::query("UPDATE chain_head SET audit_count = $1, audit_hash = $2, feed_seq = $3 WHERE id = 1")
-                .bind(self.head.audit_count)
-                .bind(&self.head.audit_hash)
-                .bind(self.head.feed_seq)
-                .execute(&mut *self.tx)
-                .await?;
+            sqlx::query(
+                "UPDATE chain_head SET audit_count = $1, audit_hash = $2, feed_seq = $3 WHERE id = 1",
+            )
+            .bind(self.head.audit_count)
+            .bind(&self.head.audit_hash)
+            .bind(self.head.feed_seq)
+            .execute(&mut *self.tx)
+            .await?;
         }
         self.tx.commit().await?;
         Ok(())

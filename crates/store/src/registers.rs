@@ -72,7 +72,12 @@ impl WriteTx {
             .iter()
             .enumerate()
             .map(|(depth, l)| {
-                vec![Cell::Int(depth as i64), Cell::Text(l.key.clone()), Cell::Text(l.name.clone()), Cell::Int(l.code_len as i64)]
+                vec![
+                    Cell::Int(depth as i64),
+                    Cell::Text(l.key.clone()),
+                    Cell::Text(l.name.clone()),
+                    Cell::Int(l.code_len as i64),
+                ]
             })
             .collect();
         self.insert_rows("grid_levels", &["depth", "key", "name", "code_len"], &rows, "").await
@@ -109,7 +114,13 @@ impl WriteTx {
     }
 
     /// Replaces the boundary of an existing grid; returns whether it existed.
-    pub async fn set_grid_boundary(&mut self, code: &str, boundary: &str, lon: f64, lat: f64) -> Result<bool> {
+    pub async fn set_grid_boundary(
+        &mut self,
+        code: &str,
+        boundary: &str,
+        lon: f64,
+        lat: f64,
+    ) -> Result<bool> {
         let done = sqlx::query("UPDATE grids SET boundary = $1, lon = $2, lat = $3 WHERE code = $4")
             .bind(boundary)
             .bind(lon)
@@ -299,7 +310,8 @@ impl WriteTx {
                 ]
             })
             .collect();
-        self.insert_rows("time_limits", &["category", "severity", "step", "minutes", "basis"], &rows, "").await?;
+        self.insert_rows("time_limits", &["category", "severity", "step", "minutes", "basis"], &rows, "")
+            .await?;
         let value = policy.wartime_percent.to_string();
         sqlx::query(
             "INSERT INTO settings (key, value) VALUES ('wartime_percent', $1) \
@@ -315,10 +327,18 @@ impl WriteTx {
         sqlx::query("DELETE FROM calendar_days").execute(&mut *self.tx).await?;
         let mut rows: Vec<Vec<Cell>> = Vec::new();
         for day in &calendar.holidays {
-            rows.push(vec![Cell::Text(day.to_string()), Cell::Text("holiday".into()), Cell::Text(String::new())]);
+            rows.push(vec![
+                Cell::Text(day.to_string()),
+                Cell::Text("holiday".into()),
+                Cell::Text(String::new()),
+            ]);
         }
         for day in &calendar.make_up_days {
-            rows.push(vec![Cell::Text(day.to_string()), Cell::Text("make_up".into()), Cell::Text(String::new())]);
+            rows.push(vec![
+                Cell::Text(day.to_string()),
+                Cell::Text("make_up".into()),
+                Cell::Text(String::new()),
+            ]);
         }
         self.insert_rows("calendar_days", &["day", "kind", "name"], &rows, "").await
     }
@@ -406,9 +426,15 @@ fn decode_worker(row: &sqlx::any::AnyRow, scheme: &LevelScheme) -> Result<Worker
         phone: row.try_get("phone")?,
         employment: Employment::parse(&employment).ok_or_else(|| bad("用工类型"))?,
         group: ForceGroup::parse(&group).ok_or_else(|| bad("力量类别"))?,
-        roles: split_list(&roles).map(|r| ForceRole::parse(r).ok_or_else(|| bad("角色"))).collect::<Result<_>>()?,
-        skills: split_list(&skills).map(|s| BusinessLine::parse(s).ok_or_else(|| bad("技能"))).collect::<Result<_>>()?,
-        grids: split_list(&grids).map(|g| GridCode::parse(g, scheme).map_err(|_| bad("网格"))).collect::<Result<_>>()?,
+        roles: split_list(&roles)
+            .map(|r| ForceRole::parse(r).ok_or_else(|| bad("角色")))
+            .collect::<Result<_>>()?,
+        skills: split_list(&skills)
+            .map(|s| BusinessLine::parse(s).ok_or_else(|| bad("技能")))
+            .collect::<Result<_>>()?,
+        grids: split_list(&grids)
+            .map(|g| GridCode::parse(g, scheme).map_err(|_| bad("网格")))
+            .collect::<Result<_>>()?,
         party_member: row.try_get::<i64, _>("party_member")? != 0,
         owntracks_user: row.try_get("owntracks_user")?,
     };
@@ -446,10 +472,11 @@ impl Store {
     }
 
     pub async fn grid_node(&self, code: &str) -> Result<Option<GridNode>> {
-        let row = sqlx::query("SELECT code, parent_code, depth, kind, name, lon, lat FROM grids WHERE code = $1")
-            .bind(code)
-            .fetch_optional(self.read_pool())
-            .await?;
+        let row =
+            sqlx::query("SELECT code, parent_code, depth, kind, name, lon, lat FROM grids WHERE code = $1")
+                .bind(code)
+                .fetch_optional(self.read_pool())
+                .await?;
         row.as_ref().map(decode_node).transpose()
     }
 
@@ -465,7 +492,10 @@ impl Store {
     }
 
     /// Grids with boundaries down to `max_depth`: `(code, depth, kind, name, boundary)`.
-    pub async fn grid_boundaries(&self, max_depth: i64) -> Result<Vec<(String, i64, String, String, String)>> {
+    pub async fn grid_boundaries(
+        &self,
+        max_depth: i64,
+    ) -> Result<Vec<(String, i64, String, String, String)>> {
         let rows = sqlx::query(
             "SELECT code, depth, kind, name, boundary FROM grids WHERE depth <= $1 AND boundary IS NOT NULL ORDER BY code",
         )
@@ -473,7 +503,15 @@ impl Store {
         .fetch_all(self.read_pool())
         .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get("code")?, r.try_get("depth")?, r.try_get("kind")?, r.try_get("name")?, r.try_get("boundary")?)))
+            .map(|r| {
+                Ok((
+                    r.try_get("code")?,
+                    r.try_get("depth")?,
+                    r.try_get("kind")?,
+                    r.try_get("name")?,
+                    r.try_get("boundary")?,
+                ))
+            })
             .collect()
     }
 
@@ -541,7 +579,9 @@ impl Store {
             let tags: String = r.try_get("care_tags")?;
             Ok(Resident {
                 grid: GridCode::parse(&grid, scheme).map_err(|_| bad("居民", &id))?,
-                care_tags: split_list(&tags).map(|t| CareTag::parse(t).ok_or_else(|| bad("居民", &id))).collect::<Result<_>>()?,
+                care_tags: split_list(&tags)
+                    .map(|t| CareTag::parse(t).ok_or_else(|| bad("居民", &id)))
+                    .collect::<Result<_>>()?,
                 id_number: id,
                 name: r.try_get("name")?,
                 household_id: r.try_get("household_id")?,
@@ -636,9 +676,10 @@ impl Store {
 
     /// The time-limit policy stored with the data, or the standard one when none is stored.
     pub async fn time_limit_policy(&self) -> Result<TimeLimitPolicy> {
-        let rows = sqlx::query("SELECT category, severity, step, minutes, basis FROM time_limits ORDER BY id")
-            .fetch_all(self.read_pool())
-            .await?;
+        let rows =
+            sqlx::query("SELECT category, severity, step, minutes, basis FROM time_limits ORDER BY id")
+                .fetch_all(self.read_pool())
+                .await?;
         if rows.is_empty() {
             return Ok(TimeLimitPolicy::standard());
         }
@@ -652,13 +693,19 @@ impl Store {
                 let basis: String = r.try_get("basis")?;
                 Ok(LimitRule {
                     category: category.map(|c| Category::parse(&c).ok_or_else(|| bad("类别"))).transpose()?,
-                    severity: severity.map(|s| Severity::from_level(s).ok_or_else(|| bad("等级"))).transpose()?,
+                    severity: severity
+                        .map(|s| Severity::from_level(s).ok_or_else(|| bad("等级")))
+                        .transpose()?,
                     step: Step::from_key(&step).ok_or_else(|| bad("环节"))?,
-                    limit: Limit { minutes: r.try_get("minutes")?, basis: Basis::from_key(&basis).ok_or_else(|| bad("计时方式"))? },
+                    limit: Limit {
+                        minutes: r.try_get("minutes")?,
+                        basis: Basis::from_key(&basis).ok_or_else(|| bad("计时方式"))?,
+                    },
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let wartime_percent = self.setting("wartime_percent").await?.and_then(|v| v.parse().ok()).unwrap_or(50);
+        let wartime_percent =
+            self.setting("wartime_percent").await?.and_then(|v| v.parse().ok()).unwrap_or(50);
         Ok(TimeLimitPolicy { rules, wartime_percent })
     }
 

@@ -28,10 +28,15 @@ fn counters_sql() -> String {
     ];
     for step in Step::ALL {
         let bit = step.bit();
-        columns.push(sum_if(&format!("{VALID} AND ((on_time_steps | late_steps) & {bit}) <> 0"), &format!("done_{}", step.key())));
-        columns.push(sum_if(&format!("{VALID} AND (late_steps & {bit}) <> 0"), &format!("late_{}", step.key())));
+        columns.push(sum_if(
+            &format!("{VALID} AND ((on_time_steps | late_steps) & {bit}) <> 0"),
+            &format!("done_{}", step.key()),
+        ));
+        columns
+            .push(sum_if(&format!("{VALID} AND (late_steps & {bit}) <> 0"), &format!("late_{}", step.key())));
     }
-    columns.push(sum_if("status = 'closed' AND category LIKE 'dispute.%' AND outcome = 'mediated'", "mediated"));
+    columns
+        .push(sum_if("status = 'closed' AND category LIKE 'dispute.%' AND outcome = 'mediated'", "mediated"));
     columns.push(sum_if(
         "status = 'closed' AND category LIKE 'dispute.%' AND outcome = 'mediation_failed'",
         "mediation_failed",
@@ -45,8 +50,11 @@ fn counters_sql() -> String {
 impl Store {
     /// Counters per (grid, category) of the events reported in `[from, to)`, drills excluded.
     pub async fn stats_cells(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Cell>> {
-        let rows =
-            sqlx::query(&counters_sql()).bind(to_millis(from)).bind(to_millis(to)).fetch_all(self.read_pool()).await?;
+        let rows = sqlx::query(&counters_sql())
+            .bind(to_millis(from))
+            .bind(to_millis(to))
+            .fetch_all(self.read_pool())
+            .await?;
         rows.iter()
             .map(|row| {
                 let category: String = row.try_get("category")?;

@@ -36,7 +36,9 @@ pub async fn test_station() -> TestStation {
     std::fs::create_dir_all(&dir).unwrap();
     let clock = Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 18, 2, 0, 0).unwrap()));
     let url = format!("sqlite://{}", dir.join("station.db").display());
-    let station = Station::open(&url, StationConfig { station_id: "test-station".into() }, clock.clone()).await.unwrap();
+    let station = Station::open(&url, StationConfig { station_id: "test-station".into() }, clock.clone())
+        .await
+        .unwrap();
     TestStation { station, clock, dir }
 }
 
@@ -76,22 +78,54 @@ async fn the_loop_end_to_end_leaves_an_audit_trail_and_feed() {
     let s = &t.station;
     let officer = person(Role::DutyOfficer, "duty1", "黄志明");
     let feed_before = s.store().feed_head().await.unwrap();
-    let reported = s.report(&officer, phone_call(SMALL_GRID, Category::Dispute(DisputeKind::Neighbours))).await.unwrap();
+    let reported =
+        s.report(&officer, phone_call(SMALL_GRID, Category::Dispute(DisputeKind::Neighbours))).await.unwrap();
     let id = reported.stored.event.id;
     assert_eq!(reported.stored.event.status, Status::Reported);
     assert!(reported.seconds_left.is_some_and(|s| s > 0), "the accept clock runs from the report");
-    let worker = s.store().workers(&s.scheme()).await.unwrap().into_iter().find(|w| w.worker.grids[0].as_str() == SMALL_GRID).unwrap();
-    let terminal = person(if worker.worker.is_grid_leader() { Role::GridLeader } else { Role::GridWorker }, &worker.worker.id, &worker.worker.name);
+    let worker = s
+        .store()
+        .workers(&s.scheme())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|w| w.worker.grids[0].as_str() == SMALL_GRID)
+        .unwrap();
+    let terminal = person(
+        if worker.worker.is_grid_leader() { Role::GridLeader } else { Role::GridWorker },
+        &worker.worker.id,
+        &worker.worker.name,
+    );
     let steps: Vec<(Actor, Command, i64)> = vec![
-        (officer.clone(), Command::Accept { category: None, severity: Some(Severity::Serious), grid: None }, 3),
-        (officer.clone(), Command::Dispatch { workers: vec![worker.worker.id.clone()], note: "请尽快到场".into() }, 5),
+        (
+            officer.clone(),
+            Command::Accept { category: None, severity: Some(Severity::Serious), grid: None },
+            3,
+        ),
+        (
+            officer.clone(),
+            Command::Dispatch { workers: vec![worker.worker.id.clone()], note: "请尽快到场".into() },
+            5,
+        ),
         (terminal.clone(), Command::Acknowledge, 2),
         (terminal.clone(), Command::Arrive, 11),
-        (terminal.clone(), Command::Feedback { notes: "两户已达成和解".into(), photos: vec!["p1.jpg".into()], on_behalf_of: None }, 30),
+        (
+            terminal.clone(),
+            Command::Feedback {
+                notes: "两户已达成和解".into(),
+                photos: vec!["p1.jpg".into()],
+                on_behalf_of: None,
+            },
+            30,
+        ),
         (officer.clone(), Command::Verify { note: "电话回访属实".into() }, 10),
         (
             officer.clone(),
-            Command::Close { outcome: Outcome::MediatedSuccessfully, evaluation: Evaluation::Satisfied, note: String::new() },
+            Command::Close {
+                outcome: Outcome::MediatedSuccessfully,
+                evaluation: Evaluation::Satisfied,
+                note: String::new(),
+            },
             5,
         ),
     ];
@@ -106,7 +140,10 @@ async fn the_loop_end_to_end_leaves_an_audit_trail_and_feed() {
     assert_eq!(closed.status, Status::Closed);
     let history = s.history(id).await.unwrap();
     let commands: Vec<&str> = history.iter().map(|r| r.entry.command.as_str()).collect();
-    assert_eq!(commands, ["report", "accept", "dispatch", "acknowledge", "arrive", "feedback", "verify", "close"]);
+    assert_eq!(
+        commands,
+        ["report", "accept", "dispatch", "acknowledge", "arrive", "feedback", "verify", "close"]
+    );
     assert_eq!(history[2].entry.actor_name, "黄志明", "the signed-in person is the actor of record");
     assert_eq!(history[2].entry.station, "test-station");
     assert_eq!(history[4].entry.actor_id, worker.worker.id, "terminal actions are the worker's own");
@@ -122,7 +159,10 @@ async fn refusals_are_typed_and_change_nothing() {
     let commissioner = person(Role::Commissioner, "commissioner", "梁文华");
     let event = s.report(&officer, phone_call(SMALL_GRID, Category::Fire)).await.unwrap().stored.event;
     let audit_before = s.store().verify_audit().await.unwrap().records;
-    let error = s.act(&commissioner, event.id, None, Command::Accept { category: None, severity: None, grid: None }).await.unwrap_err();
+    let error = s
+        .act(&commissioner, event.id, None, Command::Accept { category: None, severity: None, grid: None })
+        .await
+        .unwrap_err();
     assert_eq!(error.code(), "role_not_allowed");
     assert!(error.to_string().contains("政法委员"), "the message says who may not: {error}");
     let error = s.act(&officer, event.id, None, Command::Verify { note: String::new() }).await.unwrap_err();
@@ -130,8 +170,15 @@ async fn refusals_are_typed_and_change_nothing() {
     let error = s.report(&officer, phone_call("450802101299001", Category::Fire)).await.unwrap_err();
     assert!(matches!(error, ApiError::UnknownGrid(_)), "{error}");
     let admin = person(Role::Administrator, "admin", "系统管理员");
-    assert_eq!(s.report(&admin, phone_call(SMALL_GRID, Category::Fire)).await.unwrap_err().code(), "role_not_allowed");
-    assert_eq!(s.store().verify_audit().await.unwrap().records, audit_before, "refusals write no audit record");
+    assert_eq!(
+        s.report(&admin, phone_call(SMALL_GRID, Category::Fire)).await.unwrap_err().code(),
+        "role_not_allowed"
+    );
+    assert_eq!(
+        s.store().verify_audit().await.unwrap().records,
+        audit_before,
+        "refusals write no audit record"
+    );
     assert_eq!(s.event(event.id).await.unwrap().stored.event, event, "and leave the event as it was");
 }
 
@@ -167,7 +214,15 @@ async fn merge_checks_the_target_and_mode_switches_are_a_leaders_audited_act() {
     let b = s.report(&officer, phone_call(SMALL_GRID, Category::Fire)).await.unwrap().stored.event;
     // The caller's idea of the target's status is ignored: the facade reads it under the write lock.
     let merged = s
-        .act(&officer, b.id, None, Command::Merge { into: MergeTarget { id: a.id, status: Status::Closed }, reason: "同一火情".into() })
+        .act(
+            &officer,
+            b.id,
+            None,
+            Command::Merge {
+                into: MergeTarget { id: a.id, status: Status::Closed },
+                reason: "同一火情".into(),
+            },
+        )
         .await
         .unwrap();
     assert_eq!(merged.stored.event.status, Status::Merged);
@@ -184,10 +239,14 @@ async fn merge_checks_the_target_and_mode_switches_are_a_leaders_audited_act() {
     // The newest record is the wartime report; the switch is just before it.
     let switch = &s.store().recent_audit(2).await.unwrap()[1];
     assert_eq!(last.entry.command, "report");
-    assert_eq!((switch.entry.command.as_str(), switch.entry.to_status.as_deref()), ("switch_mode", Some("wartime")));
+    assert_eq!(
+        (switch.entry.command.as_str(), switch.entry.to_status.as_deref()),
+        ("switch_mode", Some("wartime"))
+    );
     assert_eq!(switch.entry.actor_name, "陈永福");
     // Another station opening the same file sees the mode that was switched.
-    let other = Station::with_store(s.store().clone(), StationConfig::default(), t.clock.clone()).await.unwrap();
+    let other =
+        Station::with_store(s.store().clone(), StationConfig::default(), t.clock.clone()).await.unwrap();
     assert_eq!(other.mode(), Mode::Wartime);
 }
 
@@ -202,9 +261,18 @@ async fn the_demo_township_is_real_and_its_statistics_match_the_raw_rows() {
     assert_eq!(villages.len(), 19, "大圩镇 has 19 villages and communities in the division data");
     assert!(villages.iter().any(|v| v.code == "450802101201" && v.name == "大圩村"), "real codes and names");
     let registers = s.store().registers("450802101201", &s.scheme()).await.unwrap().unwrap();
-    assert!(!registers.residents.is_empty() && !registers.workers.is_empty() && !registers.households.is_empty());
-    assert!(registers.residents.iter().all(|r| redgrid_core::register::is_valid_id_number(&r.id_number)), "identity numbers validate");
-    assert_eq!(s.store().verify_audit().await.unwrap().first_bad, None, "the seeded history's audit chain verifies");
+    assert!(
+        !registers.residents.is_empty() && !registers.workers.is_empty() && !registers.households.is_empty()
+    );
+    assert!(
+        registers.residents.iter().all(|r| redgrid_core::register::is_valid_id_number(&r.id_number)),
+        "identity numbers validate"
+    );
+    assert_eq!(
+        s.store().verify_audit().await.unwrap().first_bad,
+        None,
+        "the seeded history's audit chain verifies"
+    );
 
     // Statistics of last month recomputed from the raw rows, independently of the SQL and the core.
     let month = Month::of(s.now() - Duration::days(30));
@@ -219,11 +287,17 @@ async fn the_demo_township_is_real_and_its_statistics_match_the_raw_rows() {
     .await
     .unwrap();
     let real: Vec<_> = rows.iter().filter(|r| r.1 == 0).collect();
-    let valid: Vec<_> = real.iter().filter(|r| !["rejected", "merged", "voided"].contains(&r.0.as_str())).collect();
+    let valid: Vec<_> =
+        real.iter().filter(|r| !["rejected", "merged", "voided"].contains(&r.0.as_str())).collect();
     let closed = valid.iter().filter(|r| r.0 == "closed").count() as i64;
-    let handled = valid.iter().filter(|r| ["handled", "verified", "closed", "escalated"].contains(&r.0.as_str())).count() as i64;
-    let mediated = real.iter().filter(|r| r.0 == "closed" && r.5.as_deref() == Some("mediated")).count() as i64;
-    let failed = real.iter().filter(|r| r.0 == "closed" && r.5.as_deref() == Some("mediation_failed")).count() as i64;
+    let handled = valid
+        .iter()
+        .filter(|r| ["handled", "verified", "closed", "escalated"].contains(&r.0.as_str()))
+        .count() as i64;
+    let mediated =
+        real.iter().filter(|r| r.0 == "closed" && r.5.as_deref() == Some("mediated")).count() as i64;
+    let failed =
+        real.iter().filter(|r| r.0 == "closed" && r.5.as_deref() == Some("mediation_failed")).count() as i64;
     assert!(real.len() > 100, "a month of a township's work: {}", real.len());
     assert_eq!(report.total.reported, real.len() as i64);
     assert_eq!(report.total.valid, valid.len() as i64);
@@ -249,8 +323,11 @@ async fn the_demo_township_is_real_and_its_statistics_match_the_raw_rows() {
     let (_, open) = s.store().count_events().await.unwrap();
     let (queue, total) = s.queue(&QueueFilter::default(), 0, 500).await.unwrap();
     assert_eq!(total, open, "the queue holds every open event");
-    assert!(queue.windows(2).all(|w| w[0].stored.event.due_at.unwrap_or(chrono::DateTime::<Utc>::MAX_UTC)
-        <= w[1].stored.event.due_at.unwrap_or(chrono::DateTime::<Utc>::MAX_UTC)), "most urgent first");
+    assert!(
+        queue.windows(2).all(|w| w[0].stored.event.due_at.unwrap_or(chrono::DateTime::<Utc>::MAX_UTC)
+            <= w[1].stored.event.due_at.unwrap_or(chrono::DateTime::<Utc>::MAX_UTC)),
+        "most urgent first"
+    );
 }
 
 #[tokio::test]

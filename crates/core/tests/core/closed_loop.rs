@@ -60,9 +60,14 @@ impl Fixture {
     }
 
     fn reported(&self) -> Event {
-        let mut event = closed_loop::report(self.new_event(Category::PublicOrder), &actor(Role::DutyOfficer), t0(), &self.ctx())
-            .expect("a duty officer may log a report by hand")
-            .event;
+        let mut event = closed_loop::report(
+            self.new_event(Category::PublicOrder),
+            &actor(Role::DutyOfficer),
+            t0(),
+            &self.ctx(),
+        )
+        .expect("a duty officer may log a report by hand")
+        .event;
         event.id = 1;
         event
     }
@@ -79,28 +84,49 @@ impl Fixture {
         let accept = Command::Accept { category: None, severity: None, grid: None };
         let dispatch = Command::Dispatch { workers: vec![WORKER.into()], note: String::new() };
         let feedback = Command::Feedback { notes: "已处置".into(), photos: vec![], on_behalf_of: None };
-        let close = Command::Close { outcome: Outcome::Resolved, evaluation: Evaluation::Satisfied, note: String::new() };
+        let close = Command::Close {
+            outcome: Outcome::Resolved,
+            evaluation: Evaluation::Satisfied,
+            note: String::new(),
+        };
         let e = self.reported();
         match status {
             Status::Reported => e,
-            Status::Rejected => self.step(&e, Role::DutyOfficer, Command::Reject { reason: "不属于受理范围".into() }, 1),
+            Status::Rejected => {
+                self.step(&e, Role::DutyOfficer, Command::Reject { reason: "不属于受理范围".into() }, 1)
+            }
             Status::Merged => self.step(
                 &e,
                 Role::DutyOfficer,
-                Command::Merge { into: MergeTarget { id: 2, status: Status::Accepted }, reason: String::new() },
+                Command::Merge {
+                    into: MergeTarget { id: 2, status: Status::Accepted },
+                    reason: String::new(),
+                },
                 1,
             ),
             _ => {
                 let e = self.step(&e, Role::DutyOfficer, accept, 1);
                 match status {
                     Status::Accepted => e,
-                    Status::Voided => self.step(&e, Role::Leader, Command::Void { reason: "重复登记".into() }, 2),
+                    Status::Voided => {
+                        self.step(&e, Role::Leader, Command::Void { reason: "重复登记".into() }, 2)
+                    }
                     Status::Parked => {
-                        let e = self.step(&e, Role::DutyOfficer, Command::RequestPark { reason: "等待县里答复".into() }, 2);
+                        let e = self.step(
+                            &e,
+                            Role::DutyOfficer,
+                            Command::RequestPark { reason: "等待县里答复".into() },
+                            2,
+                        );
                         self.step(&e, Role::Leader, Command::Approve { note: String::new() }, 3)
                     }
                     Status::Escalated => {
-                        let e = self.step(&e, Role::DutyOfficer, Command::RequestEscalation { reason: "跨乡镇".into() }, 2);
+                        let e = self.step(
+                            &e,
+                            Role::DutyOfficer,
+                            Command::RequestEscalation { reason: "跨乡镇".into() },
+                            2,
+                        );
                         self.step(&e, Role::Leader, Command::Approve { note: String::new() }, 3)
                     }
                     _ => {
@@ -129,13 +155,17 @@ fn design_roles(kind: CommandKind) -> &'static [Role] {
     use Role::*;
     match kind {
         CommandKind::Report => &[DutyOfficer, Commissioner, Leader, GridWorker, GridLeader, Resident, System],
-        CommandKind::Accept | CommandKind::Reject | CommandKind::Merge | CommandKind::Dispatch => &[DutyOfficer],
+        CommandKind::Accept | CommandKind::Reject | CommandKind::Merge | CommandKind::Dispatch => {
+            &[DutyOfficer]
+        }
         CommandKind::Acknowledge | CommandKind::Arrive => &[GridWorker, GridLeader],
         CommandKind::Feedback => &[GridWorker, GridLeader, DutyOfficer],
         CommandKind::Verify | CommandKind::SendBack => &[DutyOfficer, GridLeader],
         CommandKind::Close => &[DutyOfficer, Leader],
         CommandKind::Reopen => &[Leader],
-        CommandKind::RequestEscalation | CommandKind::RequestPark | CommandKind::RequestUnpark => &[DutyOfficer],
+        CommandKind::RequestEscalation | CommandKind::RequestPark | CommandKind::RequestUnpark => {
+            &[DutyOfficer]
+        }
         CommandKind::RequestExtension => &[DutyOfficer, GridWorker, GridLeader],
         CommandKind::Approve | CommandKind::Deny | CommandKind::Void => &[Leader],
         CommandKind::Remind => &[DutyOfficer],
@@ -159,7 +189,11 @@ fn design_from(kind: CommandKind) -> &'static [Status] {
         CommandKind::RequestUnpark => &[Parked],
         // An extension moves the deadline of a running step; a parked event's clock is stopped.
         CommandKind::RequestExtension => &[Reported, Accepted, Dispatched, Handled, Verified],
-        CommandKind::Approve | CommandKind::Deny | CommandKind::Void | CommandKind::Remind | CommandKind::Supervise => OPEN,
+        CommandKind::Approve
+        | CommandKind::Deny
+        | CommandKind::Void
+        | CommandKind::Remind
+        | CommandKind::Supervise => OPEN,
     }
 }
 
@@ -190,19 +224,29 @@ fn sample_command(kind: CommandKind) -> Command {
         CommandKind::Report => unreachable!("report has its own function"),
         CommandKind::Accept => Command::Accept { category: None, severity: None, grid: None },
         CommandKind::Reject => Command::Reject { reason: "无效".into() },
-        CommandKind::Merge => Command::Merge { into: MergeTarget { id: 2, status: Status::Accepted }, reason: String::new() },
+        CommandKind::Merge => {
+            Command::Merge { into: MergeTarget { id: 2, status: Status::Accepted }, reason: String::new() }
+        }
         CommandKind::Dispatch => Command::Dispatch { workers: vec![WORKER.into()], note: String::new() },
         CommandKind::Acknowledge => Command::Acknowledge,
         CommandKind::Arrive => Command::Arrive,
-        CommandKind::Feedback => {
-            Command::Feedback { notes: "已处置".into(), photos: vec!["p.jpg".into()], on_behalf_of: Some(WORKER.into()) }
-        }
+        CommandKind::Feedback => Command::Feedback {
+            notes: "已处置".into(),
+            photos: vec!["p.jpg".into()],
+            on_behalf_of: Some(WORKER.into()),
+        },
         CommandKind::Verify => Command::Verify { note: String::new() },
         CommandKind::SendBack => Command::SendBack { reason: "材料不全".into() },
-        CommandKind::Close => Command::Close { outcome: Outcome::Resolved, evaluation: Evaluation::Satisfied, note: String::new() },
+        CommandKind::Close => Command::Close {
+            outcome: Outcome::Resolved,
+            evaluation: Evaluation::Satisfied,
+            note: String::new(),
+        },
         CommandKind::Reopen => Command::Reopen { reason: "群众反映未解决".into() },
         CommandKind::RequestEscalation => Command::RequestEscalation { reason: "跨乡镇".into() },
-        CommandKind::RequestExtension => Command::RequestExtension { minutes: 120, reason: "当事人外出".into() },
+        CommandKind::RequestExtension => {
+            Command::RequestExtension { minutes: 120, reason: "当事人外出".into() }
+        }
         CommandKind::RequestPark => Command::RequestPark { reason: "等待答复".into() },
         CommandKind::RequestUnpark => Command::RequestUnpark { reason: "已答复".into() },
         CommandKind::Approve => Command::Approve { note: String::new() },
@@ -265,19 +309,37 @@ fn every_command_by_every_role_from_every_status() {
                 let role_ok = design_roles(kind).contains(&role);
                 let status_ok = design_from(kind).contains(&status);
                 let mut subject = event.clone();
-                if matches!(kind, CommandKind::RequestEscalation | CommandKind::RequestExtension | CommandKind::RequestPark | CommandKind::RequestUnpark) {
+                if matches!(
+                    kind,
+                    CommandKind::RequestEscalation
+                        | CommandKind::RequestExtension
+                        | CommandKind::RequestPark
+                        | CommandKind::RequestUnpark
+                ) {
                     // One request at a time: clear the fixture's pending request so the new one can be made.
                     subject.pending = None;
                 }
-                let result = closed_loop::apply(&subject, sample_command(kind), &actor(role), t0() + Duration::hours(2), &fixture.ctx());
+                let result = closed_loop::apply(
+                    &subject,
+                    sample_command(kind),
+                    &actor(role),
+                    t0() + Duration::hours(2),
+                    &fixture.ctx(),
+                );
                 let context = format!("{} by {} from {}", kind.key(), role.key(), status.key());
                 match (role_ok, status_ok) {
                     (false, _) => {
-                        assert!(matches!(result, Err(Rejection::RoleNotAllowed { .. })), "{context}: {result:?}");
+                        assert!(
+                            matches!(result, Err(Rejection::RoleNotAllowed { .. })),
+                            "{context}: {result:?}"
+                        );
                         refused += 1;
                     }
                     (true, false) => {
-                        assert!(matches!(result, Err(Rejection::IllegalFromStatus { .. })), "{context}: {result:?}");
+                        assert!(
+                            matches!(result, Err(Rejection::IllegalFromStatus { .. })),
+                            "{context}: {result:?}"
+                        );
                         refused += 1;
                     }
                     (true, true) => {
@@ -289,10 +351,19 @@ fn every_command_by_every_role_from_every_status() {
                             assert_eq!(result, Err(Rejection::NotAssigned(WORKER.into())), "{context}");
                             continue;
                         }
-                        let transition = result.unwrap_or_else(|r| panic!("{context} should be allowed, got {r}"));
+                        let transition =
+                            result.unwrap_or_else(|r| panic!("{context} should be allowed, got {r}"));
                         assert_eq!(transition.from, Some(status), "{context}");
-                        assert_eq!(transition.to, design_to(kind, status, subject.pending.as_ref().map(|p| p.kind)), "{context}");
-                        assert_eq!(transition.event.version, subject.version + 1, "{context}: every command bumps the version");
+                        assert_eq!(
+                            transition.to,
+                            design_to(kind, status, subject.pending.as_ref().map(|p| p.kind)),
+                            "{context}"
+                        );
+                        assert_eq!(
+                            transition.event.version,
+                            subject.version + 1,
+                            "{context}: every command bumps the version"
+                        );
                         allowed += 1;
                     }
                 }
@@ -308,13 +379,21 @@ fn every_command_by_every_role_from_every_status() {
 fn report_is_open_to_everyone_signed_in_but_the_administrator() {
     let fixture = Fixture::new();
     for role in Role::ALL {
-        let result = closed_loop::report(fixture.new_event(Category::Fire), &actor(role), t0(), &fixture.ctx());
+        let result =
+            closed_loop::report(fixture.new_event(Category::Fire), &actor(role), t0(), &fixture.ctx());
         if role == Role::Administrator {
-            assert!(matches!(result, Err(Rejection::RoleNotAllowed { .. })), "the administrator takes no event actions");
+            assert!(
+                matches!(result, Err(Rejection::RoleNotAllowed { .. })),
+                "the administrator takes no event actions"
+            );
         } else {
             let transition = result.unwrap_or_else(|r| panic!("{} may report: {r}", role.key()));
             assert_eq!(transition.to, Status::Reported);
-            assert_eq!(transition.event.clock.as_ref().map(|c| c.step), Some(Step::Accept), "the accept clock starts at report");
+            assert_eq!(
+                transition.event.clock.as_ref().map(|c| c.step),
+                Some(Step::Accept),
+                "the accept clock starts at report"
+            );
         }
     }
 }
@@ -326,8 +405,18 @@ fn side_rules_are_typed_rejections() {
     let now = t0() + Duration::hours(1);
     let accepted = f.event_in(Status::Accepted);
     let cases: Vec<(Event, Actor, Command, Rejection)> = vec![
-        (f.event_in(Status::Reported), officer.clone(), Command::Reject { reason: "  ".into() }, Rejection::ReasonRequired("不予受理")),
-        (accepted.clone(), officer.clone(), Command::Dispatch { workers: vec![], note: String::new() }, Rejection::NoWorkers),
+        (
+            f.event_in(Status::Reported),
+            officer.clone(),
+            Command::Reject { reason: "  ".into() },
+            Rejection::ReasonRequired("不予受理"),
+        ),
+        (
+            accepted.clone(),
+            officer.clone(),
+            Command::Dispatch { workers: vec![], note: String::new() },
+            Rejection::NoWorkers,
+        ),
         (
             accepted.clone(),
             officer.clone(),
@@ -340,8 +429,18 @@ fn side_rules_are_typed_rejections() {
             Command::Merge { into: MergeTarget { id: 7, status: Status::Closed }, reason: String::new() },
             Rejection::MergeTargetClosed(7),
         ),
-        (accepted.clone(), actor(Role::Leader), Command::Approve { note: String::new() }, Rejection::NoPendingRequest),
-        (accepted.clone(), officer.clone(), Command::RequestExtension { minutes: 0, reason: "x".into() }, Rejection::InvalidExtension),
+        (
+            accepted.clone(),
+            actor(Role::Leader),
+            Command::Approve { note: String::new() },
+            Rejection::NoPendingRequest,
+        ),
+        (
+            accepted.clone(),
+            officer.clone(),
+            Command::RequestExtension { minutes: 0, reason: "x".into() },
+            Rejection::InvalidExtension,
+        ),
         (
             f.event_in(Status::Dispatched),
             Actor { id: "w9".into(), ..actor(Role::GridWorker) },
@@ -351,7 +450,11 @@ fn side_rules_are_typed_rejections() {
         (
             f.event_in(Status::Verified),
             officer.clone(),
-            Command::Close { outcome: Outcome::MediatedSuccessfully, evaluation: Evaluation::Satisfied, note: String::new() },
+            Command::Close {
+                outcome: Outcome::MediatedSuccessfully,
+                evaluation: Evaluation::Satisfied,
+                note: String::new(),
+            },
             Rejection::OutcomeNotForCategory { outcome: "调解成功", category: "社会治安" },
         ),
     ];
@@ -364,13 +467,22 @@ fn side_rules_are_typed_rejections() {
     // A second request while one is pending is refused.
     let requested = f.step(&accepted, Role::DutyOfficer, Command::RequestPark { reason: "等待".into() }, 5);
     assert_eq!(
-        closed_loop::apply(&requested, Command::RequestEscalation { reason: "跨乡镇".into() }, &officer, now, &f.ctx()),
+        closed_loop::apply(
+            &requested,
+            Command::RequestEscalation { reason: "跨乡镇".into() },
+            &officer,
+            now,
+            &f.ctx()
+        ),
         Err(Rejection::RequestAlreadyPending("挂账"))
     );
     // A drill flag must agree with the drill source.
     let mut drill = f.new_event(Category::Weather);
     drill.drill = true;
-    assert_eq!(closed_loop::report(drill, &actor(Role::Commissioner), now, &f.ctx()), Err(Rejection::DrillMismatch));
+    assert_eq!(
+        closed_loop::report(drill, &actor(Role::Commissioner), now, &f.ctx()),
+        Err(Rejection::DrillMismatch)
+    );
 }
 
 #[test]
@@ -380,20 +492,39 @@ fn a_full_loop_records_milestones_and_on_time_steps() {
     new.source = Source::GridWorker;
     let mut e = closed_loop::report(new, &actor(Role::GridWorker), t0(), &f.ctx()).unwrap().event;
     e.id = 5;
-    let e = f.step(&e, Role::DutyOfficer, Command::Accept { category: None, severity: Some(Severity::Serious), grid: None }, 10);
+    let e = f.step(
+        &e,
+        Role::DutyOfficer,
+        Command::Accept { category: None, severity: Some(Severity::Serious), grid: None },
+        10,
+    );
     assert_eq!(e.severity, Severity::Serious, "triage may change the severity");
     // Dispatch 2 hours after acceptance: over the 60-minute dispatch limit.
-    let e = f.step(&e, Role::DutyOfficer, Command::Dispatch { workers: vec![WORKER.into()], note: String::new() }, 130);
+    let e = f.step(
+        &e,
+        Role::DutyOfficer,
+        Command::Dispatch { workers: vec![WORKER.into()], note: String::new() },
+        130,
+    );
     let e = f.step(&e, Role::GridWorker, Command::Acknowledge, 132);
     let e = f.step(&e, Role::GridWorker, Command::Arrive, 150);
     assert!(e.tasks[0].acknowledged_at.is_some() && e.tasks[0].arrived_at.is_some());
     assert_eq!(e.status, Status::Dispatched, "acknowledge and arrive are task-level");
-    let e = f.step(&e, Role::GridWorker, Command::Feedback { notes: "调解成功".into(), photos: vec![], on_behalf_of: None }, 300);
+    let e = f.step(
+        &e,
+        Role::GridWorker,
+        Command::Feedback { notes: "调解成功".into(), photos: vec![], on_behalf_of: None },
+        300,
+    );
     let e = f.step(&e, Role::GridLeader, Command::Verify { note: String::new() }, 320);
     let e = f.step(
         &e,
         Role::DutyOfficer,
-        Command::Close { outcome: Outcome::MediatedSuccessfully, evaluation: Evaluation::Satisfied, note: String::new() },
+        Command::Close {
+            outcome: Outcome::MediatedSuccessfully,
+            evaluation: Evaluation::Satisfied,
+            note: String::new(),
+        },
         330,
     );
     assert_eq!(e.status, Status::Closed);
@@ -433,7 +564,12 @@ fn an_approved_extension_moves_the_deadline() {
     let f = Fixture::new();
     let e = f.event_in(Status::Dispatched);
     let due = e.due_at.unwrap();
-    let e = f.step(&e, Role::GridWorker, Command::RequestExtension { minutes: 90, reason: "当事人外出".into() }, 5);
+    let e = f.step(
+        &e,
+        Role::GridWorker,
+        Command::RequestExtension { minutes: 90, reason: "当事人外出".into() },
+        5,
+    );
     assert_eq!(e.due_at, Some(due), "a request alone changes nothing");
     let e = f.step(&e, Role::Leader, Command::Approve { note: String::new() }, 6);
     assert_eq!(e.due_at, Some(due + Duration::minutes(90)));
@@ -445,7 +581,9 @@ fn wartime_halves_the_limits() {
     let f = Fixture::new();
     let peace = f.reported();
     let ctx = LoopContext { policy: &f.policy, calendar: &f.calendar, mode: Mode::Wartime };
-    let war = closed_loop::report(f.new_event(Category::PublicOrder), &actor(Role::DutyOfficer), t0(), &ctx).unwrap().event;
+    let war = closed_loop::report(f.new_event(Category::PublicOrder), &actor(Role::DutyOfficer), t0(), &ctx)
+        .unwrap()
+        .event;
     let peace_limit = peace.due_at.unwrap() - t0();
     let war_limit = war.due_at.unwrap() - t0();
     assert_eq!(war_limit * 2, peace_limit, "the standard policy's wartime share is 50%");

@@ -20,7 +20,10 @@ fn codes_have_one_length_per_level() {
         assert_eq!(code(text).depth(), depth, "{text}");
         assert_eq!(scheme.level(depth).unwrap().code_len, text.len());
     }
-    assert!(matches!(GridCode::parse("4508021012010", &scheme), Err(GridCodeError::BadLength { len: 13, .. })));
+    assert!(matches!(
+        GridCode::parse("4508021012010", &scheme),
+        Err(GridCodeError::BadLength { len: 13, .. })
+    ));
     assert!(matches!(GridCode::parse("45080210120A", &scheme), Err(GridCodeError::NotDigits(_))));
     assert!(matches!(GridCode::parse("", &scheme), Err(GridCodeError::NotDigits(_))));
     assert!(
@@ -62,7 +65,10 @@ fn parents_are_checked_level_by_level_and_dedicated_grids_hang_under_villages() 
     let market = grid("450802101201901", GridKind::Dedicated(DedicatedKind::Market));
     assert_eq!(check_parent(&village, &market, &scheme), Ok(()));
     let misplaced = grid("45080210120100301", GridKind::Dedicated(DedicatedKind::School));
-    assert!(matches!(check_parent(&small, &misplaced, &scheme), Err(GridCodeError::DedicatedOutsideVillage(_))));
+    assert!(matches!(
+        check_parent(&small, &misplaced, &scheme),
+        Err(GridCodeError::DedicatedOutsideVillage(_))
+    ));
 }
 
 #[test]

@@ -6,7 +6,9 @@ use redgrid_core::time::{start_of_local_day, Instant, Month};
 use redgrid_core::time_limit::{Basis, Limit, LimitRule, Mode, StepClock, TimeLimitPolicy, WorkCalendar};
 
 fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> Instant {
-    start_of_local_day(NaiveDate::from_ymd_opt(y, m, d).unwrap()) + Duration::hours(h.into()) + Duration::minutes(min.into())
+    start_of_local_day(NaiveDate::from_ymd_opt(y, m, d).unwrap())
+        + Duration::hours(h.into())
+        + Duration::minutes(min.into())
 }
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -29,8 +31,18 @@ fn the_most_specific_rule_wins() {
     let policy = TimeLimitPolicy {
         rules: vec![
             LimitRule { category: None, severity: None, step: Step::Handle, limit: Limit::working_days(3) },
-            LimitRule { category: None, severity: Some(Severity::Major), step: Step::Handle, limit: Limit::calendar_hours(4) },
-            LimitRule { category: Some(Category::Fire), severity: None, step: Step::Handle, limit: Limit::calendar_hours(2) },
+            LimitRule {
+                category: None,
+                severity: Some(Severity::Major),
+                step: Step::Handle,
+                limit: Limit::calendar_hours(4),
+            },
+            LimitRule {
+                category: Some(Category::Fire),
+                severity: None,
+                step: Step::Handle,
+                limit: Limit::calendar_hours(2),
+            },
             LimitRule {
                 category: Some(Category::Fire),
                 severity: Some(Severity::Extreme),
@@ -41,11 +53,31 @@ fn the_most_specific_rule_wins() {
         wartime_percent: 50,
     };
     let handle = |c, s| policy.limit(c, s, Step::Handle, Mode::Peacetime);
-    assert_eq!(handle(Category::Livelihood, Severity::General), Some(Limit::working_days(3)), "the step default");
-    assert_eq!(handle(Category::Livelihood, Severity::Major), Some(Limit::calendar_hours(4)), "severity beats default");
-    assert_eq!(handle(Category::Fire, Severity::Major), Some(Limit::calendar_hours(2)), "category beats severity");
-    assert_eq!(handle(Category::Fire, Severity::Extreme), Some(Limit::calendar_minutes(45)), "both beat either");
-    assert_eq!(policy.limit(Category::Fire, Severity::General, Step::Accept, Mode::Peacetime), None, "no rule, no limit");
+    assert_eq!(
+        handle(Category::Livelihood, Severity::General),
+        Some(Limit::working_days(3)),
+        "the step default"
+    );
+    assert_eq!(
+        handle(Category::Livelihood, Severity::Major),
+        Some(Limit::calendar_hours(4)),
+        "severity beats default"
+    );
+    assert_eq!(
+        handle(Category::Fire, Severity::Major),
+        Some(Limit::calendar_hours(2)),
+        "category beats severity"
+    );
+    assert_eq!(
+        handle(Category::Fire, Severity::Extreme),
+        Some(Limit::calendar_minutes(45)),
+        "both beat either"
+    );
+    assert_eq!(
+        policy.limit(Category::Fire, Severity::General, Step::Accept, Mode::Peacetime),
+        None,
+        "no rule, no limit"
+    );
     assert_eq!(
         policy.limit(Category::Fire, Severity::Extreme, Step::Handle, Mode::Wartime),
         Some(Limit::calendar_minutes(23)),
@@ -59,12 +91,20 @@ fn the_standard_policy_gives_every_step_a_limit() {
     for category in Category::ALL {
         for severity in Severity::ALL {
             for step in Step::ALL {
-                assert!(policy.limit(category, severity, step, Mode::Peacetime).is_some(), "{category:?} {severity:?} {step:?}");
+                assert!(
+                    policy.limit(category, severity, step, Mode::Peacetime).is_some(),
+                    "{category:?} {severity:?} {step:?}"
+                );
             }
         }
     }
     assert_eq!(
-        policy.limit(Category::Dispute(DisputeKind::LandForestWater), Severity::General, Step::Handle, Mode::Peacetime),
+        policy.limit(
+            Category::Dispute(DisputeKind::LandForestWater),
+            Severity::General,
+            Step::Handle,
+            Mode::Peacetime
+        ),
         Some(Limit::working_days(7)),
         "land disputes get a week of working days"
     );
@@ -83,7 +123,11 @@ fn working_days_skip_weekends_holidays_and_count_make_up_days() {
     let due = calendar.advance(start, Duration::days(3), Basis::Working).unwrap();
     assert_eq!(due, local(2026, 10, 10, 12, 0));
     assert_eq!(calendar.measure(start, due, Basis::Working), Duration::days(3), "measure inverts advance");
-    assert_eq!(calendar.advance(due, -Duration::days(3), Basis::Working), Some(start), "and so does going back");
+    assert_eq!(
+        calendar.advance(due, -Duration::days(3), Basis::Working),
+        Some(start),
+        "and so does going back"
+    );
     assert_eq!(calendar.measure(start, due, Basis::Calendar), due - start);
 }
 
@@ -94,7 +138,11 @@ fn a_calendar_without_working_days_has_no_deadline() {
     for day in 0..4000 {
         calendar.holidays.insert(date(2026, 1, 1) + Duration::days(day));
     }
-    assert_eq!(calendar.advance(from, Duration::days(1), Basis::Working), None, "the search gives up rather than spin");
+    assert_eq!(
+        calendar.advance(from, Duration::days(1), Basis::Working),
+        None,
+        "the search gives up rather than spin"
+    );
 }
 
 #[test]
@@ -106,12 +154,19 @@ fn a_paused_clock_has_no_deadline_and_resumes_with_what_was_left() {
     clock.pause(start + Duration::hours(1));
     assert_eq!(clock.due_at(start + Duration::hours(2), &calendar), None);
     clock.resume(start + Duration::hours(6));
-    assert_eq!(clock.due_at(start + Duration::hours(6), &calendar), Some(start + Duration::hours(9)), "3 hours were left");
+    assert_eq!(
+        clock.due_at(start + Duration::hours(6), &calendar),
+        Some(start + Duration::hours(9)),
+        "3 hours were left"
+    );
     assert_eq!(clock.elapsed(start + Duration::hours(7), &calendar), Duration::hours(2));
     assert!(clock.on_time(start + Duration::hours(9), &calendar));
     assert!(!clock.on_time(start + Duration::hours(9) + Duration::seconds(1), &calendar));
     clock.extension_minutes = 30;
-    assert_eq!(clock.due_at(start + Duration::hours(7), &calendar), Some(start + Duration::hours(9) + Duration::minutes(30)));
+    assert_eq!(
+        clock.due_at(start + Duration::hours(7), &calendar),
+        Some(start + Duration::hours(9) + Duration::minutes(30))
+    );
 }
 
 #[test]

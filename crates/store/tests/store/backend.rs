@@ -57,7 +57,10 @@ impl TestDb {
             }
             Cleanup::Database { admin_url, name } => {
                 let mut conn = sqlx::PgConnection::connect(&admin_url).await.unwrap();
-                sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await.unwrap();
+                sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
             }
         }
     }

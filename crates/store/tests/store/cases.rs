@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::{Rng, SeedableRng};
-use redgrid_core::closed_loop::{self, Actor, Command, Event, LoopContext, NewEvent, PendingRequest, RequestKind, Role};
+use redgrid_core::closed_loop::{
+    self, Actor, Command, Event, LoopContext, NewEvent, PendingRequest, RequestKind, Role,
+};
 use redgrid_core::event::{Category, DisputeKind, Evaluation, Outcome, Severity, Source, Status};
 use redgrid_core::grid::{Grid, GridCode, GridKind, LevelScheme};
 use redgrid_core::register::{CareTag, Household, KeyPlace, KeyPlaceKind, Resident};
@@ -80,7 +82,11 @@ impl Loop {
         closed_loop::report(new, &officer(), at, &self.ctx()).unwrap().event
     }
     fn apply(&self, event: &Event, command: Command, role: Role, at: DateTime<Utc>) -> Event {
-        let actor = Actor { role, id: if role == Role::GridWorker { "w1".into() } else { role.key().into() }, ..officer() };
+        let actor = Actor {
+            role,
+            id: if role == Role::GridWorker { "w1".into() } else { role.key().into() },
+            ..officer()
+        };
         closed_loop::apply(event, command, &actor, at, &self.ctx()).unwrap().event
     }
 }
@@ -119,9 +125,22 @@ async fn insert(store: &Store, event: &Event) -> i64 {
 pub async fn events_round_trip(store: &Store) {
     seed_grids(store).await;
     let l = Loop::new();
-    let e = l.report(new_event("450802101201001", Category::Dispute(DisputeKind::Family), Severity::Serious), t0());
-    let e = l.apply(&e, Command::Accept { category: None, severity: None, grid: None }, Role::DutyOfficer, t0() + Duration::minutes(3));
-    let e = l.apply(&e, Command::Dispatch { workers: vec!["w1".into(), "w2".into()], note: String::new() }, Role::DutyOfficer, t0() + Duration::minutes(9));
+    let e = l.report(
+        new_event("450802101201001", Category::Dispute(DisputeKind::Family), Severity::Serious),
+        t0(),
+    );
+    let e = l.apply(
+        &e,
+        Command::Accept { category: None, severity: None, grid: None },
+        Role::DutyOfficer,
+        t0() + Duration::minutes(3),
+    );
+    let e = l.apply(
+        &e,
+        Command::Dispatch { workers: vec!["w1".into(), "w2".into()], note: String::new() },
+        Role::DutyOfficer,
+        t0() + Duration::minutes(9),
+    );
     let mut e = l.apply(&e, Command::Acknowledge, Role::GridWorker, t0() + Duration::minutes(12));
     e.pending = Some(PendingRequest {
         kind: RequestKind::Extend { minutes: 90 },
@@ -146,7 +165,8 @@ pub async fn a_stale_version_is_a_conflict_naming_who_acted(store: &Store) {
     let l = Loop::new();
     let mut e = l.report(new_event("450802101201001", Category::Fire, Severity::General), t0());
     e.id = insert(store, &e).await;
-    let accepted = l.apply(&e, Command::Accept { category: None, severity: None, grid: None }, Role::DutyOfficer, t0());
+    let accepted =
+        l.apply(&e, Command::Accept { category: None, severity: None, grid: None }, Role::DutyOfficer, t0());
     let mut tx = store.begin_write().await.unwrap();
     tx.update_event(&accepted, e.version, &scheme(), t0(), "韦丽娟").await.unwrap();
     tx.commit().await.unwrap();
@@ -163,7 +183,11 @@ pub async fn a_stale_version_is_a_conflict_naming_who_acted(store: &Store) {
         other => panic!("expected a conflict, got {other}"),
     }
     assert!(error.to_string().contains("韦丽娟"));
-    assert_eq!(store.load_event(e.id, &scheme()).await.unwrap().event.status, Status::Accepted, "nothing was overwritten");
+    assert_eq!(
+        store.load_event(e.id, &scheme()).await.unwrap().event.status,
+        Status::Accepted,
+        "nothing was overwritten"
+    );
 }
 
 pub async fn the_audit_chain_verifies(store: &Store) {
@@ -175,20 +199,33 @@ pub async fn the_audit_chain_verifies(store: &Store) {
     assert_eq!(report.first_bad, None);
     let recent = store.recent_audit(3).await.unwrap();
     assert_eq!(recent.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![30, 29, 28]);
-    assert_eq!(recent[1].prev_hash, store.recent_audit(30).await.unwrap()[2].hash, "each record links to the one before");
+    assert_eq!(
+        recent[1].prev_hash,
+        store.recent_audit(30).await.unwrap()[2].hash,
+        "each record links to the one before"
+    );
 }
 
 pub async fn an_edited_audit_record_is_named(store: &Store) {
     append_entries(store, 20).await;
-    sqlx::query("UPDATE audit_log SET reason = 'changed' WHERE seq = 7").execute(store.read_pool()).await.unwrap();
+    sqlx::query("UPDATE audit_log SET reason = 'changed' WHERE seq = 7")
+        .execute(store.read_pool())
+        .await
+        .unwrap();
     let report = store.verify_audit().await.unwrap();
     let bad = report.first_bad.expect("an edited reason breaks the chain");
     assert_eq!(bad.seq, 7, "the first bad record is named: {}", bad.problem);
     // Re-hashing the edited row to match is caught by the next record's link.
     let rows: Vec<(i64, String)> =
-        sqlx::query_as("SELECT seq, hash FROM audit_log WHERE seq IN (6, 8) ORDER BY seq").fetch_all(store.read_pool()).await.unwrap();
+        sqlx::query_as("SELECT seq, hash FROM audit_log WHERE seq IN (6, 8) ORDER BY seq")
+            .fetch_all(store.read_pool())
+            .await
+            .unwrap();
     assert_eq!(rows.len(), 2);
-    sqlx::query("UPDATE audit_log SET hash = 'forged' WHERE seq = 7").execute(store.read_pool()).await.unwrap();
+    sqlx::query("UPDATE audit_log SET hash = 'forged' WHERE seq = 7")
+        .execute(store.read_pool())
+        .await
+        .unwrap();
     assert_eq!(store.verify_audit().await.unwrap().first_bad.map(|b| b.seq), Some(7));
 }
 
@@ -220,7 +257,11 @@ pub async fn a_rolled_back_command_leaves_no_trace(store: &Store) {
     assert_eq!(store.feed_head().await.unwrap(), 0);
     assert_eq!(store.verify_audit().await.unwrap().records, 0);
     insert(store, &e).await;
-    assert_eq!(store.feed_head().await.unwrap(), 1, "the next command takes the sequence number the rolled-back one did not keep");
+    assert_eq!(
+        store.feed_head().await.unwrap(),
+        1,
+        "the next command takes the sequence number the rolled-back one did not keep"
+    );
 }
 
 pub async fn concurrent_writers_keep_one_gapless_chain_and_feed(store: &Store) {
@@ -242,7 +283,11 @@ pub async fn concurrent_writers_keep_one_gapless_chain_and_feed(store: &Store) {
     let report = store.verify_audit().await.unwrap();
     assert_eq!((report.records, report.first_bad), (200, None), "200 commits, one unbroken chain");
     let feed = store.feed_since(0, 1000).await.unwrap();
-    assert_eq!(feed.iter().map(|f| f.seq).collect::<Vec<_>>(), (1..=200).collect::<Vec<_>>(), "gapless, in order");
+    assert_eq!(
+        feed.iter().map(|f| f.seq).collect::<Vec<_>>(),
+        (1..=200).collect::<Vec<_>>(),
+        "gapless, in order"
+    );
     assert_eq!(store.feed_since(150, 10).await.unwrap().first().map(|f| f.seq), Some(151));
 }
 
@@ -279,7 +324,11 @@ pub async fn the_queue_is_most_urgent_first_and_filters(store: &Store) {
     let page = store.open_queue(&village, 0, 50, &scheme()).await.unwrap();
     assert_eq!(page.events.iter().map(|e| e.event.id).collect::<Vec<_>>(), vec![ids[3], ids[1]]);
     let overdue = QueueFilter { overdue_at: Some(t0()), ..QueueFilter::default() };
-    assert_eq!(store.open_queue(&overdue, 0, 50, &scheme()).await.unwrap().total, 2, "two deadlines passed before t0");
+    assert_eq!(
+        store.open_queue(&overdue, 0, 50, &scheme()).await.unwrap().total,
+        2,
+        "two deadlines passed before t0"
+    );
     let fire = QueueFilter { category: Some(Category::Fire), ..QueueFilter::default() };
     assert_eq!(store.open_queue(&fire, 0, 50, &scheme()).await.unwrap().total, 1);
     let serious = QueueFilter { min_severity: Some(Severity::Serious), ..QueueFilter::default() };
@@ -318,13 +367,28 @@ pub async fn stats_in_sql_match_the_core_definitions(store: &Store) {
             0 => e = step(&e, Command::Reject { reason: "无效".into() }, Role::DutyOfficer, &mut rng),
             1 => {}
             n => {
-                e = step(&e, Command::Accept { category: None, severity: None, grid: None }, Role::DutyOfficer, &mut rng);
+                e = step(
+                    &e,
+                    Command::Accept { category: None, severity: None, grid: None },
+                    Role::DutyOfficer,
+                    &mut rng,
+                );
                 if n == 2 {
                     e = step(&e, Command::Void { reason: "重复".into() }, Role::Leader, &mut rng);
                 } else if n >= 3 {
-                    e = step(&e, Command::Dispatch { workers: vec!["w1".into()], note: String::new() }, Role::DutyOfficer, &mut rng);
+                    e = step(
+                        &e,
+                        Command::Dispatch { workers: vec!["w1".into()], note: String::new() },
+                        Role::DutyOfficer,
+                        &mut rng,
+                    );
                     if n >= 4 {
-                        e = step(&e, Command::Feedback { notes: "ok".into(), photos: vec![], on_behalf_of: None }, Role::GridWorker, &mut rng);
+                        e = step(
+                            &e,
+                            Command::Feedback { notes: "ok".into(), photos: vec![], on_behalf_of: None },
+                            Role::GridWorker,
+                            &mut rng,
+                        );
                     }
                     if n >= 5 {
                         e = step(&e, Command::Verify { note: String::new() }, Role::DutyOfficer, &mut rng);
@@ -335,7 +399,16 @@ pub async fn stats_in_sql_match_the_core_definitions(store: &Store) {
                         } else {
                             Outcome::MediatedSuccessfully
                         };
-                        e = step(&e, Command::Close { outcome, evaluation: Evaluation::Satisfied, note: String::new() }, Role::DutyOfficer, &mut rng);
+                        e = step(
+                            &e,
+                            Command::Close {
+                                outcome,
+                                evaluation: Evaluation::Satisfied,
+                                note: String::new(),
+                            },
+                            Role::DutyOfficer,
+                            &mut rng,
+                        );
                     }
                 }
             }
@@ -363,14 +436,22 @@ pub async fn stats_in_sql_match_the_core_definitions(store: &Store) {
         });
     }
     assert!(by_core.values().map(|c| c.closed).sum::<i64>() > 10, "the sample has closed events to count");
-    assert!(by_core.values().map(|c| c.step_late.iter().sum::<i64>()).sum::<i64>() > 0, "and some late steps");
+    assert!(
+        by_core.values().map(|c| c.step_late.iter().sum::<i64>()).sum::<i64>() > 0,
+        "and some late steps"
+    );
     assert_eq!(by_sql, by_core, "SQL counters equal the core's reference definition, cell by cell");
 }
 
 pub async fn registers_round_trip(store: &Store) {
     seed_grids(store).await;
     let grid = code("450802101201001");
-    let household = Household { id: "H1".into(), grid: grid.clone(), address: "大圩村1号".into(), head_name: "黄伟".into() };
+    let household = Household {
+        id: "H1".into(),
+        grid: grid.clone(),
+        address: "大圩村1号".into(),
+        head_name: "黄伟".into(),
+    };
     let resident = Resident {
         id_number: "450802198001011234".into(),
         name: "黄伟".into(),
@@ -422,12 +503,17 @@ pub async fn registers_round_trip(store: &Store) {
     assert!(store.registers("450802101299", &scheme()).await.unwrap().is_none());
     // A resident in a grid that does not exist is refused by the foreign key.
     let mut tx = store.begin_write().await.unwrap();
-    let orphan = Resident { id_number: "X".into(), grid: code("450802101209001"), ..registers.residents[0].clone() };
+    let orphan =
+        Resident { id_number: "X".into(), grid: code("450802101209001"), ..registers.residents[0].clone() };
     assert!(tx.upsert_residents(&[orphan]).await.is_err(), "foreign keys hold on both backends");
 }
 
 pub async fn settings_policy_and_calendar_round_trip(store: &Store) {
-    assert_eq!(store.time_limit_policy().await.unwrap(), TimeLimitPolicy::standard(), "the standard policy until one is stored");
+    assert_eq!(
+        store.time_limit_policy().await.unwrap(),
+        TimeLimitPolicy::standard(),
+        "the standard policy until one is stored"
+    );
     let mut policy = TimeLimitPolicy::standard();
     policy.rules.truncate(7);
     policy.wartime_percent = 40;
@@ -442,5 +528,8 @@ pub async fn settings_policy_and_calendar_round_trip(store: &Store) {
     assert_eq!(store.time_limit_policy().await.unwrap(), policy);
     assert_eq!(store.work_calendar().await.unwrap(), calendar);
     assert_eq!(store.setting("mode").await.unwrap().as_deref(), Some("wartime"));
-    assert_eq!(store.feed_since(0, 10).await.unwrap().last().map(|f| f.entity_id.clone()), Some("mode".into()));
+    assert_eq!(
+        store.feed_since(0, 10).await.unwrap().last().map(|f| f.entity_id.clone()),
+        Some("mode".into())
+    );
 }

@@ -51,7 +51,8 @@ conformance!(
 #[tokio::test]
 async fn sqlite_runs_in_wal_with_foreign_keys_on() {
     let db = backend::TestDb::sqlite().await;
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(db.store.read_pool()).await.unwrap();
+    let mode: String =
+        sqlx::query_scalar("PRAGMA journal_mode").fetch_one(db.store.read_pool()).await.unwrap();
     assert_eq!(mode.to_lowercase(), "wal", "WAL is set explicitly; sqlx no longer does it");
     let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(db.store.read_pool()).await.unwrap();
     assert_eq!(fk, 1, "foreign keys are on for every connection");

@@ -1,0 +1,317 @@
+//! `redgrid`: the headless station — demo data, imports, the queue, statistics, the audit check,
+//! benchmarks. Every subcommand that touches a store takes `--db URL` (default: the SQLite file in the
+//! app data folder).
+
+#[macro_use]
+mod output;
+mod bench;
+mod roster;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use redgrid_api::demo::{self, DemoConfig};
+use redgrid_api::{Station, StationConfig, SystemClock};
+use redgrid_core::closed_loop::{Actor, Role};
+use redgrid_core::event::{Category, Severity, Status};
+use redgrid_core::time::Month;
+use redgrid_store::QueueFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "redgrid",
+    version,
+    about = "红格指挥台：乡镇综治中心指挥台（无界面站点、演示数据、导入、统计、审计、基准测试）"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Top,
+}
+
+#[derive(Args, Clone)]
+struct DbArg {
+    /// Database URL: sqlite://PATH or postgres://… (default: the SQLite file in the app data folder).
+    #[arg(long, env = "REDGRID_DB")]
+    db: Option<String>,
+}
+
+impl DbArg {
+    fn url(&self) -> anyhow::Result<String> {
+        match &self.db {
+            Some(url) => Ok(url.clone()),
+            None => {
+                let dir =
+                    dirs::data_dir().context("找不到应用数据目录，请用 --db 指定数据库")?.join("redgrid");
+                Ok(format!("sqlite://{}", dir.join("redgrid.db").display()))
+            }
+        }
+    }
+
+    async fn station(&self) -> anyhow::Result<Station> {
+        let url = self.url()?;
+        Station::open(&url, StationConfig::default(), Arc::new(SystemClock))
+            .await
+            .with_context(|| format!("无法打开数据库 {url}"))
+    }
+}
+
+#[derive(Subcommand)]
+enum Top {
+    /// Demo data.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+    /// The open queue, most urgent first.
+    Queue(QueueArgs),
+    /// Statistics of a month (default: this month).
+    Stats(StatsArgs),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Imports: divisions, grid boundaries, registers.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Benchmarks that print their figures and write them to a JSON file.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+    /// Rosters.
+    #[command(subcommand)]
+    Roster(RosterCommand),
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Builds the demo township (real division codes, generated grids, registers, a year of events).
+    Seed {
+        #[command(flatten)]
+        db: DbArg,
+        /// 9-digit township code from the division files (default 450802101, 港北区大圩镇).
+        #[arg(long, default_value = "450802101")]
+        township: String,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Days of history to generate.
+        #[arg(long, default_value_t = 365)]
+        days: i64,
+    },
+}
+
+#[derive(Args)]
+struct QueueArgs {
+    #[command(flatten)]
+    db: DbArg,
+    /// Only this status (reported, accepted, dispatched, handled, verified, parked).
+    #[arg(long)]
+    status: Option<String>,
+    /// Only events at or below this grid code.
+    #[arg(long)]
+    grid: Option<String>,
+    /// Category key or Chinese name.
+    #[arg(long)]
+    category: Option<String>,
+    /// Minimum severity, 1–4.
+    #[arg(long)]
+    min_severity: Option<i64>,
+    /// Only overdue events.
+    #[arg(long)]
+    overdue: bool,
+    #[arg(long, default_value_t = 50)]
+    limit: i64,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct StatsArgs {
+    #[command(flatten)]
+    db: DbArg,
+    /// YYYY-MM (Asia/Shanghai); default this month.
+    #[arg(long)]
+    month: Option<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recomputes the hash chain; exits non-zero naming the first bad record.
+    Verify {
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Division files (counties, townships, villages CSV) from a folder.
+    Divisions {
+        dir: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Grid boundaries from GeoJSON (features carry the grid code).
+    Grids {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Residents register from CSV or XLSX.
+    Residents {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Key places register from CSV or XLSX.
+    Places {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Grid workers from CSV or XLSX.
+    Workers {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum RosterCommand {
+    /// Solves the Curtois–Qu shift-scheduling benchmark instances and reports the gap to the best known.
+    Bench(roster::RosterBenchArgs),
+}
+
+fn cli_actor(station: &Station, role: Role) -> Actor {
+    let user = std::env::var("USER").unwrap_or_else(|_| "cli".into());
+    Actor {
+        id: format!("cli:{user}"),
+        name: format!("命令行（{user}）"),
+        role,
+        station: station.station_id().into(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("REDGRID_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()).await {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("错误：{error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Top::Demo(DemoCommand::Seed { db, township, seed, days }) => {
+            let station = db.station().await?;
+            let config = DemoConfig {
+                township_code: township,
+                seed,
+                history_days: days,
+                progress: Some(Arc::new(|done, all| eprintln!("  历史事件 {done}/{all}"))),
+                ..DemoConfig::default()
+            };
+            let summary = demo::seed(&station, &config).await?;
+            output::demo_summary(&summary, &db.url()?);
+        }
+        Top::Queue(args) => {
+            let station = args.db.station().await?;
+            let filter = QueueFilter {
+                status: args
+                    .status
+                    .as_deref()
+                    .map(|s| Status::from_key(s).with_context(|| format!("未知状态“{s}”")))
+                    .transpose()?,
+                grid_prefix: args.grid.clone(),
+                village_code: None,
+                category: args
+                    .category
+                    .as_deref()
+                    .map(|c| Category::parse(c).with_context(|| format!("未知类别“{c}”")))
+                    .transpose()?,
+                min_severity: args
+                    .min_severity
+                    .map(|s| Severity::from_level(s).with_context(|| format!("等级应为 1–4，收到 {s}")))
+                    .transpose()?,
+                overdue_at: args.overdue.then(|| station.now()),
+                include_drill: false,
+            };
+            let (events, total) = station.queue(&filter, 0, args.limit).await?;
+            if args.json {
+                output::print_json(&output::queue_json(&events, total));
+            } else {
+                output::queue_table(&events, total);
+            }
+        }
+        Top::Stats(args) => {
+            let station = args.db.station().await?;
+            let month = match &args.month {
+                Some(text) => {
+                    Month::parse(text).with_context(|| format!("月份应为 YYYY-MM，收到“{text}”"))?
+                }
+                None => Month::of(station.now()),
+            };
+            let report = station.stats(month).await?;
+            if args.json {
+                output::print_json(&output::stats_json(month, &report));
+            } else {
+                output::stats_table(month, &report, &station).await?;
+            }
+        }
+        Top::Audit(AuditCommand::Verify { db }) => {
+            let station = db.station().await?;
+            let report = station.store().verify_audit().await?;
+            match report.first_bad {
+                None => say!("审计链完整：共 {} 条记录，逐条校验通过。", report.records),
+                Some(bad) => {
+                    say!("审计链校验失败：第 {} 条记录有问题——{}", bad.seq, bad.problem);
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+        Top::Import(command) => {
+            let (db, what) = match &command {
+                ImportCommand::Divisions { db, .. } => (db, "divisions"),
+                ImportCommand::Grids { db, .. } => (db, "grids"),
+                ImportCommand::Residents { db, .. } => (db, "residents"),
+                ImportCommand::Places { db, .. } => (db, "places"),
+                ImportCommand::Workers { db, .. } => (db, "workers"),
+            };
+            let station = db.station().await?;
+            let actor = cli_actor(&station, Role::Administrator);
+            use redgrid_api::import;
+            let result = match &command {
+                ImportCommand::Divisions { dir, .. } => import::import_divisions(&station, &actor, dir).await,
+                ImportCommand::Grids { file, .. } => {
+                    import::import_grids_geojson(&station, &actor, file).await
+                }
+                ImportCommand::Residents { file, .. } => {
+                    import::import_residents(&station, &actor, file).await
+                }
+                ImportCommand::Places { file, .. } => import::import_places(&station, &actor, file).await,
+                ImportCommand::Workers { file, .. } => import::import_workers(&station, &actor, file).await,
+            };
+            match result {
+                Ok(summary) => say!("导入完成（{what}）：{summary}"),
+                Err(error) => {
+                    eprintln!("导入失败，未写入任何数据：\n{error}");
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+        Top::Bench(command) => bench::run(command).await?,
+        Top::Roster(RosterCommand::Bench(args)) => roster::run_bench(&args)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

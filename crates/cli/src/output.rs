@@ -1,0 +1,212 @@
+//! What the CLI prints: tables for people, JSON for scripts.
+
+use redgrid_api::demo::{DemoSummary, DEMO_PASSWORD};
+use redgrid_api::{EventView, Station};
+use redgrid_core::event::Step;
+use redgrid_core::stats::{Counters, StatsReport};
+use redgrid_core::time::{shanghai, Month};
+use serde_json::{json, Value};
+
+/// Prints a line to stdout; a closed pipe (`redgrid queue | head`) ends the program quietly instead of
+/// panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::output::say_line(format_args!($($arg)*))
+    };
+}
+
+pub fn say_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    if let Err(error) = writeln!(std::io::stdout().lock(), "{args}") {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("无法输出：{error}");
+    }
+}
+
+pub fn print_json(value: &Value) {
+    say!("{}", serde_json::to_string_pretty(value).expect("JSON values always serialise"));
+}
+
+/// `1天3小时`, `25分钟`, `超时2小时5分钟`.
+pub fn time_left(seconds: Option<i64>) -> String {
+    let Some(seconds) = seconds else { return "暂停计时".into() };
+    let overdue = seconds < 0;
+    let minutes = seconds.abs() / 60;
+    let (days, hours, mins) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+    let text = if days > 0 {
+        format!("{days}天{hours}小时")
+    } else if hours > 0 {
+        format!("{hours}小时{mins}分钟")
+    } else {
+        format!("{mins}分钟")
+    };
+    if overdue {
+        format!("超时{text}")
+    } else {
+        text
+    }
+}
+
+pub fn queue_table(events: &[EventView], total: i64) {
+    say!("待办事件 共 {total} 件（按紧急程度排序，显示前 {} 件）", events.len());
+    say!("{:<8} {:<6} {:<8} {:<18} {:<6} {:<14} {}", "编号", "环节", "等级", "类别", "剩余", "网格", "标题");
+    for view in events {
+        let e = &view.stored.event;
+        let mark = if view.overdue { "!" } else { " " };
+        say!(
+            "{mark}#{:<6} {:<6} {:<8} {:<18} {:<10} {:<20} {}",
+            e.id,
+            e.status.name_zh(),
+            e.severity.name_zh(),
+            e.category.name_zh(),
+            time_left(view.seconds_left),
+            e.grid,
+            e.title
+        );
+    }
+}
+
+pub fn queue_json(events: &[EventView], total: i64) -> Value {
+    let items: Vec<Value> = events
+        .iter()
+        .map(|view| {
+            let e = &view.stored.event;
+            json!({
+                "id": e.id,
+                "version": e.version,
+                "status": e.status.key(),
+                "status_name": e.status.name_zh(),
+                "step": e.status.pending_step().map(Step::key),
+                "category": e.category.key(),
+                "category_name": e.category.name_zh(),
+                "severity": e.severity.level(),
+                "source": e.source.key(),
+                "grid": e.grid.as_str(),
+                "title": e.title,
+                "reported_at": e.reported_at.with_timezone(&shanghai()).to_rfc3339(),
+                "due_at": e.due_at.map(|d| d.with_timezone(&shanghai()).to_rfc3339()),
+                "seconds_left": view.seconds_left,
+                "overdue": view.overdue,
+                "drill": e.drill,
+            })
+        })
+        .collect();
+    json!({ "total": total, "events": items })
+}
+
+fn percent(rate: Option<f64>) -> String {
+    rate.map(|r| format!("{:.2}%", r * 100.0)).unwrap_or_else(|| "—".into())
+}
+
+fn counters_json(c: &Counters) -> Value {
+    let rates = c.rates();
+    let steps: serde_json::Map<String, Value> = Step::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, step)| {
+            (
+                step.key().to_string(),
+                json!({ "done": c.step_done[i], "late": c.step_late[i], "on_time_rate": rates.on_time_rate[i] }),
+            )
+        })
+        .collect();
+    json!({
+        "reported": c.reported,
+        "valid": c.valid,
+        "handled": c.handled,
+        "closed": c.closed,
+        "handling_rate": rates.handling_rate,
+        "closing_rate": rates.closing_rate,
+        "disputes_mediated": c.disputes_mediated,
+        "disputes_mediation_failed": c.disputes_mediation_failed,
+        "mediation_success_rate": rates.mediation_success_rate,
+        "steps": steps,
+    })
+}
+
+pub fn stats_json(month: Month, report: &StatsReport) -> Value {
+    let by = |map: Vec<(String, &Counters)>| -> Value {
+        Value::Object(map.into_iter().map(|(k, c)| (k, counters_json(c))).collect())
+    };
+    json!({
+        "month": month.to_string(),
+        "total": counters_json(&report.total),
+        "by_village": by(report.by_village.iter().map(|(k, c)| (k.clone(), c)).collect()),
+        "by_category": by(report.by_category.iter().map(|(k, c)| (k.key().to_string(), c)).collect()),
+        "by_grid": by(report.by_grid.iter().map(|(k, c)| (k.clone(), c)).collect()),
+    })
+}
+
+pub async fn stats_table(month: Month, report: &StatsReport, station: &Station) -> anyhow::Result<()> {
+    let t = &report.total;
+    let rates = t.rates();
+    say!("{month} 统计（不含演练）");
+    say!("  上报 {} 件，有效 {} 件，处置 {} 件，结案 {} 件", t.reported, t.valid, t.handled, t.closed);
+    say!("  处置率 {}，结案率 {}", percent(rates.handling_rate), percent(rates.closing_rate));
+    say!(
+        "  矛盾纠纷调解 成功 {} 件 / 不成功 {} 件，调解成功率 {}",
+        t.disputes_mediated,
+        t.disputes_mediation_failed,
+        percent(rates.mediation_success_rate)
+    );
+    let steps: Vec<String> = Step::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("{} {}", s.name_zh(), percent(rates.on_time_rate[i])))
+        .collect();
+    say!("  各环节按时率：{}", steps.join("，"));
+    say!("  按村（社区）：");
+    for (village, counters) in &report.by_village {
+        let name = station.store().grid_node(village).await?.map(|n| n.name).unwrap_or_default();
+        let r = counters.rates();
+        say!(
+            "    {village} {name:<10} 有效 {:>4}  处置率 {:>8}  结案率 {:>8}",
+            counters.valid,
+            percent(r.handling_rate),
+            percent(r.closing_rate)
+        );
+    }
+    say!("  按类别：");
+    for (category, counters) in &report.by_category {
+        let r = counters.rates();
+        say!(
+            "    {:<16} 有效 {:>4}  处置率 {:>8}  结案率 {:>8}",
+            category.name_zh(),
+            counters.valid,
+            percent(r.handling_rate),
+            percent(r.closing_rate)
+        );
+    }
+    Ok(())
+}
+
+pub fn demo_summary(summary: &DemoSummary, url: &str) {
+    say!("演示数据已生成：{}{}（{}）", summary.county_name, summary.township_name, summary.township_code);
+    say!(
+        "  村（社区）{} 个，网格 {} 个（含家格），户 {} 户，居民 {} 人，重点场所 {} 处",
+        summary.villages,
+        summary.grids,
+        summary.households,
+        summary.residents,
+        summary.key_places
+    );
+    say!(
+        "  网格力量 {} 人（专职 {} 人），摄像头 {} 路",
+        summary.workers,
+        summary.full_time_workers,
+        summary.cameras
+    );
+    say!(
+        "  历史事件 {} 件（其中演练 {} 件），当前待办 {} 件",
+        summary.events,
+        summary.drill_events,
+        summary.open_events
+    );
+    say!("  数据库：{url}");
+    say!("  演示账号（密码均为 {DEMO_PASSWORD}）：");
+    for account in &summary.accounts {
+        say!("    {:<14} {:<8} {}", account.id, account.name, account.role.name_zh());
+    }
+}

@@ -1,0 +1,184 @@
+//! The design's scenes, played through the api on a real SQLite file with the demo township.
+
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone, Utc};
+use redgrid_api::demo::{self, DemoConfig};
+use redgrid_api::{FixedClock, Station, StationConfig};
+use redgrid_core::closed_loop::{Actor, Command, NewEvent, Role};
+use redgrid_core::event::{Category, Evaluation, Outcome, Severity, Source, Status};
+use redgrid_core::grid::{GridCode, LevelScheme};
+use redgrid_core::time::Month;
+use redgrid_core::time_limit::Mode;
+use redgrid_store::QueueFilter;
+
+struct Scene {
+    station: Station,
+    clock: Arc<FixedClock>,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for Scene {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.dir).ok();
+    }
+}
+
+async fn scene(tag: &str) -> Scene {
+    let dir = std::env::temp_dir().join(format!("redgrid_scene_{tag}_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // 22:40 in Guigang, Wednesday 18 November 2026.
+    let clock = Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 18, 14, 40, 0).unwrap()));
+    let url = format!("sqlite://{}", dir.join("station.db").display());
+    let station = Station::open(&url, StationConfig { station_id: "daxu-centre-1".into() }, clock.clone())
+        .await
+        .unwrap();
+    demo::seed(&station, &DemoConfig { history_days: 20, ..DemoConfig::default() }).await.unwrap();
+    Scene { station, clock, dir }
+}
+
+fn actor(role: Role, id: &str, name: &str) -> Actor {
+    Actor { id: id.into(), name: name.into(), role, station: "daxu-centre-1".into() }
+}
+
+#[tokio::test]
+async fn a_night_on_duty_the_market_crowd() {
+    let s = scene("night").await;
+    let st = &s.station;
+    let officer = actor(Role::DutyOfficer, "duty1", "黄志明");
+    let camera = actor(Role::System, "camera:t101_market_1", "大圩镇集贸市场东门");
+    let market = st
+        .store()
+        .grid_tree(2)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|n| n.kind == "market")
+        .expect("the demo has a market grid");
+    let event = st
+        .report(
+            &camera,
+            NewEvent {
+                title: "集贸市场人员聚集".into(),
+                description: "视频告警：人群聚集".into(),
+                category: Category::PublicOrder,
+                severity: Severity::Serious,
+                source: Source::CameraAlert,
+                grid: GridCode::parse(&market.code, &LevelScheme::guigang()).unwrap(),
+                lon: market.lon,
+                lat: market.lat,
+                address: market.name.clone(),
+                reporter: camera.name.clone(),
+                drill: false,
+            },
+        )
+        .await
+        .unwrap()
+        .stored
+        .event;
+    let (queue, _) = st.queue(&QueueFilter::default(), 0, 500).await.unwrap();
+    assert!(queue.iter().any(|v| v.stored.event.id == event.id), "the new alert event is in the queue");
+    let worker =
+        st.store().workers(&st.scheme()).await.unwrap().into_iter().find(|w| w.on_duty).unwrap().worker;
+    let terminal = actor(
+        if worker.is_grid_leader() { Role::GridLeader } else { Role::GridWorker },
+        &worker.id,
+        &worker.name,
+    );
+    let mut v = event.version;
+    for (who, command, minutes) in [
+        (&officer, Command::Accept { category: None, severity: None, grid: None }, 1),
+        (&officer, Command::Dispatch { workers: vec![worker.id.clone()], note: String::new() }, 1),
+        (&terminal, Command::Acknowledge, 2),
+        (&terminal, Command::Arrive, 11),
+        (
+            &terminal,
+            Command::Feedback {
+                notes: "两名摊贩因摊位争吵，已现场调解".into(),
+                photos: vec!["market.jpg".into()],
+                on_behalf_of: None,
+            },
+            8,
+        ),
+        (&officer, Command::Verify { note: "电话核实".into() }, 5),
+        (
+            &officer,
+            Command::Close {
+                outcome: Outcome::Resolved,
+                evaluation: Evaluation::Satisfied,
+                note: String::new(),
+            },
+            2,
+        ),
+    ] {
+        s.clock.advance(Duration::minutes(minutes));
+        v = st.act(who, event.id, Some(v), command).await.unwrap().stored.event.version;
+    }
+    let closed = st.event(event.id).await.unwrap().stored.event;
+    assert_eq!(closed.status, Status::Closed);
+    assert_eq!(closed.late_steps, 0, "every step within its limit");
+    assert_eq!(st.history(event.id).await.unwrap().len(), 8);
+}
+
+#[tokio::test]
+async fn a_typhoon_warning_switches_to_wartime_and_back() {
+    let s = scene("typhoon").await;
+    let st = &s.station;
+    let leader = actor(Role::Leader, "leader", "陈永福");
+    st.switch_mode(&leader, Mode::Wartime, "台风蓝色预警").await.unwrap();
+    s.clock.advance(Duration::hours(20));
+    st.switch_mode(&leader, Mode::Peacetime, "预警解除").await.unwrap();
+    let switches: Vec<_> = st
+        .store()
+        .recent_audit(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.entry.command == "switch_mode")
+        .map(|r| (r.entry.from_status.unwrap(), r.entry.to_status.unwrap(), r.entry.reason))
+        .collect();
+    assert_eq!(
+        switches,
+        vec![
+            ("wartime".to_string(), "peacetime".to_string(), "预警解除".to_string()),
+            ("peacetime".to_string(), "wartime".to_string(), "台风蓝色预警".to_string()),
+        ],
+        "both switches are in the audit trail, newest first"
+    );
+}
+
+#[tokio::test]
+async fn a_drill_never_counts_in_real_statistics() {
+    let s = scene("drill").await;
+    let st = &s.station;
+    let commissioner = actor(Role::Commissioner, "commissioner", "梁文华");
+    let month = Month::of(st.now());
+    let before = st.stats(month).await.unwrap().total;
+    let (_, open_before) = st.queue(&QueueFilter::default(), 0, 1).await.unwrap();
+    for village in ["450802101201", "450802101202", "450802101203"] {
+        st.report(
+            &commissioner,
+            NewEvent {
+                title: "【演练】洪水转移群众".into(),
+                description: String::new(),
+                category: Category::Weather,
+                severity: Severity::Major,
+                source: Source::Drill,
+                grid: GridCode::parse(&format!("{village}001"), &LevelScheme::guigang()).unwrap(),
+                lon: None,
+                lat: None,
+                address: String::new(),
+                reporter: "演练导调".into(),
+                drill: true,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(st.stats(month).await.unwrap().total, before, "drill events change no real figure");
+    let (_, open_after) = st.queue(&QueueFilter::default(), 0, 1).await.unwrap();
+    assert_eq!(open_after, open_before, "nor the real queue");
+    let drills = QueueFilter { include_drill: true, ..QueueFilter::default() };
+    let (_, with_drills) = st.queue(&drills, 0, 1).await.unwrap();
+    assert_eq!(with_drills, open_before + 3, "the drill's own view shows them");
+}
