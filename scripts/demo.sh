@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 cargo build --release -q -p redgrid-cli
+# The default station file, so that a later `redgrid queue` without --db shows the same township.
 data_dir="${XDG_DATA_HOME:-$HOME/.local/share}/redgrid"
-db="sqlite://$data_dir/demo.db"
-if [ ! -f "$data_dir/demo.db" ]; then
+db="sqlite://$data_dir/redgrid.db"
+if [ ! -f "$data_dir/redgrid.db" ]; then
   ./target/release/redgrid demo seed --db "$db"
 fi
 echo

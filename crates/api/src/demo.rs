@@ -65,7 +65,7 @@ impl Default for DemoConfig {
             seed: 1,
             history_days: 365,
             events_per_day: 7.0,
-            stall_fraction: 0.03,
+            stall_fraction: 0.1,
             stall_window_days: 12,
             chunk_events: 20_000,
             progress: None,

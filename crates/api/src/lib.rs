@@ -208,6 +208,13 @@ impl Station {
             }
             other => other,
         };
+        if let Command::Dispatch { workers, .. } = &command {
+            for worker in workers {
+                if self.store.worker(worker, &rules.scheme).await?.is_none() {
+                    return Err(ApiError::Invalid(format!("网格员 {worker} 不存在，无法派遣")));
+                }
+            }
+        }
         let kind = command.kind();
         let transition = closed_loop::apply(&current.event, command, actor, now, &ctx).inspect_err(|rejection| {
             tracing::warn!(event = event_id, actor = %actor.id, command = kind.key(), %rejection, "command rejected");
@@ -288,6 +295,19 @@ impl Station {
     /// An event's full history from the audit log.
     pub async fn history(&self, id: i64) -> Result<Vec<AuditRecord>> {
         Ok(self.store.event_history(id).await?)
+    }
+
+    /// The grid tree down to `max_depth` (0 = township), parents before children.
+    pub async fn grid_tree(&self, max_depth: i64) -> Result<Vec<redgrid_store::GridNode>> {
+        Ok(self.store.grid_tree(max_depth).await?)
+    }
+
+    /// The four registers of a grid and everything below it.
+    pub async fn registers(&self, code: &str) -> Result<redgrid_store::Registers> {
+        self.store
+            .registers(code, &self.scheme())
+            .await?
+            .ok_or_else(|| ApiError::UnknownGrid(code.to_string()))
     }
 
     /// Statistics of the events reported in a month (Asia/Shanghai), drills excluded.

@@ -120,12 +120,16 @@ async fn bench_store(
 
     // Transitions: officers working distinct open events concurrently, full commands each.
     let ids = store.open_event_ids(officers as i64 * 600).await?;
+    let workers: Vec<String> =
+        store.workers(&station.scheme()).await?.into_iter().map(|w| w.worker.id).take(officers).collect();
+    anyhow::ensure!(!workers.is_empty(), "基准数据中没有网格员");
     let started = Instant::now();
     let mut tasks = Vec::new();
     for officer in 0..officers {
         let station = station.clone();
         let mine: Vec<i64> = ids.iter().skip(officer).step_by(officers).map(|(id, _)| *id).collect();
-        tasks.push(tokio::spawn(async move { work_events(&station, officer, &mine).await }));
+        let worker = workers[officer % workers.len()].clone();
+        tasks.push(tokio::spawn(async move { work_events(&station, officer, &worker, &mine).await }));
     }
     let mut transitions = 0usize;
     for task in tasks {
@@ -167,7 +171,7 @@ async fn bench_store(
 }
 
 /// Moves each event on by the next command of its loop until closed; returns commands applied.
-async fn work_events(station: &Station, officer: usize, ids: &[i64]) -> anyhow::Result<usize> {
+async fn work_events(station: &Station, officer: usize, worker: &str, ids: &[i64]) -> anyhow::Result<usize> {
     let actor = Actor {
         id: format!("bench{officer}"),
         name: format!("基准值班员{officer}"),
@@ -181,10 +185,9 @@ async fn work_events(station: &Station, officer: usize, ids: &[i64]) -> anyhow::
             let event = &view.stored.event;
             let command = match event.status {
                 Status::Reported => Command::Accept { category: None, severity: None, grid: None },
-                Status::Accepted => Command::Dispatch {
-                    workers: vec![format!("bench-worker-{officer}")],
-                    note: String::new(),
-                },
+                Status::Accepted => {
+                    Command::Dispatch { workers: vec![worker.to_string()], note: String::new() }
+                }
                 Status::Dispatched => Command::Feedback {
                     notes: "基准测试反馈".into(),
                     photos: Vec::new(),

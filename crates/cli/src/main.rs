@@ -65,6 +65,14 @@ enum Top {
     Demo(DemoCommand),
     /// The open queue, most urgent first.
     Queue(QueueArgs),
+    /// One event: its state, deadline and full history.
+    Event {
+        id: i64,
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        json: bool,
+    },
     /// Statistics of a month (default: this month).
     Stats(StatsArgs),
     /// The audit log.
@@ -245,13 +253,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .map(|s| Severity::from_level(s).with_context(|| format!("等级应为 1–4，收到 {s}")))
                     .transpose()?,
                 overdue_at: args.overdue.then(|| station.now()),
-                include_drill: false,
+                drill: false,
             };
             let (events, total) = station.queue(&filter, 0, args.limit).await?;
             if args.json {
                 output::print_json(&output::queue_json(&events, total));
             } else {
                 output::queue_table(&events, total);
+            }
+        }
+        Top::Event { id, db, json } => {
+            let station = db.station().await?;
+            let view = station.event(id).await?;
+            let history = station.history(id).await?;
+            if json {
+                output::print_json(&output::event_json(&view, &history));
+            } else {
+                output::event_detail(&view, &history);
             }
         }
         Top::Stats(args) => {

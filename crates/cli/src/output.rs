@@ -5,6 +5,7 @@ use redgrid_api::{EventView, Station};
 use redgrid_core::event::Step;
 use redgrid_core::stats::{Counters, StatsReport};
 use redgrid_core::time::{shanghai, Month};
+use redgrid_store::AuditRecord;
 use serde_json::{json, Value};
 
 /// Prints a line to stdout; a closed pipe (`redgrid queue | head`) ends the program quietly instead of
@@ -94,6 +95,69 @@ pub fn queue_json(events: &[EventView], total: i64) -> Value {
         })
         .collect();
     json!({ "total": total, "events": items })
+}
+
+fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&shanghai()).format("%Y-%m-%d %H:%M").to_string()
+}
+
+pub fn event_detail(view: &EventView, history: &[AuditRecord]) {
+    let e = &view.stored.event;
+    say!("事件 #{} {}", e.id, e.title);
+    say!(
+        "  状态：{}（第 {} 版）  类别：{}  等级：{}  来源：{}",
+        e.status.name_zh(),
+        e.version,
+        e.category.name_zh(),
+        e.severity.name_zh(),
+        e.source.name_zh()
+    );
+    say!("  网格：{}  地址：{}  上报人：{}", e.grid, e.address, e.reporter);
+    if let Some(step) = e.status.pending_step() {
+        let due = e.due_at.map(local_time).unwrap_or_else(|| "暂停计时".into());
+        say!("  当前环节：{}，时限至 {}（{}）", step.name_zh(), due, time_left(view.seconds_left));
+    }
+    if let Some(pending) = &e.pending {
+        say!("  待审批：{}（{}）", pending.kind.name_zh(), pending.reason);
+    }
+    for task in &e.tasks {
+        say!(
+            "  处置人 {}：派遣 {}，签收 {}，到场 {}",
+            task.worker_id,
+            local_time(task.dispatched_at),
+            task.acknowledged_at.map(local_time).unwrap_or_else(|| "—".into()),
+            task.arrived_at.map(local_time).unwrap_or_else(|| "—".into())
+        );
+    }
+    say!("  办理记录：");
+    for record in history {
+        let r = &record.entry;
+        let name = redgrid_core::closed_loop::CommandKind::from_key(&r.command)
+            .map(|k| k.name_zh())
+            .unwrap_or(&r.command);
+        say!("    {} {} {}（{}）{}", local_time(r.at), name, r.actor_name, r.station, r.reason);
+    }
+}
+
+pub fn event_json(view: &EventView, history: &[AuditRecord]) -> Value {
+    let mut value = queue_json(std::slice::from_ref(view), 1)["events"][0].clone();
+    value["history"] = history
+        .iter()
+        .map(|r| {
+            json!({
+                "seq": r.seq,
+                "at": r.entry.at.with_timezone(&shanghai()).to_rfc3339(),
+                "command": r.entry.command,
+                "actor": r.entry.actor_name,
+                "role": r.entry.role,
+                "station": r.entry.station,
+                "from": r.entry.from_status,
+                "to": r.entry.to_status,
+                "reason": r.entry.reason,
+            })
+        })
+        .collect();
+    value
 }
 
 fn percent(rate: Option<f64>) -> String {

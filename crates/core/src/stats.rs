@@ -12,8 +12,8 @@
 //!
 //! A rate with a zero denominator is absent, not zero.
 //!
-//! [`Counters::count`] is the reference definition; the store computes the same counters in SQL, and the
-//! conformance tests hold the two to each other.
+//! [`Counters::count`] is the one definition: the store only groups events with identical facts in SQL and
+//! hands the groups to [`Counters::count_many`].
 
 use std::collections::BTreeMap;
 
@@ -68,24 +68,29 @@ fn ratio(numerator: i64, denominator: i64) -> Option<f64> {
 impl Counters {
     /// Adds one event by the definitions above.
     pub fn count(&mut self, facts: &EventFacts) {
+        self.count_many(facts, 1);
+    }
+
+    /// Adds `events` events that share the same facts (the store groups identical facts in SQL).
+    pub fn count_many(&mut self, facts: &EventFacts, events: i64) {
         if facts.drill {
             return;
         }
-        self.reported += 1;
+        self.reported += events;
         if !is_valid_status(facts.status) {
             return;
         }
-        self.valid += 1;
-        self.handled += i64::from(is_handled_status(facts.status));
-        self.closed += i64::from(facts.status == Status::Closed);
+        let when = |condition: bool| if condition { events } else { 0 };
+        self.valid += events;
+        self.handled += when(is_handled_status(facts.status));
+        self.closed += when(facts.status == Status::Closed);
         for (i, step) in Step::ALL.into_iter().enumerate() {
-            let done = (facts.on_time_steps | facts.late_steps) & step.bit() != 0;
-            self.step_done[i] += i64::from(done);
-            self.step_late[i] += i64::from(facts.late_steps & step.bit() != 0);
+            self.step_done[i] += when((facts.on_time_steps | facts.late_steps) & step.bit() != 0);
+            self.step_late[i] += when(facts.late_steps & step.bit() != 0);
         }
         if facts.status == Status::Closed && facts.category.is_dispute() {
-            self.disputes_mediated += i64::from(facts.outcome == Some(Outcome::MediatedSuccessfully));
-            self.disputes_mediation_failed += i64::from(facts.outcome == Some(Outcome::MediationFailed));
+            self.disputes_mediated += when(facts.outcome == Some(Outcome::MediatedSuccessfully));
+            self.disputes_mediation_failed += when(facts.outcome == Some(Outcome::MediationFailed));
         }
     }
 

@@ -84,29 +84,7 @@ impl WriteTx {
     pub async fn append_audit_batch(&mut self, entries: &[AuditEntry]) -> Result<i64> {
         const ROWS_PER_INSERT: usize = 400;
         for chunk in entries.chunks(ROWS_PER_INSERT) {
-            let mut sql = String::from(INSERT_AUDIT);
-            for i in 0..chunk.len() {
-                let b = i * 13;
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push_str(&format!(
-                    "(${},${},${},${},${},${},${},${},${},${},${},${},${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8,
-                    b + 9,
-                    b + 10,
-                    b + 11,
-                    b + 12,
-                    b + 13
-                ));
-            }
+            let sql = format!("{INSERT_AUDIT}{}", crate::values_rows(self.backend, chunk.len(), 13));
             let mut query = sqlx::query(&sql);
             for entry in chunk {
                 let seq = self.head.audit_count + 1;

@@ -321,11 +321,6 @@ fn bind_event<'q>(
     query
 }
 
-fn placeholders(row: usize, width: usize) -> String {
-    let cells: Vec<String> = (1..=width).map(|c| format!("${}", row * width + c)).collect();
-    format!("({})", cells.join(","))
-}
-
 /// Filters of the open queue. Empty means every open event.
 #[derive(Debug, Clone, Default)]
 pub struct QueueFilter {
@@ -337,7 +332,8 @@ pub struct QueueFilter {
     pub min_severity: Option<Severity>,
     /// Only events whose current step is overdue at this instant.
     pub overdue_at: Option<DateTime<Utc>>,
-    pub include_drill: bool,
+    /// The drill's queue instead of the real one: drill events are never mixed into real work.
+    pub drill: bool,
 }
 
 /// A page of the open queue, most urgent first.
@@ -367,9 +363,11 @@ impl WriteTx {
         let village_len = scheme.level(scheme.village_depth()).map(|l| l.code_len).unwrap_or(12);
         let mut ids = Vec::with_capacity(events.len());
         for chunk in events.chunks(500) {
-            let rows: Vec<String> = (0..chunk.len()).map(|i| placeholders(i, width)).collect();
-            let sql =
-                format!("INSERT INTO events ({}) VALUES {} RETURNING id", columns.join(", "), rows.join(","));
+            let sql = format!(
+                "INSERT INTO events ({}) VALUES {} RETURNING id",
+                columns.join(", "),
+                crate::values_rows(self.backend, chunk.len(), width)
+            );
             let mut query = sqlx::query(&sql);
             for event in chunk {
                 query = bind_event(query, event, village_len, at, by);
@@ -404,11 +402,16 @@ impl WriteTx {
         by: &str,
     ) -> Result<()> {
         let columns: Vec<&str> = write_columns().collect();
+        let p = |n| crate::param(self.backend, n);
         let sets: Vec<String> =
-            columns.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
+            columns.iter().enumerate().map(|(i, c)| format!("{c} = {}", p(i + 1))).collect();
         let n = columns.len();
-        let sql =
-            format!("UPDATE events SET {} WHERE id = ${} AND version = ${}", sets.join(", "), n + 1, n + 2);
+        let sql = format!(
+            "UPDATE events SET {} WHERE id = {} AND version = {}",
+            sets.join(", "),
+            p(n + 1),
+            p(n + 2)
+        );
         let village_len = scheme.level(scheme.village_depth()).map(|l| l.code_len).unwrap_or(12);
         let query =
             bind_event(sqlx::query(&sql), event, village_len, at, by).bind(event.id).bind(expected_version);
@@ -427,10 +430,7 @@ impl WriteTx {
 }
 
 fn queue_where(filter: &QueueFilter, binds: &mut Vec<QueueBind>) -> String {
-    let mut clauses = vec!["is_open = 1".to_string()];
-    if !filter.include_drill {
-        clauses.push("drill = 0".into());
-    }
+    let mut clauses = vec!["is_open = 1".to_string(), format!("drill = {}", i64::from(filter.drill))];
     let mut push = |clause: &str, bind: QueueBind| {
         binds.push(bind);
         clauses.push(clause.replace('?', &format!("${}", binds.len())));

@@ -34,16 +34,11 @@ impl WriteTx {
         let width = columns.len();
         let per_insert = (16_000 / width.max(1)).max(1);
         for chunk in rows.chunks(per_insert) {
-            let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-            for (i, _) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(',');
-                }
-                let cells: Vec<String> = (1..=width).map(|c| format!("${}", i * width + c)).collect();
-                sql.push('(');
-                sql.push_str(&cells.join(","));
-                sql.push(')');
-            }
+            let mut sql = format!(
+                "INSERT INTO {table} ({}) VALUES {}",
+                columns.join(", "),
+                crate::values_rows(self.backend, chunk.len(), width)
+            );
             sql.push(' ');
             sql.push_str(on_conflict);
             let mut query = sqlx::query(&sql);

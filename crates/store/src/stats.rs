@@ -1,83 +1,55 @@
-//! The statistics counters of `redgrid_core::stats`, computed in SQL per (grid, category).
+//! Statistics input: a period's events grouped by identical facts, in SQL.
 //!
-//! Each expression below is the SQL form of one line of `Counters::count`; the conformance tests compare
-//! the two on the same events.
+//! The store does not restate the definitions: it groups events whose (grid, category, status, step masks,
+//! outcome) are equal and lets `redgrid_core::stats::Counters::count_many` count each group. Grouping
+//! reads only the covering index `events_stats`, so a month of a city's events is one index range scan.
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use redgrid_core::event::{Category, Step};
-use redgrid_core::stats::{Cell, Counters};
+use redgrid_core::event::{Category, Outcome, Status};
+use redgrid_core::stats::{Cell, Counters, EventFacts};
 use sqlx::Row;
 
 use crate::{to_millis, Result, Store, StoreError};
 
-const VALID: &str = "status NOT IN ('rejected', 'merged', 'voided')";
-const HANDLED: &str = "status IN ('handled', 'verified', 'closed', 'escalated')";
-
-fn sum_if(condition: &str, alias: &str) -> String {
-    format!("CAST(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) AS BIGINT) AS {alias}")
-}
-
-fn counters_sql() -> String {
-    let mut columns = vec![
-        "grid_code".to_string(),
-        "category".to_string(),
-        "COUNT(*) AS reported".to_string(),
-        sum_if(VALID, "valid"),
-        sum_if(&format!("{VALID} AND {HANDLED}"), "handled"),
-        sum_if("status = 'closed'", "closed"),
-    ];
-    for step in Step::ALL {
-        let bit = step.bit();
-        columns.push(sum_if(
-            &format!("{VALID} AND ((on_time_steps | late_steps) & {bit}) <> 0"),
-            &format!("done_{}", step.key()),
-        ));
-        columns
-            .push(sum_if(&format!("{VALID} AND (late_steps & {bit}) <> 0"), &format!("late_{}", step.key())));
-    }
-    columns
-        .push(sum_if("status = 'closed' AND category LIKE 'dispute.%' AND outcome = 'mediated'", "mediated"));
-    columns.push(sum_if(
-        "status = 'closed' AND category LIKE 'dispute.%' AND outcome = 'mediation_failed'",
-        "mediation_failed",
-    ));
-    format!(
-        "SELECT {} FROM events WHERE drill = 0 AND reported_at >= $1 AND reported_at < $2 GROUP BY grid_code, category",
-        columns.join(", ")
-    )
-}
+const GROUP_FACTS: &str =
+    "SELECT grid_code, category, status, on_time_steps, late_steps, outcome, COUNT(*) AS events \
+     FROM events WHERE drill = 0 AND reported_at >= $1 AND reported_at < $2 \
+     GROUP BY grid_code, category, status, on_time_steps, late_steps, outcome";
 
 impl Store {
     /// Counters per (grid, category) of the events reported in `[from, to)`, drills excluded.
     pub async fn stats_cells(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Cell>> {
-        let rows = sqlx::query(&counters_sql())
+        let rows = sqlx::query(GROUP_FACTS)
             .bind(to_millis(from))
             .bind(to_millis(to))
             .fetch_all(self.read_pool())
             .await?;
-        rows.iter()
-            .map(|row| {
-                let category: String = row.try_get("category")?;
-                let mut counters = Counters {
-                    reported: row.try_get("reported")?,
-                    valid: row.try_get("valid")?,
-                    handled: row.try_get("handled")?,
-                    closed: row.try_get("closed")?,
-                    disputes_mediated: row.try_get("mediated")?,
-                    disputes_mediation_failed: row.try_get("mediation_failed")?,
-                    ..Counters::default()
-                };
-                for (i, step) in Step::ALL.into_iter().enumerate() {
-                    counters.step_done[i] = row.try_get(format!("done_{}", step.key()).as_str())?;
-                    counters.step_late[i] = row.try_get(format!("late_{}", step.key()).as_str())?;
-                }
-                Ok(Cell {
-                    grid: row.try_get("grid_code")?,
-                    category: Category::parse(&category)
-                        .ok_or_else(|| StoreError::Corrupt(format!("事件类别 {category} 无法解读")))?,
-                    counters,
-                })
-            })
-            .collect()
+        let mut cells: BTreeMap<(String, Category), Counters> = BTreeMap::new();
+        for row in &rows {
+            let text = |name: &str| -> Result<String> { Ok(row.try_get(name)?) };
+            let bad =
+                |what: &str, value: &str| StoreError::Corrupt(format!("统计中的{what}“{value}”无法解读"));
+            let category = text("category")?;
+            let status = text("status")?;
+            let outcome: Option<String> = row.try_get("outcome")?;
+            let facts = EventFacts {
+                status: Status::from_key(&status).ok_or_else(|| bad("状态", &status))?,
+                category: Category::parse(&category).ok_or_else(|| bad("类别", &category))?,
+                drill: false,
+                on_time_steps: row.try_get("on_time_steps")?,
+                late_steps: row.try_get("late_steps")?,
+                outcome: match outcome {
+                    None => None,
+                    Some(o) => Some(Outcome::from_key(&o).ok_or_else(|| bad("结案结果", &o))?),
+                },
+            };
+            cells
+                .entry((text("grid_code")?, facts.category))
+                .or_default()
+                .count_many(&facts, row.try_get("events")?);
+        }
+        Ok(cells.into_iter().map(|((grid, category), counters)| Cell { grid, category, counters }).collect())
     }
 }

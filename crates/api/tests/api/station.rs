@@ -180,6 +180,20 @@ async fn refusals_are_typed_and_change_nothing() {
         "refusals write no audit record"
     );
     assert_eq!(s.event(event.id).await.unwrap().stored.event, event, "and leave the event as it was");
+    s.act(&officer, event.id, None, Command::Accept { category: None, severity: None, grid: None })
+        .await
+        .unwrap();
+    let error = s
+        .act(
+            &officer,
+            event.id,
+            None,
+            Command::Dispatch { workers: vec!["W-nobody".into()], note: String::new() },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), "invalid", "a task goes only to a worker the station knows");
+    assert!(error.to_string().contains("W-nobody"), "{error}");
 }
 
 #[tokio::test]

@@ -148,9 +148,12 @@ CREATE TABLE events (
     updated_at    BIGINT NOT NULL,
     updated_by    TEXT NOT NULL
 );
-CREATE INDEX events_queue ON events(urgency_at, id) WHERE is_open = 1;
-CREATE INDEX events_queue_village ON events(village_code, urgency_at, id) WHERE is_open = 1;
-CREATE INDEX events_reported ON events(reported_at);
+-- The queue: real work and drill work apart, so that a page and its count read only the index.
+CREATE INDEX events_queue ON events(urgency_at, id) WHERE is_open = 1 AND drill = 0;
+CREATE INDEX events_queue_village ON events(village_code, urgency_at, id) WHERE is_open = 1 AND drill = 0;
+CREATE INDEX events_queue_drill ON events(urgency_at, id) WHERE is_open = 1 AND drill = 1;
+-- Statistics read a month of events from this index alone.
+CREATE INDEX events_stats ON events(reported_at, drill, status, category, grid_code, on_time_steps, late_steps, outcome);
 
 -- Append-only: nothing in the program updates or deletes these rows. Each row carries the hash of the one
 -- before it; chain_head keeps the count and newest hash so that cutting off the newest rows is caught too.
