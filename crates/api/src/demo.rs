@@ -729,17 +729,12 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
     tx.save_calendar(&calendar).await?;
     tx.set_setting("mode", Mode::Peacetime.key(), now).await?;
     tx.set_setting("township", &township.code, now).await?;
-    tx.append_audit(&AuditEntry {
-        at: now,
-        actor_id: admin.id.clone(),
-        actor_name: admin.name.clone(),
-        role: admin.role.key().into(),
-        station: admin.station.clone(),
-        event_id: None,
-        command: "demo_seed".into(),
-        from_status: None,
-        to_status: None,
-        reason: format!(
+    tx.append_audit(&crate::station_audit(
+        &admin,
+        now,
+        "demo_seed",
+        None,
+        format!(
             "生成演示数据：{}，村（社区）{} 个，网格 {} 个，居民 {} 人，网格员 {} 人",
             township.name,
             plans.len(),
@@ -747,7 +742,7 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
             residents.len(),
             workers.len()
         ),
-    })
+    ))
     .await?;
     tx.append_feed(now, "register", "all", "seeded", 0).await?;
     tx.commit().await?;
@@ -797,6 +792,7 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
         }
     }
 
+    store.maintain().await?;
     Ok(DemoSummary {
         township_code: township.code.clone(),
         township_name: township.name.clone(),

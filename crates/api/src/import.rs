@@ -21,7 +21,7 @@ use redgrid_core::register::{
     is_valid_id_number, is_valid_mobile, CareTag, Household, KeyPlace, KeyPlaceKind, Resident,
 };
 use redgrid_core::worker::{BusinessLine, Employment, ForceGroup, ForceRole, Worker};
-use redgrid_store::{AuditEntry, GridNode, GridRecord, WorkerRecord, WriteTx};
+use redgrid_store::{GridNode, GridRecord, WorkerRecord, WriteTx};
 use serde_json::Value;
 
 use crate::divisions::{short_village_name, DivisionError, DivisionFiles, Divisions};
@@ -182,19 +182,7 @@ async fn finish(
     reason: String,
 ) -> Result<(), ApiError> {
     let now = station.now();
-    tx.append_audit(&AuditEntry {
-        at: now,
-        actor_id: actor.id.clone(),
-        actor_name: actor.name.clone(),
-        role: actor.role.key().into(),
-        station: actor.station.clone(),
-        event_id: None,
-        command: command.into(),
-        from_status: None,
-        to_status: None,
-        reason,
-    })
-    .await?;
+    tx.append_audit(&crate::station_audit(actor, now, command, None, reason)).await?;
     tx.append_feed(now, feed.0, feed.1, "imported", 0).await?;
     tx.commit().await?;
     Ok(())

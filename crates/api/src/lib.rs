@@ -255,19 +255,8 @@ impl Station {
         let from = self.mode();
         let mut tx = self.store.begin_write().await?;
         tx.set_setting("mode", mode.key(), now).await?;
-        tx.append_audit(&AuditEntry {
-            at: now,
-            actor_id: actor.id.clone(),
-            actor_name: actor.name.clone(),
-            role: actor.role.key().into(),
-            station: actor.station.clone(),
-            event_id: None,
-            command: "switch_mode".into(),
-            from_status: Some(from.key().into()),
-            to_status: Some(mode.key().into()),
-            reason: reason.to_string(),
-        })
-        .await?;
+        let change = Some((from.key(), mode.key()));
+        tx.append_audit(&station_audit(actor, now, "switch_mode", change, reason.to_string())).await?;
         tx.commit().await?;
         self.rules.write().expect("rules lock").mode = mode;
         tracing::info!(actor = %actor.id, mode = mode.key(), "mode switched");
@@ -340,6 +329,28 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
     use argon2::password_hash::{PasswordHash, PasswordVerifier};
     PasswordHash::new(stored)
         .is_ok_and(|hash| argon2::Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+}
+
+/// The audit record of an act that is not an event transition (a mode switch, an import, a seed).
+pub(crate) fn station_audit(
+    actor: &Actor,
+    at: DateTime<Utc>,
+    command: &str,
+    change: Option<(&str, &str)>,
+    reason: String,
+) -> AuditEntry {
+    AuditEntry {
+        at,
+        actor_id: actor.id.clone(),
+        actor_name: actor.name.clone(),
+        role: actor.role.key().into(),
+        station: actor.station.clone(),
+        event_id: None,
+        command: command.into(),
+        from_status: change.map(|(from, _)| from.to_string()),
+        to_status: change.map(|(_, to)| to.to_string()),
+        reason,
+    }
 }
 
 pub(crate) fn audit_entry(actor: &Actor, transition: &Transition, now: DateTime<Utc>) -> AuditEntry {

@@ -267,6 +267,23 @@ impl Store {
         Ok(WriteTx { backend: self.backend, tx, head: head.clone(), head_at_start: head })
     }
 
+    /// Refreshes the planner's statistics (and on PostgreSQL the visibility map that index-only scans need)
+    /// after a bulk load; autovacuum and SQLite's own upkeep do the same in time.
+    pub async fn maintain(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => {
+                sqlx::raw_sql("ANALYZE").execute(&self.write).await?;
+            }
+            Backend::Postgres => {
+                // VACUUM refuses to run inside a transaction block, so one statement per call.
+                for table in ["events", "audit_log", "change_feed", "grids", "residents"] {
+                    sqlx::raw_sql(&format!("VACUUM ANALYZE {table}")).execute(&self.write).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.read.close().await;
         self.write.close().await;
