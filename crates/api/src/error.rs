@@ -15,6 +15,9 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0}")]
     Invalid(String),
+    /// Someone else acted first.
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Import(#[from] crate::import::ImportError),
 }
@@ -28,6 +31,7 @@ impl ApiError {
             ApiError::UnknownGrid(_) => "unknown_grid",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::Invalid(_) => "invalid",
+            ApiError::Conflict(_) => "conflict",
             ApiError::Import(_) => "import",
         }
     }

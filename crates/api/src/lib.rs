@@ -12,7 +12,11 @@ pub mod demo;
 pub mod divisions;
 pub mod error;
 pub mod import;
+pub mod ingest;
 mod names;
+pub mod roster;
+pub mod serve;
+pub mod triage;
 
 use std::sync::{Arc, RwLock};
 
@@ -158,21 +162,33 @@ impl Station {
     /// Reports a new event (上报): from a terminal, a resident, a camera alert, a drill, or logged by hand
     /// from a phone call or walk-in.
     pub async fn report(&self, actor: &Actor, new: NewEvent) -> Result<EventView> {
-        let rules = self.rules();
         let now = self.clock.now();
+        let mut tx = self.store.begin_write().await?;
+        let id = self.report_in(&mut tx, actor, new, now).await?;
+        tx.commit().await?;
+        tracing::info!(event = id, actor = %actor.id, "event reported");
+        let stored = self.store.load_event(id, &self.scheme()).await?;
+        Ok(self.view(stored, now))
+    }
+
+    /// Reports inside a caller's transaction (ingest batches several messages in one); returns the id.
+    pub(crate) async fn report_in(
+        &self,
+        tx: &mut WriteTx,
+        actor: &Actor,
+        new: NewEvent,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let rules = self.rules();
         let ctx = LoopContext { policy: &rules.policy, calendar: &rules.calendar, mode: rules.mode };
         let mut transition = closed_loop::report(new, actor, now, &ctx)?;
         if self.store.grid_node(transition.event.grid.as_str()).await?.is_none() {
             return Err(ApiError::UnknownGrid(transition.event.grid.to_string()));
         }
-        let mut tx = self.store.begin_write().await?;
         let id = tx.insert_event(&transition.event, &rules.scheme, &actor.name).await?;
         transition.event.id = id;
-        self.record(&mut tx, actor, &transition, now).await?;
-        tx.commit().await?;
-        tracing::info!(event = id, actor = %actor.id, "event reported");
-        let stored = self.store.load_event(id, &rules.scheme).await?;
-        Ok(self.view(stored, now))
+        self.record(tx, actor, &transition, now).await?;
+        Ok(id)
     }
 
     /// Applies a closed-loop command (accept, reject, merge, dispatch, acknowledge, arrive, feedback,
@@ -186,10 +202,36 @@ impl Station {
         expected_version: Option<i64>,
         command: Command,
     ) -> Result<EventView> {
-        let rules = self.rules();
         let now = self.clock.now();
-        let ctx = LoopContext { policy: &rules.policy, calendar: &rules.calendar, mode: rules.mode };
         let mut tx = self.store.begin_write().await?;
+        let transition = self.act_in(&mut tx, actor, event_id, expected_version, command, now).await?;
+        tx.commit().await?;
+        tracing::info!(
+            event = event_id,
+            actor = %actor.id,
+            command = transition.command.key(),
+            to = transition.to.key(),
+            "event changed"
+        );
+        Ok(self.view(
+            StoredEvent { event: transition.event, updated_at: now, updated_by: actor.name.clone() },
+            now,
+        ))
+    }
+
+    /// Applies a command inside a caller's transaction. Everything that can refuse is decided before the
+    /// first write, so a refusal leaves the transaction usable for the caller's other work.
+    pub(crate) async fn act_in(
+        &self,
+        tx: &mut WriteTx,
+        actor: &Actor,
+        event_id: i64,
+        expected_version: Option<i64>,
+        command: Command,
+        now: DateTime<Utc>,
+    ) -> Result<Transition> {
+        let rules = self.rules();
+        let ctx = LoopContext { policy: &rules.policy, calendar: &rules.calendar, mode: rules.mode };
         let current = tx.load_event(event_id, &rules.scheme).await?;
         if let Some(expected) = expected_version {
             if expected != current.event.version {
@@ -220,13 +262,8 @@ impl Station {
             tracing::warn!(event = event_id, actor = %actor.id, command = kind.key(), %rejection, "command rejected");
         })?;
         tx.update_event(&transition.event, current.event.version, &rules.scheme, now, &actor.name).await?;
-        self.record(&mut tx, actor, &transition, now).await?;
-        tx.commit().await?;
-        tracing::info!(event = event_id, actor = %actor.id, command = kind.key(), to = transition.to.key(), "event changed");
-        Ok(self.view(
-            StoredEvent { event: transition.event, updated_at: now, updated_by: actor.name.clone() },
-            now,
-        ))
+        self.record(tx, actor, &transition, now).await?;
+        Ok(transition)
     }
 
     async fn record(

@@ -35,12 +35,29 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 8)]
         officers: usize,
     },
+    /// Publishes N Frigate-like alerts at QoS 1 through a broker into a station and measures sustained
+    /// rate, latency, loss and duplication, beside a bare subscriber on the same broker.
+    Ingest {
+        /// `mosquitto` starts a Mosquitto of its own on a free port with a config it writes; otherwise a URL.
+        #[arg(long, default_value = "mosquitto")]
+        broker: String,
+        /// Default: a fresh SQLite file in a temporary folder.
+        #[arg(long)]
+        db: Option<String>,
+        #[arg(long, default_value_t = 50_000)]
+        alerts: usize,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Store { db, events, out, synchronous, reuse, officers } => {
             bench_store(&db, events, &out, &synchronous, reuse, officers).await
+        }
+        BenchCommand::Ingest { broker, db, alerts, out } => {
+            crate::ingest_bench::run(&broker, db, alerts, &out).await
         }
     }
 }

@@ -5,6 +5,7 @@
 #[macro_use]
 mod output;
 mod bench;
+mod ingest_bench;
 mod roster;
 
 use std::path::PathBuf;
@@ -81,6 +82,11 @@ enum Top {
     /// Imports: divisions, grid boundaries, registers.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Runs the station headless: MQTT ingest into the store until Ctrl-C.
+    Serve(ServeArgs),
+    /// Messages that could not be taken in.
+    #[command(subcommand)]
+    Quarantine(QuarantineCommand),
     /// Benchmarks that print their figures and write them to a JSON file.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -142,6 +148,40 @@ struct StatsArgs {
     json: bool,
 }
 
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    db: DbArg,
+    /// Broker URL (mqtt://host:port), or `embedded` to run the built-in broker.
+    #[arg(long, default_value = "embedded")]
+    broker: String,
+    /// Where the embedded broker listens.
+    #[arg(long, default_value = "127.0.0.1:18830")]
+    listen: std::net::SocketAddr,
+    /// This station's id: its MQTT client id and its name in audit records.
+    #[arg(long, default_value = "station-1")]
+    station: String,
+    /// Topic root of RedGrid's own topics.
+    #[arg(long, default_value = "redgrid/v1")]
+    topic_root: String,
+    /// Topic prefix the Frigate NVRs publish under.
+    #[arg(long, default_value = "frigate")]
+    frigate_prefix: String,
+}
+
+#[derive(Subcommand)]
+enum QuarantineCommand {
+    /// The newest quarantined messages with why each was refused.
+    List {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 #[derive(Subcommand)]
 enum AuditCommand {
     /// Recomputes the hash chain; exits non-zero naming the first bad record.
@@ -189,6 +229,10 @@ enum ImportCommand {
 enum RosterCommand {
     /// Solves the Curtois–Qu shift-scheduling benchmark instances and reports the gap to the best known.
     Bench(roster::RosterBenchArgs),
+    /// Plans the township roster (all full-time workers and the part-time 1+3+N force) and stores it.
+    Plan(roster::RosterPlanArgs),
+    /// Writes a stored roster (default: the newest) as an XLSX sheet for printing.
+    Export(roster::RosterExportArgs),
 }
 
 fn cli_actor(station: &Station, role: Role) -> Actor {
@@ -328,8 +372,66 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Top::Serve(args) => serve(args).await?,
+        Top::Quarantine(QuarantineCommand::List { db, limit, json }) => {
+            let station = db.station().await?;
+            let rows = station.store().quarantine_list(limit).await?;
+            if json {
+                output::print_json(&output::quarantine_json(&rows));
+            } else {
+                output::quarantine_table(&rows);
+            }
+        }
         Top::Bench(command) => bench::run(command).await?,
         Top::Roster(RosterCommand::Bench(args)) => roster::run_bench(&args)?,
+        Top::Roster(RosterCommand::Plan(args)) => roster::run_plan(&args).await?,
+        Top::Roster(RosterCommand::Export(args)) => roster::run_export(&args).await?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let url = args.db.url()?;
+    let station =
+        Station::open(&url, StationConfig { station_id: args.station.clone() }, Arc::new(SystemClock))
+            .await
+            .with_context(|| format!("无法打开数据库 {url}"))?;
+    let broker_url = if args.broker == "embedded" {
+        redgrid_bus::broker::start_embedded(args.listen)?;
+        eprintln!("内置消息服务器已启动：mqtt://{}", args.listen);
+        format!("mqtt://{}", args.listen)
+    } else {
+        args.broker.clone()
+    };
+    let topics = redgrid_bus::topics::Topics {
+        root: args.topic_root.clone(),
+        frigate_prefix: args.frigate_prefix.clone(),
+        ..redgrid_bus::topics::Topics::default()
+    };
+    let mut config =
+        redgrid_bus::client::MqttConfig::from_url(&broker_url, &format!("redgrid-{}", args.station))?;
+    config.subscriptions = topics.subscriptions();
+    let presence = topics.station_presence(&args.station);
+    let offline = redgrid_bus::payload::encode_presence(redgrid_bus::payload::PresenceState::Offline, None);
+    config.last_will = Some((presence.clone(), offline));
+    let link = redgrid_bus::client::connect(config);
+    let online = redgrid_bus::payload::encode_presence(
+        redgrid_bus::payload::PresenceState::Online,
+        Some(station.now()),
+    );
+    link.publish(&presence, online, true).await?;
+    let mut health = link.health.clone();
+    tokio::spawn(async move {
+        while health.changed().await.is_ok() {
+            let state = health.borrow().name_zh();
+            eprintln!("消息服务器：{state}");
+        }
+    });
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let ingest = tokio::spawn(redgrid_api::serve::run_ingest(station.clone(), link, shutdown));
+    eprintln!("站点 {} 已运行（数据库 {url}，消息服务器 {broker_url}），按 Ctrl-C 停止。", args.station);
+    tokio::signal::ctrl_c().await?;
+    stop.send_replace(true);
+    ingest.await?;
+    Ok(())
 }

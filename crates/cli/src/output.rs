@@ -160,6 +160,40 @@ pub fn event_json(view: &EventView, history: &[AuditRecord]) -> Value {
     value
 }
 
+pub fn quarantine_table(rows: &[redgrid_store::feeds::QuarantineRow]) {
+    say!("隔离区消息（最新 {} 条）", rows.len());
+    for row in rows {
+        let preview: String = String::from_utf8_lossy(&row.payload).chars().take(60).collect();
+        say!(
+            "  #{} {} {} [{}] {}\n      内容：{}",
+            row.id,
+            local_time(row.received_at),
+            row.topic,
+            row.code,
+            row.reason,
+            preview
+        );
+    }
+}
+
+pub fn quarantine_json(rows: &[redgrid_store::feeds::QuarantineRow]) -> Value {
+    Value::Array(
+        rows.iter()
+            .map(|row| {
+                json!({
+                    "id": row.id,
+                    "topic": row.topic,
+                    "code": row.code,
+                    "reason": row.reason,
+                    "received_at": row.received_at.with_timezone(&shanghai()).to_rfc3339(),
+                    "payload_utf8": String::from_utf8_lossy(&row.payload),
+                    "payload_len": row.payload.len(),
+                })
+            })
+            .collect(),
+    )
+}
+
 fn percent(rate: Option<f64>) -> String {
     rate.map(|r| format!("{:.2}%", r * 100.0)).unwrap_or_else(|| "—".into())
 }

@@ -17,7 +17,9 @@
 
 pub mod audit;
 pub mod events;
+pub mod feeds;
 pub mod registers;
+pub mod rosters;
 pub mod stats;
 
 use std::str::FromStr;

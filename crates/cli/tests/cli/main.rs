@@ -122,3 +122,79 @@ fn bad_input_gets_a_clear_chinese_error() {
     assert!(text(&import).contains("第 2 行"), "the report names the row: {}", text(&import));
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn roster_plan_then_export_writes_a_sheet_that_reads_back() {
+    use calamine::{Data, Reader};
+    let dir = temp_dir("roster");
+    let db = format!("sqlite://{}", dir.join("roster.db").display());
+    let seeded = redgrid(&["demo", "seed", "--db", &db, "--days", "3"]);
+    assert!(seeded.status.success(), "demo seed: {}", text(&seeded));
+
+    let plan =
+        redgrid(&["roster", "plan", "--db", &db, "--from", "2026-11-23", "--weeks", "2", "--seconds", "3"]);
+    let out = text(&plan);
+    assert!(plan.status.success(), "roster plan: {out}");
+    assert!(out.contains("已保存排班 #1"), "the plan names the stored roster: {out}");
+    assert!(out.contains("违反硬性规则 0 条"), "a stored roster keeps every hard rule: {out}");
+
+    let file = dir.join("排班表.xlsx");
+    let export = redgrid(&["roster", "export", "--db", &db, "--xlsx", file.to_str().unwrap()]);
+    assert!(export.status.success(), "roster export: {}", text(&export));
+
+    let mut workbook = calamine::open_workbook_auto(&file).expect("the export is a workbook calamine reads");
+    let range = workbook.worksheet_range("排班表").expect("the sheet is named 排班表");
+    let get = |r: u32, c: u32| match range.get_value((r, c)) {
+        Some(Data::String(s)) => s.clone(),
+        Some(Data::Float(f)) => format!("{f}"),
+        Some(Data::Int(i)) => format!("{i}"),
+        _ => String::new(),
+    };
+    let title = get(0, 0);
+    assert!(
+        title.contains("大圩镇") && title.contains("平时") && title.contains("2026-11-23"),
+        "title: {title}"
+    );
+    let header: Vec<String> = (0..19).map(|c| get(2, c)).collect();
+    assert_eq!(header[..4], ["姓名", "类别", "所属", "11-23 周一"], "header: {header:?}");
+    assert_eq!(header[16], "12-06 周日", "fourteen day columns: {header:?}");
+    assert_eq!(header[17..], ["合计班次", "合计小时"], "totals at the end: {header:?}");
+
+    // Worker rows run from row 3 until the first totals row; each row's codes add up to its total.
+    let mut row = 3;
+    let mut sum_of_rows = 0.0;
+    let mut full_time = 0;
+    while !get(row, 0).contains("人数") {
+        let name = get(row, 0);
+        assert!(!name.is_empty(), "row {row} has a worker's name");
+        let codes: Vec<String> = (3..17).map(|c| get(row, c)).filter(|s| !s.is_empty()).collect();
+        assert!(codes.iter().all(|c| ["白", "夜", "巡", "备"].contains(&c.as_str())), "row {row}: {codes:?}");
+        let total: f64 = get(row, 17).parse().unwrap();
+        assert_eq!(total as usize, codes.len(), "row {row} ({name}): total {total} against {codes:?}");
+        let hours: f64 = get(row, 18).parse().unwrap();
+        let expected: f64 = codes.iter().map(|c| if c == "巡" { 8.0 } else { 12.0 }).sum();
+        assert_eq!(hours, expected, "row {row} ({name}): hours");
+        if get(row, 1) == "专职网格员" {
+            full_time += 1;
+            assert!(total > 0.0, "every full-time worker has shifts: {name}");
+        }
+        sum_of_rows += total;
+        row += 1;
+        assert!(row < 2000, "the totals rows exist");
+    }
+    assert!(full_time >= 10, "the demo's full-time workers are listed: {full_time}");
+    // Four per-shift count rows, then the day totals.
+    assert_eq!(get(row + 4, 0), "当日在岗合计");
+    let grand: f64 = get(row + 4, 17).parse().unwrap();
+    assert_eq!(grand, sum_of_rows, "the day totals add up to the worker totals");
+    let duty_row =
+        (row..row + 4).find(|&r| get(r, 0).contains("值班白班")).expect("a count row for day duty");
+    for c in 3..17 {
+        assert_eq!(
+            get(duty_row, c),
+            "1",
+            "peacetime staffs the day desk with one worker every day (column {c})"
+        );
+    }
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -1,0 +1,305 @@
+//! Taking in what arrives over MQTT: decode, store once, in one transaction per batch.
+//!
+//! Every message is either applied (with its natural key recorded in the same transaction, so that a
+//! redelivery changes nothing), recognised as a redelivery and skipped, ignored by design (a topic the
+//! console does not use), or quarantined with its bytes and the reason. Nothing is dropped silently and
+//! nothing panics: a refusal of one message never aborts the others in its batch.
+
+use chrono::{DateTime, Utc};
+use redgrid_bus::payload::{
+    self, AckTarget, AlertPriority, Decoded, Idempotency, Inbound, ObjectRecognition, ReviewSeverity,
+};
+use redgrid_bus::topics::Topics;
+use redgrid_core::closed_loop::{Actor, Command, NewEvent, Role};
+use redgrid_core::event::{Category, Severity, Source};
+use redgrid_core::grid::GridCode;
+use redgrid_store::feeds::AlertUpsert;
+use redgrid_store::WriteTx;
+use serde_json::json;
+
+use crate::{ApiError, Result, Station};
+
+/// What a batch came to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IngestReport {
+    pub applied: usize,
+    pub duplicates: usize,
+    pub ignored: usize,
+    pub quarantined: usize,
+}
+
+fn priority_level(priority: AlertPriority) -> i64 {
+    match priority {
+        AlertPriority::Low => 1,
+        AlertPriority::Normal => 2,
+        AlertPriority::High => 3,
+        AlertPriority::Top => 4,
+    }
+}
+
+/// The event a task id names: tasks are `<event id>` or `<event id>:<anything>`.
+fn event_of_task(task_id: &str) -> Option<i64> {
+    task_id.split(':').next()?.trim().trim_start_matches('E').parse().ok()
+}
+
+impl Station {
+    /// The topics this station listens to and publishes on.
+    pub fn topics(&self) -> Topics {
+        Topics::default()
+    }
+
+    /// Takes in a batch of MQTT messages in one transaction.
+    pub async fn ingest(&self, messages: &[(&str, &[u8])]) -> Result<IngestReport> {
+        let topics = self.topics();
+        let now = self.now();
+        let watchlist = self.store().setting("face_watchlist").await?.unwrap_or_default();
+        let mut report = IngestReport::default();
+        let mut tx = self.store().begin_write().await?;
+        for (topic, bytes) in messages {
+            let inbound = match payload::decode(&topics, topic, bytes) {
+                Ok(Decoded::Inbound(inbound)) => inbound,
+                Ok(Decoded::Ignored(why)) => {
+                    tracing::trace!(topic, why, "message ignored");
+                    report.ignored += 1;
+                    continue;
+                }
+                Err(error) => {
+                    tracing::warn!(topic, code = error.code(), %error, "message quarantined");
+                    tx.quarantine(topic, bytes, error.code(), &error.to_string(), now).await?;
+                    report.quarantined += 1;
+                    continue;
+                }
+            };
+            if inbound.idempotency() == Idempotency::NaturalKey
+                && !tx.record_inbound(&inbound.natural_key(), topic, now).await?
+            {
+                report.duplicates += 1;
+                continue;
+            }
+            match self.apply_inbound(&mut tx, &topics, &inbound, &watchlist, now).await {
+                Ok(()) => report.applied += 1,
+                // A message that decodes but that the station must refuse (a task for an unknown event, an
+                // acknowledgement the loop does not allow): kept with the refusal, like undecodable input.
+                Err(ApiError::Store(error)) if error.code() == "database" => {
+                    return Err(ApiError::Store(error))
+                }
+                Err(error) => {
+                    tracing::warn!(topic, code = error.code(), %error, "message refused");
+                    tx.quarantine(topic, bytes, error.code(), &error.to_string(), now).await?;
+                    report.quarantined += 1;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    async fn apply_inbound(
+        &self,
+        tx: &mut WriteTx,
+        topics: &Topics,
+        inbound: &Inbound,
+        watchlist: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let on_watchlist =
+            |name: &str| watchlist.split([',', '，']).any(|w| !w.trim().is_empty() && w.trim() == name);
+        match inbound {
+            Inbound::FrigateEvent(event) => {
+                let watch = event.sub_label.as_ref().is_some_and(|s| on_watchlist(&s.name));
+                let class = event.alert_class(watch);
+                let at = event.end_time.or(event.frame_time).or(event.start_time).unwrap_or(now);
+                let alert = AlertUpsert {
+                    alert_key: inbound.alert_key().unwrap_or_else(|| format!("frigate:{}", event.id)),
+                    source: "frigate".into(),
+                    nvr: topics.frigate_prefix.clone(),
+                    camera_name: event.camera.clone(),
+                    kind: class.kind.as_str().into(),
+                    label: event.label.clone(),
+                    priority: priority_level(class.priority),
+                    confidence: event.top_score.or(event.score),
+                    at,
+                    ended: event.change.as_str() == "end",
+                    snapshot: event.has_snapshot.then(|| format!("frigate://{}/{}", event.camera, event.id)),
+                    detail: json!({
+                        "zones": event.entered_zones,
+                        "sub_label": event.sub_label.as_ref().map(|s| &s.name),
+                        "false_positive": event.false_positive,
+                        "box": event.bounding_box.map(|b| b.0),
+                    })
+                    .to_string(),
+                };
+                tx.upsert_alert(&alert, now).await?;
+            }
+            Inbound::FrigateReview(review) => {
+                if review.severity == ReviewSeverity::Alert {
+                    let class = review.alert_class();
+                    let mut raised = 0;
+                    for key in review.object_alert_keys() {
+                        raised += usize::from(
+                            tx.raise_alert(&key, priority_level(class.priority), None, now).await?,
+                        );
+                    }
+                    if raised == 0 {
+                        // A review whose objects the station never saw becomes an alert of its own.
+                        let alert = AlertUpsert {
+                            alert_key: format!("frigate:review:{}", review.id),
+                            source: "frigate".into(),
+                            nvr: topics.frigate_prefix.clone(),
+                            camera_name: review.camera.clone(),
+                            kind: class.kind.as_str().into(),
+                            label: review.objects.first().cloned().unwrap_or_else(|| "review".into()),
+                            priority: priority_level(class.priority),
+                            confidence: None,
+                            at: review.end_time.or(review.start_time).unwrap_or(now),
+                            ended: review.end_time.is_some(),
+                            snapshot: review.thumb_path.clone(),
+                            detail: json!({ "zones": review.zones, "objects": review.objects, "audio": review.audio })
+                                .to_string(),
+                        };
+                        tx.upsert_alert(&alert, now).await?;
+                    }
+                }
+            }
+            Inbound::FrigateObjectUpdate(update) => {
+                let key = format!("frigate:{}", update.id);
+                let (priority, recognition) = match &update.result {
+                    ObjectRecognition::Face(face) => {
+                        let top = on_watchlist(&face.name);
+                        let priority = if top { priority_level(AlertPriority::Top) } else { 0 };
+                        (priority, json!({ "face": face.name, "score": face.score, "watchlist": top }))
+                    }
+                    ObjectRecognition::LicensePlate { plate, name, score } => {
+                        (0, json!({ "plate": plate, "name": name, "score": score }))
+                    }
+                };
+                if !tx.raise_alert(&key, priority, Some(&recognition.to_string()), now).await? {
+                    tracing::info!(alert = %key, "recognition for an object not seen yet");
+                }
+            }
+            Inbound::FrigateAvailability(state) => {
+                tx.set_nvr_state(&topics.frigate_prefix, state.as_str(), now).await?;
+            }
+            Inbound::CameraAlert { source, alert } => {
+                let class = alert.kind;
+                let upsert = AlertUpsert {
+                    alert_key: inbound
+                        .alert_key()
+                        .unwrap_or_else(|| format!("alert:{source}:{}", alert.alert_id)),
+                    source: "native".into(),
+                    nvr: source.clone(),
+                    camera_name: alert.camera.clone(),
+                    kind: class.as_str().into(),
+                    label: class.name_zh().into(),
+                    priority: priority_level(class.base_priority()),
+                    confidence: Some(alert.confidence),
+                    at: alert.at,
+                    ended: true,
+                    snapshot: alert.snapshot.clone(),
+                    detail: json!({ "box": alert.bounding_box.map(|b| b.0) }).to_string(),
+                };
+                tx.upsert_alert(&upsert, now).await?;
+            }
+            Inbound::TerminalAck { worker_id, ack } => {
+                if let AckTarget::Task { task_id } = &ack.target {
+                    self.terminal_act(tx, worker_id, task_id, Command::Acknowledge, now).await?;
+                }
+            }
+            Inbound::TerminalArrive { worker_id, arrive } => {
+                self.terminal_act(tx, worker_id, &arrive.task_id, Command::Arrive, now).await?;
+            }
+            Inbound::TerminalFeedback { worker_id, feedback } => {
+                let task = feedback.task_id.as_deref().or(feedback.event_id.as_deref()).unwrap_or_default();
+                let command = Command::Feedback {
+                    notes: feedback.notes.clone(),
+                    photos: feedback.photos.clone(),
+                    on_behalf_of: None,
+                };
+                self.terminal_act(tx, worker_id, task, command, now).await?;
+            }
+            Inbound::TerminalLocation { worker_id, location } => {
+                if tx.set_worker_location(worker_id, location.lat, location.lon, location.at).await?.is_none()
+                {
+                    return Err(ApiError::Invalid(format!("未知的网格员终端 {worker_id}")));
+                }
+            }
+            Inbound::OwnTracksLocation(fix) => {
+                if tx.set_worker_location(&fix.user, fix.lat, fix.lon, fix.at).await?.is_none() {
+                    return Err(ApiError::Invalid(format!("OwnTracks 用户 {} 未对应任何网格员", fix.user)));
+                }
+            }
+            Inbound::OwnTracksOffline { user, .. } => {
+                tx.append_feed(now, "terminal", user, "offline", 0).await?;
+            }
+            Inbound::Report { source, report } => {
+                let (role, event_source) = if source == "resident" {
+                    (Role::Resident, Source::Resident)
+                } else {
+                    (Role::GridWorker, Source::GridWorker)
+                };
+                let actor = Actor {
+                    id: report.reporter.clone(),
+                    name: report.reporter.clone(),
+                    role,
+                    station: format!("mqtt:{source}"),
+                };
+                let scheme = self.scheme();
+                let grid_text = match &report.grid {
+                    Some(grid) => grid.clone(),
+                    None => self.store().setting("township").await?.unwrap_or_default(),
+                };
+                let grid =
+                    GridCode::parse(&grid_text, &scheme).map_err(|e| ApiError::Invalid(e.to_string()))?;
+                let title: String = report.text.chars().take(40).collect();
+                let new = NewEvent {
+                    title: if title.trim().is_empty() { "群众上报".into() } else { title },
+                    description: report.text.clone(),
+                    category: report
+                        .category
+                        .as_deref()
+                        .and_then(Category::parse)
+                        .unwrap_or(Category::Livelihood),
+                    severity: Severity::General,
+                    source: event_source,
+                    grid,
+                    lon: report.position.map(|p| p.lon),
+                    lat: report.position.map(|p| p.lat),
+                    address: String::new(),
+                    reporter: report.reporter.clone(),
+                    drill: false,
+                };
+                self.report_in(tx, &actor, new, now).await?;
+            }
+            Inbound::StationPresence { station_id, presence } => {
+                tx.append_feed(now, "station", station_id, presence.state.as_str(), 0).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn terminal_act(
+        &self,
+        tx: &mut WriteTx,
+        worker_id: &str,
+        task_id: &str,
+        command: Command,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let event_id = event_of_task(task_id)
+            .ok_or_else(|| ApiError::Invalid(format!("任务编号“{task_id}”无法识别")))?;
+        let worker = self
+            .store()
+            .worker(worker_id, &self.scheme())
+            .await?
+            .ok_or_else(|| ApiError::Invalid(format!("未知的网格员终端 {worker_id}")))?;
+        let role = if worker.worker.is_grid_leader() { Role::GridLeader } else { Role::GridWorker };
+        let actor = Actor {
+            id: worker.worker.id.clone(),
+            name: worker.worker.name.clone(),
+            role,
+            station: format!("terminal:{worker_id}"),
+        };
+        self.act_in(tx, &actor, event_id, None, command, now).await?;
+        Ok(())
+    }
+}

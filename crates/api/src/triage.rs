@@ -1,0 +1,167 @@
+//! Camera-alert triage: an alert is new until an officer dismisses it as a false alarm, turns it into an
+//! event, or attaches it to an existing one. Bursts — one camera, one kind, alerts close together — are
+//! shown and triaged as one row with a count.
+
+use chrono::{DateTime, Duration, Utc};
+use redgrid_core::closed_loop::{Actor, NewEvent, Role};
+use redgrid_core::event::{Category, Severity, Source};
+use redgrid_core::grid::GridCode;
+use redgrid_store::feeds::AlertRow;
+
+use crate::{station_audit, ApiError, Result, Station};
+
+/// Alerts of one camera and kind, each within `window` of the one before.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertGroup {
+    pub camera_name: String,
+    pub kind: String,
+    pub priority: i64,
+    pub first_at: DateTime<Utc>,
+    pub last_at: DateTime<Utc>,
+    /// Newest first.
+    pub alerts: Vec<AlertRow>,
+}
+
+impl AlertGroup {
+    pub fn ids(&self) -> Vec<i64> {
+        self.alerts.iter().map(|a| a.id).collect()
+    }
+}
+
+/// Groups alerts into bursts; groups come highest priority first, then newest first.
+pub fn group_bursts(mut alerts: Vec<AlertRow>, window: Duration) -> Vec<AlertGroup> {
+    alerts.sort_by(|a, b| (&a.camera_name, &a.kind, a.last_at).cmp(&(&b.camera_name, &b.kind, b.last_at)));
+    let mut groups: Vec<AlertGroup> = Vec::new();
+    for alert in alerts {
+        let joins = groups.last().is_some_and(|g: &AlertGroup| {
+            g.camera_name == alert.camera_name && g.kind == alert.kind && alert.last_at - g.last_at <= window
+        });
+        if joins {
+            let group = groups.last_mut().expect("checked above");
+            group.priority = group.priority.max(alert.priority);
+            group.last_at = alert.last_at;
+            group.alerts.insert(0, alert);
+        } else {
+            groups.push(AlertGroup {
+                camera_name: alert.camera_name.clone(),
+                kind: alert.kind.clone(),
+                priority: alert.priority,
+                first_at: alert.first_at,
+                last_at: alert.last_at,
+                alerts: vec![alert],
+            });
+        }
+    }
+    groups.sort_by(|a, b| b.priority.cmp(&a.priority).then(b.last_at.cmp(&a.last_at)));
+    groups
+}
+
+/// What the officer decided to make of an alert that becomes an event.
+#[derive(Debug, Clone)]
+pub struct AlertToEvent {
+    pub title: String,
+    pub category: Category,
+    pub severity: Severity,
+    /// Needed when the alert's camera is unknown to RedGrid (no grid of its own).
+    pub grid: Option<String>,
+}
+
+/// The default window within which alerts of one camera and kind form one burst.
+pub fn burst_window() -> Duration {
+    Duration::minutes(10)
+}
+
+impl Station {
+    /// Alerts awaiting triage, grouped into bursts.
+    pub async fn alert_groups(&self, limit: i64) -> Result<Vec<AlertGroup>> {
+        Ok(group_bursts(self.store().new_alerts(limit).await?, burst_window()))
+    }
+
+    fn check_officer(actor: &Actor) -> Result<()> {
+        if actor.role != Role::DutyOfficer {
+            return Err(ApiError::Forbidden(format!("{}无权处理视频告警", actor.role.name_zh())));
+        }
+        Ok(())
+    }
+
+    /// Dismisses alerts as a false alarm.
+    pub async fn dismiss_alerts(&self, actor: &Actor, ids: &[i64], reason: &str) -> Result<()> {
+        Self::check_officer(actor)?;
+        let now = self.now();
+        let mut tx = self.store().begin_write().await?;
+        refuse_if_taken(tx.triage_alerts(ids, "dismissed", None, &actor.name, now).await?)?;
+        let note = if reason.trim().is_empty() { "误报".to_string() } else { reason.to_string() };
+        tx.append_audit(&station_audit(
+            actor,
+            now,
+            "alert_dismiss",
+            None,
+            format!("告警 {:?} 作为误报排除：{note}", ids),
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Turns alerts (a burst) into one new event reported from the camera alert; returns the event id.
+    pub async fn alerts_to_event(&self, actor: &Actor, ids: &[i64], decision: AlertToEvent) -> Result<i64> {
+        Self::check_officer(actor)?;
+        let alerts = self.store().alerts_by_ids(ids).await?;
+        let first = alerts.first().ok_or_else(|| ApiError::Invalid("没有可转为事件的告警".into()))?;
+        let grid_text = decision.grid.clone().or_else(|| first.grid_code.clone()).ok_or_else(|| {
+            ApiError::Invalid(format!("摄像头“{}”未登记，请指定事件所在网格", first.camera_name))
+        })?;
+        let grid =
+            GridCode::parse(&grid_text, &self.scheme()).map_err(|e| ApiError::Invalid(e.to_string()))?;
+        let camera = match &first.camera_id {
+            Some(id) => self.store().cameras(&self.scheme()).await?.into_iter().find(|c| &c.id == id),
+            None => None,
+        };
+        let now = self.now();
+        let new = NewEvent {
+            title: decision.title,
+            description: format!("视频告警 {} 条：{} {}", alerts.len(), first.camera_name, first.label),
+            category: decision.category,
+            severity: decision.severity,
+            source: Source::CameraAlert,
+            grid,
+            lon: camera.as_ref().map(|c| c.lon),
+            lat: camera.as_ref().map(|c| c.lat),
+            address: camera.map(|c| c.name).unwrap_or_else(|| first.camera_name.clone()),
+            reporter: first.camera_name.clone(),
+            drill: false,
+        };
+        let mut tx = self.store().begin_write().await?;
+        let event_id = self.report_in(&mut tx, actor, new, now).await?;
+        refuse_if_taken(tx.triage_alerts(ids, "converted", Some(event_id), &actor.name, now).await?)?;
+        tx.commit().await?;
+        Ok(event_id)
+    }
+
+    /// Attaches alerts to an existing open event.
+    pub async fn attach_alerts(&self, actor: &Actor, ids: &[i64], event_id: i64) -> Result<()> {
+        Self::check_officer(actor)?;
+        let now = self.now();
+        let mut tx = self.store().begin_write().await?;
+        let event = tx.load_event(event_id, &self.scheme()).await?.event;
+        if !event.is_open() {
+            return Err(ApiError::Invalid(format!("事件 #{event_id} 已不在办理中，不能附加告警")));
+        }
+        refuse_if_taken(tx.triage_alerts(ids, "attached", Some(event_id), &actor.name, now).await?)?;
+        let mut entry = station_audit(actor, now, "alert_attach", None, format!("附加视频告警 {:?}", ids));
+        entry.event_id = Some(event_id);
+        entry.from_status = Some(event.status.key().into());
+        entry.to_status = Some(event.status.key().into());
+        tx.append_audit(&entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn refuse_if_taken(already: Vec<(i64, String)>) -> Result<()> {
+    match already.first() {
+        None => Ok(()),
+        Some((id, by)) if by.is_empty() => Err(ApiError::Invalid(format!("告警 {id} 不存在"))),
+        Some((id, by)) => Err(ApiError::Conflict(format!("告警 {id} 已由 {by} 处理"))),
+    }
+}

@@ -1,0 +1,379 @@
+//! What arrives over MQTT: camera alerts, the idempotency ledger, the quarantine, NVR availability, worker
+//! locations.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use crate::{from_millis, to_millis, Result, Store, WriteTx};
+
+/// An alert as it stands after the latest message about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertUpsert {
+    /// The alert's identity: one Frigate tracked object from new to end, or one native alert.
+    pub alert_key: String,
+    pub source: String,
+    pub nvr: String,
+    pub camera_name: String,
+    pub kind: String,
+    pub label: String,
+    pub priority: i64,
+    pub confidence: Option<f64>,
+    pub at: DateTime<Utc>,
+    pub ended: bool,
+    pub snapshot: Option<String>,
+    /// The latest details as JSON (zones, box, sub-label, face or plate results…).
+    pub detail: String,
+}
+
+/// A stored alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertRow {
+    pub id: i64,
+    pub alert_key: String,
+    pub source: String,
+    pub nvr: String,
+    pub camera_name: String,
+    pub camera_id: Option<String>,
+    pub grid_code: Option<String>,
+    pub kind: String,
+    pub label: String,
+    pub priority: i64,
+    pub confidence: Option<f64>,
+    pub first_at: DateTime<Utc>,
+    pub last_at: DateTime<Utc>,
+    pub ended: bool,
+    pub updates: i64,
+    pub snapshot: Option<String>,
+    pub detail: String,
+    pub recognition: Option<String>,
+    pub status: String,
+    pub event_id: Option<i64>,
+}
+
+/// A message that could not be taken in, kept with why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuarantineRow {
+    pub id: i64,
+    pub topic: String,
+    pub payload: Vec<u8>,
+    pub code: String,
+    pub reason: String,
+    pub received_at: DateTime<Utc>,
+}
+
+const ALERT_COLUMNS: &str =
+    "id, alert_key, source, nvr, camera_name, camera_id, grid_code, kind, label, priority, \
+     confidence, first_at, last_at, ended, updates, snapshot, detail, recognition, status, event_id";
+
+fn decode_alert(row: &sqlx::any::AnyRow) -> Result<AlertRow> {
+    Ok(AlertRow {
+        id: row.try_get("id")?,
+        alert_key: row.try_get("alert_key")?,
+        source: row.try_get("source")?,
+        nvr: row.try_get("nvr")?,
+        camera_name: row.try_get("camera_name")?,
+        camera_id: row.try_get("camera_id")?,
+        grid_code: row.try_get("grid_code")?,
+        kind: row.try_get("kind")?,
+        label: row.try_get("label")?,
+        priority: row.try_get("priority")?,
+        confidence: row.try_get("confidence")?,
+        first_at: from_millis(row.try_get("first_at")?),
+        last_at: from_millis(row.try_get("last_at")?),
+        ended: row.try_get::<i64, _>("ended")? != 0,
+        updates: row.try_get("updates")?,
+        snapshot: row.try_get("snapshot")?,
+        detail: row.try_get("detail")?,
+        recognition: row.try_get("recognition")?,
+        status: row.try_get("status")?,
+        event_id: row.try_get("event_id")?,
+    })
+}
+
+impl WriteTx {
+    /// Records a message's natural key; `false` when it was already recorded (a redelivery).
+    pub async fn record_inbound(
+        &mut self,
+        natural_key: &str,
+        topic: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO inbound_messages (natural_key, topic, received_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (natural_key) DO NOTHING",
+        )
+        .bind(natural_key)
+        .bind(topic)
+        .bind(to_millis(at))
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Keeps a message that could not be taken in, and announces it on the feed.
+    pub async fn quarantine(
+        &mut self,
+        topic: &str,
+        payload: &[u8],
+        code: &str,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<i64> {
+        let row = sqlx::query(
+            "INSERT INTO quarantine (topic, payload, code, reason, received_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(topic)
+        .bind(payload.to_vec())
+        .bind(code)
+        .bind(reason)
+        .bind(to_millis(at))
+        .fetch_one(&mut *self.tx)
+        .await?;
+        let id: i64 = row.try_get("id")?;
+        self.append_feed(at, "quarantine", &id.to_string(), "quarantined", 1).await?;
+        Ok(id)
+    }
+
+    /// Creates or updates an alert by its key, matching its camera to a RedGrid camera when it can.
+    /// Returns the alert's id.
+    pub async fn upsert_alert(&mut self, alert: &AlertUpsert, received_at: DateTime<Utc>) -> Result<i64> {
+        let row = sqlx::query(
+            "INSERT INTO camera_alerts (alert_key, source, nvr, camera_name, camera_id, grid_code, kind, label, priority, \
+             confidence, first_at, last_at, ended, snapshot, detail, received_at) \
+             VALUES ($1, $2, $3, $4, (SELECT id FROM cameras WHERE nvr_name = $4), \
+             (SELECT grid_code FROM cameras WHERE nvr_name = $4), $5, $6, $7, $8, $9, $9, $10, $11, $12, $13) \
+             ON CONFLICT (alert_key) DO UPDATE SET \
+               last_at = CASE WHEN excluded.last_at > camera_alerts.last_at THEN excluded.last_at ELSE camera_alerts.last_at END, \
+               priority = CASE WHEN excluded.priority > camera_alerts.priority THEN excluded.priority ELSE camera_alerts.priority END, \
+               confidence = COALESCE(excluded.confidence, camera_alerts.confidence), \
+               ended = CASE WHEN excluded.ended = 1 THEN 1 ELSE camera_alerts.ended END, \
+               snapshot = COALESCE(excluded.snapshot, camera_alerts.snapshot), \
+               label = excluded.label, kind = excluded.kind, detail = excluded.detail, \
+               updates = camera_alerts.updates + 1 \
+             RETURNING id, updates",
+        )
+        .bind(&alert.alert_key)
+        .bind(&alert.source)
+        .bind(&alert.nvr)
+        .bind(&alert.camera_name)
+        .bind(&alert.kind)
+        .bind(&alert.label)
+        .bind(alert.priority)
+        .bind(alert.confidence)
+        .bind(to_millis(alert.at))
+        .bind(i64::from(alert.ended))
+        .bind(alert.snapshot.clone())
+        .bind(&alert.detail)
+        .bind(to_millis(received_at))
+        .fetch_one(&mut *self.tx)
+        .await?;
+        let id: i64 = row.try_get("id")?;
+        let updates: i64 = row.try_get("updates")?;
+        self.append_feed(
+            received_at,
+            "alert",
+            &id.to_string(),
+            if updates == 1 { "new" } else { "updated" },
+            updates,
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Raises an alert's priority (a watch-list face, a review at severity alert) and attaches a recognition
+    /// result when there is one; `false` if no alert has the key.
+    pub async fn raise_alert(
+        &mut self,
+        alert_key: &str,
+        priority: i64,
+        recognition: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let row = sqlx::query(
+            "UPDATE camera_alerts SET priority = CASE WHEN priority < $1 THEN $1 ELSE priority END, \
+             recognition = COALESCE($2, recognition), updates = updates + 1 WHERE alert_key = $3 RETURNING id, updates",
+        )
+        .bind(priority)
+        .bind(recognition.map(str::to_string))
+        .bind(alert_key)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        match row {
+            None => Ok(false),
+            Some(row) => {
+                let id: i64 = row.try_get("id")?;
+                let updates: i64 = row.try_get("updates")?;
+                self.append_feed(at, "alert", &id.to_string(), "raised", updates).await?;
+                Ok(true)
+            }
+        }
+    }
+
+    pub async fn set_nvr_state(&mut self, name: &str, state: &str, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO nvrs (name, state, changed_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO UPDATE SET state = excluded.state, changed_at = excluded.changed_at",
+        )
+        .bind(name)
+        .bind(state)
+        .bind(to_millis(at))
+        .execute(&mut *self.tx)
+        .await?;
+        self.append_feed(at, "nvr", name, state, 0).await?;
+        Ok(())
+    }
+
+    /// Moves a worker found by id or OwnTracks user; `None` when no worker matches. Older fixes than the
+    /// one stored are ignored, so that out-of-order delivery never moves a worker back in time.
+    pub async fn set_worker_location(
+        &mut self,
+        worker_or_user: &str,
+        lat: f64,
+        lon: f64,
+        at: DateTime<Utc>,
+    ) -> Result<Option<String>> {
+        let row = sqlx::query(
+            "UPDATE workers SET lat = $1, lon = $2, located_at = $3 \
+             WHERE (id = $4 OR owntracks_user = $4) AND (located_at IS NULL OR located_at < $3) RETURNING id",
+        )
+        .bind(lat)
+        .bind(lon)
+        .bind(to_millis(at))
+        .bind(worker_or_user)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        match row {
+            None => Ok(None),
+            Some(row) => {
+                let id: String = row.try_get("id")?;
+                self.append_feed(at, "worker", &id, "located", 0).await?;
+                Ok(Some(id))
+            }
+        }
+    }
+}
+
+impl Store {
+    /// The newest quarantined messages, newest first.
+    pub async fn quarantine_list(&self, limit: i64) -> Result<Vec<QuarantineRow>> {
+        let rows = sqlx::query(
+            "SELECT id, topic, payload, code, reason, received_at FROM quarantine ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(self.read_pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(QuarantineRow {
+                    id: r.try_get("id")?,
+                    topic: r.try_get("topic")?,
+                    payload: r.try_get("payload")?,
+                    code: r.try_get("code")?,
+                    reason: r.try_get("reason")?,
+                    received_at: from_millis(r.try_get("received_at")?),
+                })
+            })
+            .collect()
+    }
+
+    pub async fn quarantine_count(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM quarantine").fetch_one(self.read_pool()).await?)
+    }
+
+    /// Alerts awaiting triage, highest priority then newest first.
+    pub async fn new_alerts(&self, limit: i64) -> Result<Vec<AlertRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ALERT_COLUMNS} FROM camera_alerts WHERE status = 'new' ORDER BY priority DESC, last_at DESC LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(self.read_pool())
+        .await?;
+        rows.iter().map(decode_alert).collect()
+    }
+
+    pub async fn alert_by_key(&self, alert_key: &str) -> Result<Option<AlertRow>> {
+        let row = sqlx::query(&format!("SELECT {ALERT_COLUMNS} FROM camera_alerts WHERE alert_key = $1"))
+            .bind(alert_key)
+            .fetch_optional(self.read_pool())
+            .await?;
+        row.as_ref().map(decode_alert).transpose()
+    }
+
+    pub async fn alert_count(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM camera_alerts").fetch_one(self.read_pool()).await?)
+    }
+
+    /// NVRs and their availability (`online`, `offline`, `stopped`).
+    pub async fn nvr_states(&self) -> Result<Vec<(String, String, DateTime<Utc>)>> {
+        let rows = sqlx::query("SELECT name, state, changed_at FROM nvrs ORDER BY name")
+            .fetch_all(self.read_pool())
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("name")?, r.try_get("state")?, from_millis(r.try_get("changed_at")?))))
+            .collect()
+    }
+}
+
+impl WriteTx {
+    /// Marks new alerts triaged (`dismissed`, `converted` or `attached`). Alerts someone else triaged
+    /// first are left alone and returned, with who did it, so the caller can refuse the whole act.
+    pub async fn triage_alerts(
+        &mut self,
+        ids: &[i64],
+        status: &str,
+        event_id: Option<i64>,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<(i64, String)>> {
+        let mut already = Vec::new();
+        for &id in ids {
+            let row = sqlx::query("SELECT status, triaged_by FROM camera_alerts WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+            match row {
+                None => already.push((id, String::new())),
+                Some(row) => {
+                    let current: String = row.try_get("status")?;
+                    if current != "new" {
+                        already
+                            .push((id, row.try_get::<Option<String>, _>("triaged_by")?.unwrap_or_default()));
+                    }
+                }
+            }
+        }
+        if !already.is_empty() {
+            return Ok(already);
+        }
+        for &id in ids {
+            sqlx::query(
+                "UPDATE camera_alerts SET status = $1, event_id = $2, triaged_by = $3, triaged_at = $4 WHERE id = $5",
+            )
+            .bind(status)
+            .bind(event_id)
+            .bind(by)
+            .bind(to_millis(at))
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+            self.append_feed(at, "alert", &id.to_string(), status, 0).await?;
+        }
+        Ok(already)
+    }
+}
+
+impl Store {
+    pub async fn alerts_by_ids(&self, ids: &[i64]) -> Result<Vec<AlertRow>> {
+        let mut rows = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let row = sqlx::query(&format!("SELECT {ALERT_COLUMNS} FROM camera_alerts WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(self.read_pool())
+                .await?;
+            if let Some(row) = row {
+                rows.push(decode_alert(&row)?);
+            }
+        }
+        Ok(rows)
+    }
+}
