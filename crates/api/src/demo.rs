@@ -792,7 +792,9 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
         }
     }
 
-    store.maintain().await?;
+    if std::env::var_os("REDGRID_NO_MAINTAIN").is_none() {
+        store.maintain().await?;
+    }
     Ok(DemoSummary {
         township_code: township.code.clone(),
         township_name: township.name.clone(),

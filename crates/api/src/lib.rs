@@ -261,7 +261,15 @@ impl Station {
         let transition = closed_loop::apply(&current.event, command, actor, now, &ctx).inspect_err(|rejection| {
             tracing::warn!(event = event_id, actor = %actor.id, command = kind.key(), %rejection, "command rejected");
         })?;
-        tx.update_event(&transition.event, current.event.version, &rules.scheme, now, &actor.name).await?;
+        tx.update_event(
+            &current.event,
+            &transition.event,
+            current.event.version,
+            &rules.scheme,
+            now,
+            &actor.name,
+        )
+        .await?;
         self.record(tx, actor, &transition, now).await?;
         Ok(transition)
     }

@@ -9,8 +9,10 @@
 //! - [`client`]: the connection to a broker. Its event loop only decodes packets and forwards them into a
 //!   bounded channel; acknowledgements go back only after the station has stored what it received.
 //! - [`broker`]: the embedded broker for the single-station default.
+//! - [`mosquitto`]: a Mosquitto of a test's or benchmark's own, for what must restart a broker.
 
 pub mod broker;
 pub mod client;
+pub mod mosquitto;
 pub mod payload;
 pub mod topics;

@@ -1,6 +1,6 @@
 //! `redgrid bench ingest`: alerts through a real broker into a station, measured.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -8,55 +8,10 @@ use anyhow::Context;
 use redgrid_api::demo::{self, DemoConfig};
 use redgrid_api::{Station, StationConfig, SystemClock};
 use redgrid_bus::client::{connect, Health, MqttConfig};
+use redgrid_bus::mosquitto::{Mosquitto, MosquittoConfig};
 use redgrid_store::{Store, StoreConfig, Synchronous};
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use serde_json::json;
-
-/// A Mosquitto of the benchmark's own, stopped when dropped.
-pub struct OwnMosquitto {
-    pub port: u16,
-    pub config_text: String,
-    child: std::process::Child,
-    dir: PathBuf,
-}
-
-impl OwnMosquitto {
-    /// Starts `mosquitto -c <config>` on a free loopback port. The config lifts the queue limits that make
-    /// Mosquitto drop QoS 1 messages (max_queued_messages defaults to 1000 per client).
-    pub fn start() -> anyhow::Result<OwnMosquitto> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let dir = std::env::temp_dir().join(format!("redgrid-mosquitto-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
-        let config_text = format!(
-            "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\n\
-             max_queued_bytes 0\nmax_inflight_messages 1000\nlog_dest none\n"
-        );
-        let config = dir.join("mosquitto.conf");
-        std::fs::write(&config, &config_text)?;
-        let child = std::process::Command::new("mosquitto")
-            .arg("-c")
-            .arg(&config)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .context("无法启动 mosquitto（请先安装：apt-get install mosquitto）")?;
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Ok(OwnMosquitto { port, config_text, child, dir });
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        anyhow::bail!("mosquitto 没有在端口 {port} 上开始监听")
-    }
-}
-
-impl Drop for OwnMosquitto {
-    fn drop(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
-        std::fs::remove_dir_all(&self.dir).ok();
-    }
-}
 
 /// A Frigate `new` event of about 400 bytes whose start time is when it was sent.
 fn frigate_alert(id: &str, camera: &str, sent: f64) -> Vec<u8> {
@@ -170,7 +125,7 @@ async fn raw_subscriber_rate(host: &str, port: u16, n: usize, camera: &str) -> a
 }
 
 pub async fn run(broker: &str, db: Option<String>, alerts: usize, out: &Path) -> anyhow::Result<()> {
-    let own = if broker == "mosquitto" { Some(OwnMosquitto::start()?) } else { None };
+    let own = if broker == "mosquitto" { Some(Mosquitto::start(&MosquittoConfig::default())?) } else { None };
     let broker_url = match &own {
         Some(own) => format!("mqtt://127.0.0.1:{}", own.port),
         None => broker.to_string(),

@@ -8,6 +8,7 @@ use redgrid_core::time_limit::{Basis, Limit, StepClock};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
+use crate::registers::Cell;
 use crate::{from_millis, to_millis, Result, Store, StoreError, WriteTx};
 
 /// Where `urgency_at` puts an event with no running clock: after every real deadline.
@@ -270,54 +271,68 @@ const WRITE_COLUMNS: [&str; 34] = [
     "updated_by",
 ];
 
-/// Binds in the order of [`WRITE_COLUMNS`]; keep the two in step.
+/// The columns in the order [`event_cells`] produces them; keep the two in step.
 fn write_columns() -> impl Iterator<Item = &'static str> {
     WRITE_COLUMNS.iter().copied()
 }
 
-fn bind_event<'q>(
-    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    event: &Event,
-    village_len: usize,
-    updated_at: DateTime<Utc>,
-    updated_by: &str,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+/// The values written for an event, in the order of [`WRITE_COLUMNS`].
+fn event_cells(event: &Event, village_len: usize, updated_at: DateTime<Utc>, updated_by: &str) -> Vec<Cell> {
+    use Cell::{Int, NullableInt, NullableReal, NullableText, Text};
     let m = &event.milestones;
-    query = query
-        .bind(event.version)
-        .bind(event.status.key())
-        .bind(i64::from(event.is_open()))
-        .bind(event.title.clone())
-        .bind(event.description.clone())
-        .bind(event.category.key())
-        .bind(event.severity.level())
-        .bind(event.source.key())
-        .bind(event.grid.as_str().to_string())
-        .bind(event.grid.as_str().get(..village_len).unwrap_or(event.grid.as_str()).to_string())
-        .bind(event.lon)
-        .bind(event.lat)
-        .bind(event.address.clone())
-        .bind(event.reporter.clone())
-        .bind(i64::from(event.drill))
-        .bind(to_millis(event.reported_at))
-        .bind(event.due_at.map(to_millis))
-        .bind(event.due_at.map(to_millis).unwrap_or(NO_DEADLINE))
-        .bind(m.accepted_at.map(to_millis))
-        .bind(m.dispatched_at.map(to_millis))
-        .bind(m.handled_at.map(to_millis))
-        .bind(m.verified_at.map(to_millis))
-        .bind(m.closed_at.map(to_millis))
-        .bind(event.on_time_steps)
-        .bind(event.late_steps)
-        .bind(event.outcome.map(|o| o.key()))
-        .bind(event.evaluation.map(|e| e.key()))
-        .bind(event.merged_into)
-        .bind(event.reminders)
-        .bind(event.supervisions)
-        .bind(event.send_backs)
-        .bind(encode_detail(event))
-        .bind(to_millis(updated_at))
-        .bind(updated_by.to_string());
+    let at = |t: Option<DateTime<Utc>>| NullableInt(t.map(to_millis));
+    vec![
+        Int(event.version),
+        Text(event.status.key().into()),
+        Int(i64::from(event.is_open())),
+        Text(event.title.clone()),
+        Text(event.description.clone()),
+        Text(event.category.key().into()),
+        Int(event.severity.level()),
+        Text(event.source.key().into()),
+        Text(event.grid.as_str().to_string()),
+        Text(event.grid.as_str().get(..village_len).unwrap_or(event.grid.as_str()).to_string()),
+        NullableReal(event.lon),
+        NullableReal(event.lat),
+        Text(event.address.clone()),
+        Text(event.reporter.clone()),
+        Int(i64::from(event.drill)),
+        Int(to_millis(event.reported_at)),
+        at(event.due_at),
+        Int(event.due_at.map(to_millis).unwrap_or(NO_DEADLINE)),
+        at(m.accepted_at),
+        at(m.dispatched_at),
+        at(m.handled_at),
+        at(m.verified_at),
+        at(m.closed_at),
+        Int(event.on_time_steps),
+        Int(event.late_steps),
+        NullableText(event.outcome.map(|o| o.key().to_string())),
+        NullableText(event.evaluation.map(|e| e.key().to_string())),
+        NullableInt(event.merged_into),
+        Int(event.reminders),
+        Int(event.supervisions),
+        Int(event.send_backs),
+        Text(encode_detail(event)),
+        Int(to_millis(updated_at)),
+        Text(updated_by.to_string()),
+    ]
+}
+
+fn bind_cells<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    cells: Vec<Cell>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for cell in cells {
+        query = match cell {
+            Cell::Text(v) => query.bind(v),
+            Cell::Int(v) => query.bind(v),
+            Cell::Real(v) => query.bind(v),
+            Cell::NullableText(v) => query.bind(v),
+            Cell::NullableInt(v) => query.bind(v),
+            Cell::NullableReal(v) => query.bind(v),
+        };
+    }
     query
 }
 
@@ -370,7 +385,7 @@ impl WriteTx {
             );
             let mut query = sqlx::query(&sql);
             for event in chunk {
-                query = bind_event(query, event, village_len, at, by);
+                query = bind_cells(query, event_cells(event, village_len, at, by));
             }
             let returned = query.fetch_all(&mut *self.tx).await?;
             let mut chunk_ids: Vec<i64> =
@@ -392,29 +407,39 @@ impl WriteTx {
         decode_event(&row, scheme)
     }
 
-    /// Writes a transition's new event state if the stored version is still `expected_version`.
+    /// Writes a transition's new event state if the stored version is still `expected_version`. Only the
+    /// columns that differ from `previous` are set: SQLite rewrites every index on a column named in SET,
+    /// changed or not, and a transition touches only a few.
+    #[allow(clippy::too_many_arguments)]
     pub async fn update_event(
         &mut self,
+        previous: &Event,
         event: &Event,
         expected_version: i64,
         scheme: &LevelScheme,
         at: DateTime<Utc>,
         by: &str,
     ) -> Result<()> {
-        let columns: Vec<&str> = write_columns().collect();
-        let p = |n| crate::param(self.backend, n);
-        let sets: Vec<String> =
-            columns.iter().enumerate().map(|(i, c)| format!("{c} = {}", p(i + 1))).collect();
-        let n = columns.len();
+        let village_len = scheme.level(scheme.village_depth()).map(|l| l.code_len).unwrap_or(12);
+        let old = event_cells(previous, village_len, at, by);
+        let new = event_cells(event, village_len, at, by);
+        let mut sets = Vec::new();
+        let mut values = Vec::new();
+        for ((column, old), new) in WRITE_COLUMNS.iter().zip(old).zip(new) {
+            let always = matches!(*column, "version" | "updated_at" | "updated_by");
+            if always || old != new {
+                values.push(new);
+                sets.push(format!("{column} = {}", crate::param(self.backend, values.len())));
+            }
+        }
+        let n = values.len();
         let sql = format!(
             "UPDATE events SET {} WHERE id = {} AND version = {}",
             sets.join(", "),
-            p(n + 1),
-            p(n + 2)
+            crate::param(self.backend, n + 1),
+            crate::param(self.backend, n + 2)
         );
-        let village_len = scheme.level(scheme.village_depth()).map(|l| l.code_len).unwrap_or(12);
-        let query =
-            bind_event(sqlx::query(&sql), event, village_len, at, by).bind(event.id).bind(expected_version);
+        let query = bind_cells(sqlx::query(&sql), values).bind(event.id).bind(expected_version);
         let done = query.execute(&mut *self.tx).await?;
         if done.rows_affected() == 0 {
             let current = self.load_event(event.id, scheme).await?;

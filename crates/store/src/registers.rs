@@ -12,7 +12,7 @@ use sqlx::Row;
 use crate::{Result, Store, StoreError, WriteTx};
 
 /// A value bound into a bulk insert.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Text(String),
     Int(i64),

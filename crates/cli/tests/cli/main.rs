@@ -1,6 +1,8 @@
 //! The `redgrid` binary as a person runs it: seed, queue, statistics, audit verification after tampering,
 //! on a SQLite file and on the real PostgreSQL.
 
+mod feeds;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 

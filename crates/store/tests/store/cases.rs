@@ -168,12 +168,12 @@ pub async fn a_stale_version_is_a_conflict_naming_who_acted(store: &Store) {
     let accepted =
         l.apply(&e, Command::Accept { category: None, severity: None, grid: None }, Role::DutyOfficer, t0());
     let mut tx = store.begin_write().await.unwrap();
-    tx.update_event(&accepted, e.version, &scheme(), t0(), "韦丽娟").await.unwrap();
+    tx.update_event(&e, &accepted, e.version, &scheme(), t0(), "韦丽娟").await.unwrap();
     tx.commit().await.unwrap();
     // A second officer who still saw version 1 tries to reject it.
     let rejected = l.apply(&e, Command::Reject { reason: "无效".into() }, Role::DutyOfficer, t0());
     let mut tx = store.begin_write().await.unwrap();
-    let error = tx.update_event(&rejected, e.version, &scheme(), t0(), "覃建国").await.unwrap_err();
+    let error = tx.update_event(&e, &rejected, e.version, &scheme(), t0(), "覃建国").await.unwrap_err();
     drop(tx);
     match &error {
         StoreError::Conflict { by, expected, current, .. } => {

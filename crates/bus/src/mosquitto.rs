@@ -1,0 +1,123 @@
+//! A Mosquitto of a test's or benchmark's own, on a free loopback port with a config it writes. The
+//! machine's shared broker is used, never stopped or reconfigured; anything that restarts a broker uses
+//! one of these.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What the broker is configured with.
+#[derive(Debug, Clone)]
+pub struct MosquittoConfig {
+    /// Keep sessions and queued messages in a file across restarts.
+    pub persistence: bool,
+    /// QoS 1 messages in flight to one client before the broker waits for acknowledgements.
+    pub max_inflight_messages: u32,
+}
+
+impl Default for MosquittoConfig {
+    fn default() -> Self {
+        MosquittoConfig { persistence: false, max_inflight_messages: 1000 }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MosquittoError {
+    #[error("无法启动 mosquitto（请先安装：apt-get install mosquitto）：{0}")]
+    Spawn(std::io::Error),
+    #[error("mosquitto 没有在端口 {0} 上开始监听")]
+    NotListening(u16),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A running broker; stopped when dropped.
+pub struct Mosquitto {
+    pub port: u16,
+    /// The config file's text, for reports.
+    pub config_text: String,
+    dir: PathBuf,
+    child: Option<std::process::Child>,
+}
+
+impl Mosquitto {
+    /// Starts a broker on a free port. `max_queued_messages 0` lifts the default limit of 1,000 queued QoS 1
+    /// messages per client, past which Mosquitto drops them.
+    pub fn start(config: &MosquittoConfig) -> Result<Mosquitto, MosquittoError> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let dir = std::env::temp_dir().join(format!("redgrid-mosquitto-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        // Started as root, Mosquitto drops to its own user and must still write its persistence file here.
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777))?;
+        }
+        let mut config_text = format!(
+            "listener {port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\nmax_queued_bytes 0\n\
+             max_inflight_messages {}\nlog_dest none\n",
+            config.max_inflight_messages
+        );
+        if config.persistence {
+            config_text.push_str(&format!(
+                "persistence true\npersistence_location {}/\nautosave_interval 1\n",
+                dir.display()
+            ));
+        } else {
+            config_text.push_str("persistence false\n");
+        }
+        std::fs::write(dir.join("mosquitto.conf"), &config_text)?;
+        let mut broker = Mosquitto { port, config_text, dir, child: None };
+        broker.spawn()?;
+        Ok(broker)
+    }
+
+    fn spawn(&mut self) -> Result<(), MosquittoError> {
+        let child = std::process::Command::new("mosquitto")
+            .arg("-c")
+            .arg(self.dir.join("mosquitto.conf"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(MosquittoError::Spawn)?;
+        self.child = Some(child);
+        for _ in 0..250 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Err(MosquittoError::NotListening(self.port))
+    }
+
+    pub fn url(&self) -> String {
+        format!("mqtt://127.0.0.1:{}", self.port)
+    }
+
+    /// Stops the broker the way a service manager does (SIGTERM: it saves its state) and starts it again on
+    /// the same port with the same config.
+    pub fn restart(&mut self) -> Result<(), MosquittoError> {
+        self.stop();
+        self.spawn()
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            // SIGTERM through kill(1): the standard library only sends SIGKILL, which skips the save.
+            let _ = std::process::Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+            for _ in 0..250 {
+                if matches!(child.try_wait(), Ok(Some(_))) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            child.kill().ok();
+            child.wait().ok();
+        }
+    }
+}
+
+impl Drop for Mosquitto {
+    fn drop(&mut self) {
+        self.stop();
+        std::fs::remove_dir_all(&self.dir).ok();
+    }
+}
