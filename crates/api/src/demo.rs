@@ -792,9 +792,7 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
         }
     }
 
-    if std::env::var_os("REDGRID_NO_MAINTAIN").is_none() {
-        store.maintain().await?;
-    }
+    store.maintain().await?;
     Ok(DemoSummary {
         township_code: township.code.clone(),
         township_name: township.name.clone(),
