@@ -137,14 +137,15 @@ impl Quad {
     }
 
     fn geojson(&self) -> String {
-        let ring: Vec<String> = self
-            .0
-            .iter()
-            .chain(std::iter::once(&self.0[0]))
-            .map(|(x, y)| format!("[{x:.6},{y:.6}]"))
-            .collect();
-        format!("{{\"type\":\"Polygon\",\"coordinates\":[[{}]]}}", ring.join(","))
+        polygon_geojson(&self.0)
     }
+}
+
+/// A GeoJSON polygon from an open ring (the first point is repeated at the end to close it).
+fn polygon_geojson(ring: &[Point]) -> String {
+    let points: Vec<String> =
+        ring.iter().chain(ring.first()).map(|(x, y)| format!("[{x:.6},{y:.6}]")).collect();
+    format!("{{\"type\":\"Polygon\",\"coordinates\":[[{}]]}}", points.join(","))
 }
 
 /// Metres to degrees near Guigang's latitude.
@@ -315,8 +316,6 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
     outline.extend((1..=rows).map(|r| lattice[r][cols]));
     outline.extend((0..cols).rev().map(|c| lattice[rows][c]));
     outline.extend((1..rows).rev().map(|r| lattice[r][0]));
-    let ring: Vec<String> =
-        outline.iter().chain(std::iter::once(&outline[0])).map(|(x, y)| format!("[{x:.6},{y:.6}]")).collect();
     let mut grids = vec![GridRecord {
         grid: Grid {
             code: township_code.clone(),
@@ -325,7 +324,7 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
         },
         lon: Some(centre.0),
         lat: Some(centre.1),
-        boundary: Some(format!("{{\"type\":\"Polygon\",\"coordinates\":[[{}]]}}", ring.join(","))),
+        boundary: Some(polygon_geojson(&outline)),
     }];
 
     let mut plans = Vec::new();

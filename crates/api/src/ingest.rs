@@ -45,7 +45,7 @@ fn event_of_task(task_id: &str) -> Option<i64> {
 impl Station {
     /// The topics this station listens to and publishes on.
     pub fn topics(&self) -> Topics {
-        Topics::default()
+        self.config.topics.clone()
     }
 
     /// Takes in a batch of MQTT messages in one transaction.

@@ -71,15 +71,16 @@ impl Clock for FixedClock {
     }
 }
 
-/// How a station identifies itself in audit records.
+/// How a station identifies itself in audit records, and the MQTT topics it listens to.
 #[derive(Debug, Clone)]
 pub struct StationConfig {
     pub station_id: String,
+    pub topics: redgrid_bus::topics::Topics,
 }
 
 impl Default for StationConfig {
     fn default() -> Self {
-        StationConfig { station_id: "station-1".into() }
+        StationConfig { station_id: "station-1".into(), topics: redgrid_bus::topics::Topics::default() }
     }
 }
 

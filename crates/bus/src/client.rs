@@ -91,12 +91,6 @@ pub struct Received {
     publish: Publish,
 }
 
-impl Received {
-    pub fn qos(&self) -> QoS {
-        self.publish.qos
-    }
-}
-
 /// A live connection: publish through `client`, read from `inbound`, watch `health`.
 pub struct Link {
     pub client: AsyncClient,

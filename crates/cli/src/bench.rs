@@ -148,7 +148,7 @@ async fn bench_store(
     let mut tasks = Vec::new();
     for officer in 0..officers {
         let station = station.clone();
-        let mine: Vec<i64> = ids.iter().skip(officer).step_by(officers).map(|(id, _)| *id).collect();
+        let mine: Vec<i64> = ids.iter().skip(officer).step_by(officers).copied().collect();
         let worker = workers[officer % workers.len()].clone();
         tasks.push(tokio::spawn(async move { work_events(&station, officer, &worker, &mine).await }));
     }

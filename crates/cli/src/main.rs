@@ -392,21 +392,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let url = args.db.url()?;
-    let station =
-        Station::open(&url, StationConfig { station_id: args.station.clone() }, Arc::new(SystemClock))
-            .await
-            .with_context(|| format!("无法打开数据库 {url}"))?;
+    let topics = redgrid_bus::topics::Topics {
+        root: args.topic_root.clone(),
+        frigate_prefix: args.frigate_prefix.clone(),
+        ..redgrid_bus::topics::Topics::default()
+    };
+    // The station decodes with the same topics it subscribes to.
+    let config = StationConfig { station_id: args.station.clone(), topics: topics.clone() };
+    let station = Station::open(&url, config, Arc::new(SystemClock))
+        .await
+        .with_context(|| format!("无法打开数据库 {url}"))?;
     let broker_url = if args.broker == "embedded" {
         redgrid_bus::broker::start_embedded(args.listen)?;
         eprintln!("内置消息服务器已启动：mqtt://{}", args.listen);
         format!("mqtt://{}", args.listen)
     } else {
         args.broker.clone()
-    };
-    let topics = redgrid_bus::topics::Topics {
-        root: args.topic_root.clone(),
-        frigate_prefix: args.frigate_prefix.clone(),
-        ..redgrid_bus::topics::Topics::default()
     };
     let mut config =
         redgrid_bus::client::MqttConfig::from_url(&broker_url, &format!("redgrid-{}", args.station))?;

@@ -4,8 +4,6 @@
 //! [`Transition`] to store, or a typed [`Rejection`]. Who may do what, from which status, is the table
 //! [`rule`] — the table "Transitions and who may make them" of the design, row for row.
 
-use chrono::Duration;
-
 use crate::event::{Category, Evaluation, Outcome, Severity, Source, Status};
 use crate::grid::GridCode;
 use crate::time::Instant;
@@ -851,9 +849,4 @@ fn request(
         RequestKind::Extend { minutes } => format!("申请延时 {minutes} 分钟：{reason}"),
         _ => format!("申请{}：{reason}", kind.name_zh()),
     })
-}
-
-/// Time left on the current step, negative when overdue; `None` when no clock runs.
-pub fn time_left(event: &Event, now: Instant) -> Option<Duration> {
-    event.due_at.map(|due| due - now)
 }

@@ -548,11 +548,11 @@ impl Store {
     }
 
     /// Ids of open events, for workloads that pick events to act on.
-    pub async fn open_event_ids(&self, limit: i64) -> Result<Vec<(i64, String)>> {
-        let rows = sqlx::query("SELECT id, status FROM events WHERE is_open = 1 ORDER BY id LIMIT $1")
+    pub async fn open_event_ids(&self, limit: i64) -> Result<Vec<i64>> {
+        let rows = sqlx::query("SELECT id FROM events WHERE is_open = 1 ORDER BY id LIMIT $1")
             .bind(limit)
             .fetch_all(self.read_pool())
             .await?;
-        rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("status")?))).collect()
+        rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
     }
 }

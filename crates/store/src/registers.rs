@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use redgrid_core::camera::Camera;
 use redgrid_core::event::{Category, Severity, Step};
-use redgrid_core::grid::{Grid, GridCode, GridKind, LevelDef, LevelScheme};
+use redgrid_core::grid::{Grid, GridCode, LevelDef, LevelScheme};
 use redgrid_core::register::{CareTag, Household, KeyPlace, KeyPlaceKind, Resident};
 use redgrid_core::time_limit::{Basis, Limit, LimitRule, TimeLimitPolicy, WorkCalendar};
 use redgrid_core::worker::{BusinessLine, Employment, ForceGroup, ForceRole, Worker};
@@ -720,9 +720,4 @@ impl Store {
         }
         Ok(calendar)
     }
-}
-
-/// Parses a stored grid kind.
-pub fn grid_kind(key: &str) -> Option<GridKind> {
-    GridKind::from_key(key)
 }

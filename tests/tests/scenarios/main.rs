@@ -30,9 +30,13 @@ async fn scene(tag: &str) -> Scene {
     // 22:40 in Guigang, Wednesday 18 November 2026.
     let clock = Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 18, 14, 40, 0).unwrap()));
     let url = format!("sqlite://{}", dir.join("station.db").display());
-    let station = Station::open(&url, StationConfig { station_id: "daxu-centre-1".into() }, clock.clone())
-        .await
-        .unwrap();
+    let station = Station::open(
+        &url,
+        StationConfig { station_id: "daxu-centre-1".into(), ..StationConfig::default() },
+        clock.clone(),
+    )
+    .await
+    .unwrap();
     demo::seed(&station, &DemoConfig { history_days: 20, ..DemoConfig::default() }).await.unwrap();
     Scene { station, clock, dir }
 }

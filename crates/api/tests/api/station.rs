@@ -36,9 +36,13 @@ pub async fn test_station() -> TestStation {
     std::fs::create_dir_all(&dir).unwrap();
     let clock = Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 18, 2, 0, 0).unwrap()));
     let url = format!("sqlite://{}", dir.join("station.db").display());
-    let station = Station::open(&url, StationConfig { station_id: "test-station".into() }, clock.clone())
-        .await
-        .unwrap();
+    let station = Station::open(
+        &url,
+        StationConfig { station_id: "test-station".into(), ..StationConfig::default() },
+        clock.clone(),
+    )
+    .await
+    .unwrap();
     TestStation { station, clock, dir }
 }
 
