@@ -1,0 +1,176 @@
+// The camera alert feed on the right: one card per burst (one camera, one kind, within ten minutes) with
+// its count, the snapshot when the NVR kept one, and the three triage buttons. Cards are keyed by burst,
+// so a fetch after a live change moves, adds and removes cards without rebuilding the ones that stayed.
+
+import { h, fill } from './dom.js';
+import { summariseGroup, groupKey } from './alerts-model.js';
+import { formatAgo } from './time.js';
+import { now } from './clock.js';
+import * as ipc from './ipc.js';
+
+export class AlertsPane {
+  constructor(root, { onToEvent, onAttach, onDismiss, onFocus }) {
+    this.root = root;
+    this.handlers = { onToEvent, onAttach, onDismiss, onFocus };
+    this.cards = new Map();
+    this.groups = [];
+    this.snapshots = new Map();
+    this.selectedKey = null;
+    this.canTriage = true;
+    this.countEl = h('span.pane-count');
+    this.list = h('div.alert-list', { attrs: { role: 'list', 'aria-label': '视频告警' } });
+    this.empty = h('div.alert-empty', '正在载入视频告警…');
+    fill(
+      this.root,
+      h('header.pane-head', h('h2', '视频告警'), this.countEl),
+      h('div.alert-scroll', this.empty, this.list),
+    );
+  }
+
+  /** Triage is the duty officer's (the back end says so in `session.can`); others watch the feed. */
+  setCanTriage(can) {
+    if (this.canTriage === can) return;
+    this.canTriage = can;
+    for (const card of this.cards.values()) this.fillCard(card, card.group, summariseGroup(card.group, now()));
+  }
+
+  update(groups) {
+    this.groups = groups;
+    const t = now();
+    const keys = new Set();
+    groups.forEach((group, i) => {
+      const key = groupKey(group);
+      keys.add(key);
+      let card = this.cards.get(key);
+      const summary = summariseGroup(group, t);
+      if (!card) {
+        card = this.createCard(group, summary);
+        this.cards.set(key, card);
+        card.el.classList.add('flash');
+        setTimeout(() => card.el.classList.remove('flash'), 2500);
+      } else if (card.signature !== signature(group)) {
+        this.fillCard(card, group, summary);
+        card.el.classList.add('flash');
+        setTimeout(() => card.el.classList.remove('flash'), 2500);
+      }
+      // Moving a node that is already in place is a no-op for layout; only out-of-order cards move.
+      if (this.list.children[i] !== card.el) this.list.insertBefore(card.el, this.list.children[i] ?? null);
+    });
+    for (const [key, card] of this.cards) {
+      if (!keys.has(key)) {
+        card.el.remove();
+        this.cards.delete(key);
+      }
+    }
+    const alerts = groups.reduce((n, g) => n + g.alerts.length, 0);
+    this.countEl.textContent = groups.length ? `${groups.length} 组 / ${alerts} 条待研判` : '';
+    this.empty.hidden = groups.length > 0;
+    fill(this.empty, '暂无待研判的视频告警');
+  }
+
+  createCard(group, summary) {
+    const card = { el: h('article.acard', { attrs: { role: 'listitem', tabIndex: 0 } }), group, signature: '' };
+    card.el.addEventListener('click', (e) => {
+      if (e.target.closest('button')) return;
+      this.selectedKey = groupKey(card.group);
+      for (const c of this.cards.values()) c.el.classList.toggle('selected', c === card);
+      this.handlers.onFocus?.(card.group);
+    });
+    this.fillCard(card, group, summary);
+    return card;
+  }
+
+  fillCard(card, group, summary) {
+    card.group = group;
+    card.signature = signature(group);
+    const t = now();
+    const snap = summary.snapshotAlertId != null ? this.snapshotImage(summary.snapshotAlertId) : h('div.acard-nosnap', '无截图');
+    const recognition = recognitionText(summary.recognition);
+    fill(
+      card.el,
+      h(
+        'div.acard-head',
+        h(`span.acard-kind.lvl-${summary.level}`, summary.kindName),
+        summary.countText ? h('span.acard-count', { title: `同一摄像头 10 分钟内 ${summary.count} 条告警` }, summary.countText) : null,
+        summary.ongoing ? h('span.acard-live', '进行中') : null,
+        h('span.acard-when', { title: summary.span }, h('span.acard-ago', formatAgo(group.last_at, t)), h('span.acard-span', summary.span)),
+      ),
+      h(
+        'div.acard-body',
+        h(
+          'div.acard-info',
+          h('div.acard-camera', group.camera_name),
+          h('div.acard-grid', [group.grid_name || '未登记摄像头（需指定网格）', group.nvr].filter(Boolean).join(' · ')),
+          h('div.acard-meta', summary.confidence ? `置信度 ${summary.confidence}` : '', recognition ? h('span.acard-recog', recognition) : null),
+        ),
+        snap,
+      ),
+      this.canTriage ? this.triageButtons(card) : null,
+    );
+    card.el.className = `acard lvl-${summary.level}${this.selectedKey === groupKey(group) ? ' selected' : ''}`;
+  }
+
+  triageButtons(card) {
+    return h(
+      'div.acard-actions',
+      h('button.btn.btn-small.btn-primary', { type: 'button', on: { click: () => this.handlers.onToEvent(card.group) } }, '转为事件'),
+      h('button.btn.btn-small', { type: 'button', on: { click: () => this.handlers.onAttach(card.group) } }, '关联事件'),
+      h('button.btn.btn-small.btn-ghost', { type: 'button', on: { click: () => this.handlers.onDismiss(card.group) } }, '误报'),
+    );
+  }
+
+  snapshotImage(alertId) {
+    const img = h('img.acard-snap', { alt: '告警截图', loading: 'lazy' });
+    const known = this.snapshots.get(alertId);
+    const show = (url) => {
+      if (url) img.src = url;
+      else img.replaceWith(h('div.acard-nosnap', '截图不可用'));
+    };
+    if (known !== undefined) {
+      Promise.resolve(known).then(show);
+    } else {
+      const pending = ipc.alertSnapshot(alertId).then((r) => r?.data_url ?? null, () => null);
+      this.snapshots.set(alertId, pending);
+      pending.then((url) => {
+        this.snapshots.set(alertId, url);
+        show(url);
+      });
+    }
+    img.addEventListener('click', () => img.classList.toggle('zoomed'));
+    return img;
+  }
+
+  /** Refreshes "3分钟前" without touching anything else. */
+  tick() {
+    const t = now();
+    for (const card of this.cards.values()) {
+      const ago = card.el.querySelector('.acard-ago');
+      if (ago) ago.textContent = formatAgo(card.group.last_at, t);
+    }
+  }
+
+  highlight(key) {
+    const card = this.cards.get(key);
+    if (!card) return;
+    this.selectedKey = key;
+    for (const c of this.cards.values()) c.el.classList.toggle('selected', c === card);
+    card.el.scrollIntoView({ block: 'nearest' });
+  }
+}
+
+function signature(group) {
+  return `${group.alerts.length}:${group.priority}:${group.last_at}:${group.alerts.map((a) => `${a.id}.${a.updates ?? 0}`).join(',')}`;
+}
+
+/** A recognition result (JSON from ingest: a face match or a plate) as one line. */
+function recognitionText(raw) {
+  if (!raw) return '';
+  try {
+    const r = typeof raw === 'string' ? JSON.parse(raw) : raw;
+    if (r.face) return `人脸比对：${r.face}${r.score != null ? ` ${Math.round(r.score * 100)}%` : ''}${r.watchlist ? '（布控库）' : ''}`;
+    if (r.plate) return `车牌：${r.plate}`;
+  } catch {
+    // Not JSON: shown as it came.
+  }
+  return String(raw);
+}

@@ -1,0 +1,531 @@
+// The console's start and its wiring: sign-in, then the panes, then the live feed. The feed is subscribed
+// before the first data is loaded and its batches are held until the load is done, so no change can fall
+// between "loaded" and "listening"; after that every batch patches the views in place. A gap in the feed
+// or a `resync` from the back end refetches the data and patches again — the map and the list are never
+// rebuilt from scratch.
+
+import { $, h, fill, kbd, typingInField, throttle } from './dom.js';
+import * as ipc from './ipc.js';
+import { now, syncClock } from './clock.js';
+import { loadSettings, saveSettings } from './settings.js';
+import { routeBatch, FeedCursor } from './feed.js';
+import { QueuePane } from './queue-pane.js';
+import { AlertsPane } from './alerts-pane.js';
+import { MapPane } from './map-pane.js';
+import { DetailDrawer } from './detail-drawer.js';
+import { RegistersDrawer } from './registers-drawer.js';
+import { StatusBar } from './statusbar.js';
+import { Alarm } from './alarm.js';
+import { showSignIn, showLock } from './signin.js';
+import { openDispatchDialog } from './dispatch-dialog.js';
+import { alertToEventDialog, attachDialog, dismissDialog } from './triage.js';
+import { reportDialog } from './report-dialog.js';
+import { handoverDialog } from './handover-dialog.js';
+import { formDialog, isDialogOpen, openDialog } from './dialogs.js';
+import { groupKey } from './alerts-model.js';
+import { toast, toastError } from './toast.js';
+
+const QUEUE_PAGE = 2000;
+
+const state = {
+  session: null,
+  health: null,
+  tree: null,
+  villageDepth: 1,
+  drill: false,
+  cursor: null,
+  feed: null,
+  loading: true,
+  buffered: [],
+  locked: false,
+  settings: loadSettings(),
+  cameras: new Map(),
+  lastTick: 0,
+};
+
+let ui = null;
+
+function buildConsole() {
+  const statusbar = new StatusBar($('#statusbar'), {
+    report: () => openReport(),
+    handover: () => openHandover(),
+    settings: () => openSettings(),
+    lock: () => lockStation(),
+    signOut: () => signOut(),
+  });
+  const alarm = new Alarm($('#alarm-banner'), {
+    volume: state.settings.alarmVolume,
+    onOpen: (a) => {
+      if (a.eventId) openEvent(a.eventId);
+      else if (a.groupKey) ui.alerts.highlight(a.groupKey);
+    },
+  });
+  const queue = new QueuePane($('#queue-pane'), {
+    onOpen: (id) => openEvent(id),
+    onSelect: (row) => ui.map.focusPoint(row.lon, row.lat),
+    onDrillChange: (drill) => {
+      state.drill = drill;
+      document.body.classList.toggle('drill-mode', drill);
+      loadQueue();
+    },
+  });
+  const alerts = new AlertsPane($('#alerts-pane'), {
+    onToEvent: (g) => triageToEvent(g),
+    onAttach: (g) => triageAttach(g),
+    onDismiss: (g) => triageDismiss(g),
+    onFocus: (g) => {
+      const camera = g.camera_id ? state.cameras.get(g.camera_id) : null;
+      if (camera) ui.map.focusPoint(camera.lon, camera.lat, { zoom: 15 });
+    },
+  });
+  const map = new MapPane($('#map-pane'), {
+    insetLeft: () => (ui?.detail.isOpen ? $('#detail-drawer').offsetWidth : 0),
+    onGridClick: (item) => ui.registers.open(item.code, item.name),
+    onEventClick: (id) => openEvent(id),
+    onCameraClick: (camera) => {
+      const group = ui.alerts.groups.find((g) => g.camera_id === camera.id);
+      if (group) ui.alerts.highlight(groupKey(group));
+      else toast(`${camera.name}：暂无待研判告警`);
+    },
+  });
+  const detail = new DetailDrawer($('#detail-drawer'), {
+    onDispatch: (d) => dispatch(d),
+    onLocate: (e) => ui.map.focusPoint(e.lon, e.lat, { zoom: 15 }),
+    onOpenEvent: (id) => openEvent(id),
+  });
+  const registers = new RegistersDrawer($('#registers-drawer'), {
+    onClosed: () => ui.map.clearGridHighlight(),
+    onOpenGrid: (node) => ui.registers.open(node.code, node.name),
+  });
+  new ResizeObserver(() => map.invalidate()).observe($('#map-pane'));
+  return { statusbar, alarm, queue, alerts, map, detail, registers };
+}
+
+// ---- start ------------------------------------------------------------------------------------------------
+
+async function boot() {
+  ipc.onSessionLost((error) => {
+    if (error.code === 'locked') lockStation({ already: true });
+    else if (error.code === 'unauthenticated' && state.session) {
+      toast('登录已失效，请重新登录', 'error');
+      setTimeout(() => location.reload(), 1500);
+    }
+  });
+  if (!ipc.hasBackend()) {
+    showSignIn($('#overlay'), { notice: '未连接指挥台后台：请在红格指挥台桌面程序中打开本界面' });
+    return;
+  }
+  let session = null;
+  let health = null;
+  try {
+    [session, health] = await Promise.all([ipc.currentSession(), ipc.stationHealth().catch(() => null)]);
+  } catch (error) {
+    toastError(error);
+  }
+  if (!session) {
+    const stationName = health ? `${health.station?.centre_name ?? ''} · 工作站 ${health.station?.id ?? ''}` : null;
+    session = await showSignIn($('#overlay'), { stationName });
+  } else if (session.locked) {
+    state.session = session;
+    session = await showLock($('#overlay'), session, { alarmCount: () => 0, onSignOut: () => signOut() });
+  }
+  await startConsole(session);
+}
+
+async function startConsole(session) {
+  state.session = session;
+  document.body.classList.add('signed-in');
+  ui = ui ?? buildConsole();
+  applySession(session);
+  ui.statusbar.tick();
+  const health = await ipc.stationHealth();
+  applyHealth(health);
+  state.cursor = new FeedCursor(health.feed_head);
+  state.loading = true;
+  state.buffered = [];
+  try {
+    state.feed = await ipc.subscribe(health.feed_head, onBatch);
+  } catch (error) {
+    toastError(error, '实时更新订阅失败，界面将定时刷新');
+    setInterval(() => resync(), 15000);
+  }
+  await Promise.all([loadTree(), loadQueue({ first: true }), loadAlerts(), loadPositions()]);
+  state.loading = false;
+  for (const batch of state.buffered.splice(0)) await handleBatch(batch);
+  setInterval(tick, 1000);
+  watchIdle();
+  document.addEventListener('keydown', onKey);
+}
+
+/** What the signed-in person may do beyond event actions comes from the back end (`session.can`). */
+function applySession(session) {
+  state.session = session;
+  ui.statusbar.setSession(session);
+  ui.alerts.setCanTriage(session.can?.triage_alerts !== false);
+}
+
+function applyHealth(health) {
+  state.health = health;
+  syncClock(health.now);
+  ui.statusbar.setHealth(health);
+}
+
+async function loadTree() {
+  try {
+    const tree = await ipc.gridTree(1);
+    state.tree = tree;
+    const villageLevel = tree.levels.find((l) => l.key === 'village');
+    state.villageDepth = villageLevel ? villageLevel.depth : 1;
+    ui.queue.setVillages(tree.nodes.filter((n) => n.depth === state.villageDepth));
+    await ui.map.init({ levels: tree.levels, root: tree.nodes.find((n) => n.depth === 0), settings: state.settings });
+  } catch (error) {
+    toastError(error, '网格数据载入失败');
+  }
+}
+
+async function loadQueue({ first = false } = {}) {
+  ui.queue.setLoading(state.drill ? '正在载入演练事件队列…' : '正在载入事件队列…');
+  try {
+    const filter = { drill: state.drill };
+    const page = await ipc.queue(filter, 0, QUEUE_PAGE);
+    syncClock(page.now);
+    let rows = page.rows;
+    ui.queue.replaceAll(rows);
+    while (rows.length < page.total) {
+      const next = await ipc.queue(filter, rows.length, QUEUE_PAGE);
+      if (!next.rows.length) break;
+      rows = rows.concat(next.rows);
+      ui.queue.replaceAll(rows);
+    }
+    ui.map.setEvents(ui.queue.model.all(now()));
+    const raised = ui.alarm.book.observeQueueRows(rows, now());
+    // What was already serious or overdue when the shift began is shown in red at the top, not rung.
+    if (first) ui.alarm.book.absorb(raised);
+    else ui.alarm.raised(raised);
+  } catch (error) {
+    ui.queue.setLoading(`事件队列载入失败：${error.message}`);
+    toastError(error, '事件队列载入失败');
+  }
+}
+
+async function loadAlerts() {
+  try {
+    const groups = await ipc.alertGroups(200);
+    ui.alerts.update(groups);
+    // Alerts waiting at sign-in do ring, unlike an old overdue event: nobody has looked at them yet.
+    const raised = ui.alarm.book.observeAlertGroups(groups, now());
+    // A burst triaged (here or at another station) no longer needs acknowledging.
+    ui.alarm.book.resolve((a) => a.kind === 'alert' && !groups.some((g) => groupKey(g) === a.groupKey));
+    ui.alarm.render();
+    ui.alarm.raised(raised);
+  } catch (error) {
+    toastError(error, '视频告警载入失败');
+  }
+}
+const refreshAlertsSoon = throttle(() => loadAlerts(), 300);
+
+async function loadPositions() {
+  try {
+    const p = await ipc.positions();
+    state.cameras = new Map(p.cameras.map((c) => [c.id, c]));
+    ui.map.setWorkers(p.workers);
+    ui.map.setCameras(p.cameras);
+  } catch (error) {
+    toastError(error, '人员与摄像头位置载入失败');
+  }
+}
+
+const refreshHealthSoon = throttle(async () => {
+  try {
+    applyHealth(await ipc.stationHealth());
+  } catch (error) {
+    toastError(error, '工作站状态刷新失败');
+  }
+}, 500);
+
+// ---- live feed -------------------------------------------------------------------------------------------
+
+function onBatch(batch) {
+  if (state.loading) state.buffered.push(batch);
+  else handleBatch(batch);
+}
+
+async function handleBatch(batch) {
+  const { fresh, gap } = state.cursor.accept(batch.entries ?? []);
+  if (batch.resync || gap) return resync();
+  if (!fresh.length) return;
+  const route = routeBatch(fresh);
+  if (route.seeded || route.registers) return resync();
+  const jobs = [];
+  if (route.eventIds.size) jobs.push(refreshEvents(route.eventIds));
+  if (route.alerts) refreshAlertsSoon();
+  if (route.workerIds.size) jobs.push(refreshWorkers([...route.workerIds]));
+  if (route.health) refreshHealthSoon();
+  await Promise.all(jobs);
+}
+
+async function refreshEvents(ids) {
+  try {
+    const rows = await ipc.queueRows([...ids]);
+    const mine = rows.filter((r) => Boolean(r.drill) === state.drill);
+    const changes = ui.queue.apply(mine);
+    ui.map.patchEvents(mine.filter((r) => ui.queue.model.get(r.id)), changes.removed);
+    ui.detail.refreshIfShowing(ids);
+    const added = new Set(changes.added);
+    ui.alarm.raised(ui.alarm.book.observeQueueRows(mine.filter((r) => added.has(r.id) || (r.due_at != null && r.due_at < now())), now()));
+    if (changes.removed.length) {
+      const gone = new Set(changes.removed);
+      ui.alarm.book.resolve((a) => gone.has(a.eventId));
+      ui.alarm.render();
+    }
+  } catch (error) {
+    toastError(error, '事件更新失败');
+  }
+}
+
+async function refreshWorkers(ids) {
+  try {
+    const p = await ipc.positions(ids);
+    ui.map.patchWorkers(p.workers);
+  } catch {
+    // A missed position is corrected by the next one; not worth a message at 3 a.m.
+  }
+}
+
+let resyncing = null;
+function resync() {
+  resyncing ??= (async () => {
+    try {
+      applyHealth(await ipc.stationHealth());
+      state.cursor = new FeedCursor(Math.max(state.cursor?.head ?? 0, state.health.feed_head));
+      await Promise.all([loadQueue(), loadAlerts(), loadPositions()]);
+      ui.detail.refreshIfShowing(new Set([ui.detail.id]));
+    } finally {
+      resyncing = null;
+    }
+  })();
+  return resyncing;
+}
+
+// ---- clock ---------------------------------------------------------------------------------------------
+
+let ticks = 0;
+
+function tick() {
+  const t = now();
+  ticks += 1;
+  ui.statusbar.tick();
+  if (ticks % 5 === 0) {
+    ui.queue.tick();
+    ui.detail.tick();
+    const since = state.lastTick || t - 5000;
+    const ids = ui.queue.model.newlyOverdue(since, t);
+    state.lastTick = t;
+    if (ids.length) {
+      ui.alarm.raised(ui.alarm.book.observeQueueRows(ids.map((id) => ui.queue.model.get(id)), t));
+      ui.queue.refresh();
+      ui.map.setEvents(ui.queue.model.all(t));
+    }
+  }
+  if (ticks % 30 === 0) {
+    ui.alerts.tick();
+    ui.queue.renderChips();
+  }
+}
+
+// ---- actions ---------------------------------------------------------------------------------------------
+
+function openEvent(id) {
+  // The drawer opens first so that the map, following the selection, pans into the part left visible.
+  const loading = ui.detail.open(id);
+  ui.queue.select(id, { reveal: true });
+  return loading;
+}
+
+async function dispatch(detail) {
+  const result = await openDispatchDialog(detail);
+  if (result) {
+    toast(`事件 #${detail.id} 已派遣`, 'ok');
+    ui.detail.reload();
+  }
+}
+
+async function triageToEvent(group) {
+  const result = await alertToEventDialog(group);
+  if (!result) return;
+  toast(`已转为事件 #${result.event_id}`, 'ok');
+  refreshAlertsSoon();
+  await refreshEvents(new Set([result.event_id]));
+  openEvent(result.event_id);
+}
+
+async function triageAttach(group) {
+  const result = await attachDialog(group, ui.queue.model.all(now()));
+  if (!result) return;
+  toast(`已关联到事件 #${result.eventId}`, 'ok');
+  refreshAlertsSoon();
+}
+
+async function triageDismiss(group) {
+  const result = await dismissDialog(group);
+  if (!result) return;
+  toast(`已排除 ${group.alerts.length} 条告警`, 'ok');
+  refreshAlertsSoon();
+}
+
+async function openReport() {
+  if (state.session?.can?.report_event === false) return;
+  const result = await reportDialog({ tree: state.tree, villageDepth: state.villageDepth, drill: state.drill });
+  if (!result?.id) return;
+  toast(`已登记事件 #${result.id}`, 'ok');
+  await refreshEvents(new Set([result.id]));
+  openEvent(result.id);
+}
+
+async function openHandover() {
+  if (state.session?.can?.handover === false) return;
+  const incoming = await handoverDialog(state.session);
+  if (!incoming) return;
+  applySession(incoming);
+  toast(`交接完成，当前值班：${incoming.name}`, 'ok');
+  if (ui.detail.isOpen) ui.detail.reload();
+}
+
+async function openSettings() {
+  const s = state.settings;
+  const result = await formDialog({
+    title: '本机设置',
+    subtitle: '仅对本工作站生效',
+    fields: [
+      { name: 'tileUrl', label: '底图瓦片地址（可选）', type: 'text', value: s.tileUrl, placeholder: '如 tiles://local/{z}/{x}/{y}.png，留空则仅用网格底图', wide: true },
+      { name: 'tileCrs', label: '底图坐标系', type: 'select', value: s.tileCrs, options: [{ value: 'wgs84', label: 'WGS-84 / CGCS2000' }, { value: 'gcj02', label: 'GCJ-02' }] },
+      { name: 'idleLockMinutes', label: '无操作锁屏（分钟，0 为不锁）', type: 'number', value: s.idleLockMinutes, min: 0 },
+      { name: 'alarmVolume', label: '告警音量', type: 'select', value: String(s.alarmVolume), options: [{ value: '0', label: '静音（仍显示告警条）' }, { value: '0.3', label: '低' }, { value: '0.6', label: '中' }, { value: '1', label: '高' }] },
+    ],
+    submitLabel: '保存',
+    validate: (v) => (v.tileUrl && !/\{z\}.*\{x\}.*\{y\}/.test(v.tileUrl) ? '瓦片地址须包含 {z}、{x}、{y}' : null),
+    onSubmit: (v) => ({ tileUrl: v.tileUrl.trim(), tileCrs: v.tileCrs, idleLockMinutes: Math.max(0, Number(v.idleLockMinutes) || 0), alarmVolume: Number(v.alarmVolume) }),
+  });
+  if (!result) return;
+  state.settings = result;
+  saveSettings(result);
+  ui.map.applySettings(result);
+  ui.alarm.setVolume(result.alarmVolume);
+  toast('设置已保存', 'ok');
+}
+
+async function lockStation({ already = false } = {}) {
+  if (state.locked) return;
+  state.locked = true;
+  try {
+    if (!already) await ipc.lock();
+  } catch (error) {
+    toastError(error);
+  }
+  const session = await showLock($('#overlay'), state.session, { alarmCount: () => ui.alarm.count(), onSignOut: () => signOut() });
+  state.locked = false;
+  applySession(session);
+}
+
+async function signOut() {
+  try {
+    await state.feed?.close();
+    await ipc.signOut();
+  } catch (error) {
+    toastError(error);
+  }
+  // A new officer starts from a clean page: no state of the previous session survives.
+  location.reload();
+}
+
+function showHelp() {
+  const row = (keys, what) => h('tr', h('td', keys.map((k) => kbd(k))), h('td', what));
+  openDialog({
+    title: '快捷键',
+    body: h(
+      'table.help',
+      h(
+        'tbody',
+        row(['↑', '↓'], '在事件队列中选择'),
+        row(['PgUp', 'PgDn'], '翻页'),
+        row(['Home', 'End'], '第一件 / 最后一件'),
+        row(['Enter'], '打开所选事件详情'),
+        row(['1', '…', '9'], '执行详情中的第 N 个操作'),
+        row(['/'], '搜索事件'),
+        row(['Esc'], '关闭对话框 / 详情 / 清除搜索'),
+        row(['F2'], '确认最新告警（Shift+F2 全部确认）'),
+        row(['F3'], '登记事件（来电来访）'),
+        row(['F4'], '交接班'),
+        row(['F8'], '锁屏'),
+      ),
+    ),
+  });
+}
+
+function onKey(e) {
+  if (state.locked || !$('#overlay').hidden) return;
+  const fkeys = { F1: showHelp, F3: openReport, F4: openHandover, F8: () => lockStation() };
+  if (e.key === 'F2') {
+    e.preventDefault();
+    if (e.shiftKey) ui.alarm.acknowledgeAll();
+    else ui.alarm.acknowledgeLatest();
+    return;
+  }
+  if (fkeys[e.key]) {
+    e.preventDefault();
+    if (!isDialogOpen()) fkeys[e.key]();
+    return;
+  }
+  if (isDialogOpen()) return;
+  if (typingInField(e)) {
+    if (e.key === 'Escape') e.target.blur();
+    return;
+  }
+  const queue = ui.queue;
+  const keys = {
+    ArrowDown: () => queue.move(1),
+    ArrowUp: () => queue.move(-1),
+    PageDown: () => queue.movePage(1),
+    PageUp: () => queue.movePage(-1),
+    Home: () => queue.move(-Infinity),
+    End: () => queue.move(Infinity),
+    Enter: () => queue.openSelected(),
+    '/': () => queue.focusSearch(),
+    '?': showHelp,
+    Escape: () => {
+      if (ui.detail.isOpen) ui.detail.close();
+      else if (ui.registers.isOpen) ui.registers.close();
+      else queue.clearSearch();
+    },
+  };
+  if (keys[e.key] && !e.ctrlKey && !e.altKey && !e.metaKey) {
+    e.preventDefault();
+    keys[e.key]();
+    return;
+  }
+  if (/^[1-9]$/.test(e.key) && ui.detail.isOpen && !e.ctrlKey && !e.altKey) {
+    e.preventDefault();
+    ui.detail.triggerAction(Number(e.key));
+  }
+}
+
+function watchIdle() {
+  let last = Date.now();
+  const bump = () => {
+    last = Date.now();
+  };
+  for (const type of ['pointerdown', 'pointermove', 'keydown', 'wheel']) window.addEventListener(type, bump, { passive: true, capture: true });
+  setInterval(() => {
+    const minutes = state.settings.idleLockMinutes;
+    if (!state.locked && minutes > 0 && Date.now() - last > minutes * 60_000) {
+      last = Date.now();
+      lockStation();
+    }
+  }, 5000);
+}
+
+boot().catch((error) => {
+  console.error(error);
+  fill($('#overlay'), h('div.signin-screen', h('div.signin-card', h('h1', '红格指挥台启动失败'), h('p.signin-error', error?.message ?? String(error)))));
+  $('#overlay').hidden = false;
+});

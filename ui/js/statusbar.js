@@ -1,0 +1,146 @@
+// The status bar across the top: the centre's name, the mode (平时/战时 — the leader switches it from here),
+// the clock in Shanghai time, the station, database, broker and NVR health, the signed-in officer, and the
+// buttons for the things done a few times a shift. Every part is updated in place.
+
+import { h, fill, kbd } from './dom.js';
+import { formDialog, openDialog } from './dialogs.js';
+import { formatClock, formatDateWithWeekday, formatWhen, monthKey } from './time.js';
+import { MODE, CATEGORY, nameOf } from './labels.js';
+import { now } from './clock.js';
+import * as ipc from './ipc.js';
+import { toast } from './toast.js';
+
+export class StatusBar {
+  constructor(root, actions) {
+    this.root = root;
+    this.actions = actions;
+    this.session = null;
+    this.health = null;
+    this.build();
+  }
+
+  build() {
+    this.centre = h('span.sb-centre', '综治中心');
+    this.mode = h('button.mode-pill', { type: 'button', on: { click: () => this.switchMode() } }, '平时');
+    this.time = h('span.sb-time', '--:--:--');
+    this.date = h('span.sb-date');
+    this.db = indicator('数据库');
+    this.broker = indicator('消息总线');
+    this.nvr = indicator('NVR');
+    this.station = h('span.sb-station');
+    this.user = h('span.sb-user');
+    const button = (label, key, onClick, extra = '') => h(`button.sb-btn${extra}`, { type: 'button', on: { click: onClick }, title: key ? `快捷键 ${key}` : label }, label, key ? kbd(key) : null);
+    this.reportButton = button('登记事件', 'F3', () => this.actions.report());
+    this.handoverButton = button('交接班', 'F4', () => this.actions.handover());
+    fill(
+      this.root,
+      h('div.sb-brand', h('span.sb-mark', '红格'), h('span.sb-name', '指挥台'), this.centre),
+      this.mode,
+      h('div.sb-clock', this.time, this.date),
+      h('div.sb-health', this.db.el, this.broker.el, this.nvr.el, this.station),
+      h(
+        'div.sb-actions',
+        this.reportButton,
+        this.handoverButton,
+        button('统计', null, () => this.showStats()),
+        button('设置', null, () => this.actions.settings()),
+        button('锁屏', 'F8', () => this.actions.lock()),
+      ),
+      h('div.sb-session', this.user, h('button.sb-btn.sb-signout', { type: 'button', on: { click: () => this.actions.signOut() } }, '退出')),
+    );
+  }
+
+  setSession(session) {
+    this.session = session;
+    fill(this.user, h('strong', session.name), h('span.muted', ` ${session.role_name}`));
+    const can = session.can ?? {};
+    this.mode.title = can.switch_mode ? '点击切换平时/战时（须填写理由）' : '平战切换由领导操作';
+    this.mode.classList.toggle('can-switch', Boolean(can.switch_mode));
+    this.reportButton.hidden = can.report_event === false;
+    this.handoverButton.hidden = can.handover === false;
+  }
+
+  setHealth(health) {
+    this.health = health;
+    this.centre.textContent = health.station?.centre_name || health.station?.township_name || '综治中心';
+    const wartime = health.mode === 'wartime';
+    this.mode.textContent = nameOf(MODE, health.mode);
+    this.mode.className = `mode-pill mode-${health.mode}${this.session?.can?.switch_mode ? ' can-switch' : ''}`;
+    document.body.classList.toggle('wartime', wartime);
+    this.db.set(health.database?.ok, health.database?.ok ? `数据库 ${health.database.backend === 'postgres' ? 'PostgreSQL' : 'SQLite'}` : '数据库异常', health.database?.detail);
+    this.broker.set(health.broker?.ok, health.broker?.ok ? '消息总线' : '消息总线断开', health.broker?.detail || health.broker?.url);
+    const nvrs = health.nvrs ?? [];
+    const online = nvrs.filter((n) => n.state === 'online').length;
+    this.nvr.set(nvrs.length === 0 ? null : online === nvrs.length ? true : online === 0 ? false : 'partial', `NVR ${online}/${nvrs.length} 在线`, nvrs.map((n) => `${n.name}：${n.state === 'online' ? '在线' : '离线'}`).join('\n'));
+    this.station.textContent = `工作站 ${health.station?.id ?? ''}`;
+  }
+
+  tick() {
+    const t = now();
+    this.time.textContent = formatClock(t);
+    this.date.textContent = formatDateWithWeekday(t);
+  }
+
+  async switchMode() {
+    if (!this.session?.can?.switch_mode || !this.health) return;
+    const to = this.health.mode === 'wartime' ? 'peacetime' : 'wartime';
+    const result = await formDialog({
+      title: `切换为${MODE[to]}`,
+      subtitle: to === 'wartime' ? '战时各环节时限缩短，排班按 24 小时值守，切换记入审计' : '恢复平时时限与排班，切换记入审计',
+      fields: [{ name: 'reason', label: '切换理由', type: 'textarea', required: true, presets: to === 'wartime' ? ['台风预警', '防汛应急响应', '重大活动安保'] : ['预警解除', '应急响应结束'] }],
+      submitLabel: `切换为${MODE[to]}`,
+      tone: to === 'wartime' ? 'danger' : 'primary',
+      validate: (v) => (v.reason.trim() ? null : '请填写切换理由'),
+      onSubmit: (v) => ipc.switchMode(to, v.reason.trim()),
+    });
+    if (result) toast(`已切换为${MODE[to]}`, 'ok');
+  }
+
+  async showStats() {
+    const month = monthKey(now());
+    const body = h('div.stats', h('p.muted', '正在统计…'));
+    openDialog({ title: `本月统计 · ${month}`, subtitle: '按上报时间统计，演练数据不计入', body, wide: true });
+    try {
+      const s = await ipc.stats(month);
+      const pct = (v) => (v == null ? '—' : `${(v * 100).toFixed(1)}%`);
+      const steps = ['受理', '派遣', '处置', '核查', '结案'];
+      fill(
+        body,
+        h(
+          'div.handover-figures',
+          stat('上报', s.total.reported),
+          stat('有效事件', s.total.valid),
+          stat('处置率', pct(s.total.handling_rate)),
+          stat('结案率', pct(s.total.closing_rate)),
+          stat('调解成功率', pct(s.total.mediation_success_rate)),
+        ),
+        h('h3.dialog-h3', '各环节按时率'),
+        h('div.handover-figures', steps.map((name, i) => stat(name, pct(s.total.on_time_rate?.[i])))),
+        s.by_category?.length
+          ? [h('h3.dialog-h3', '按类别'), h('table.reg-table', h('thead', h('tr', ['类别', '上报', '有效', '结案率'].map((x) => h('th', x)))), h('tbody', s.by_category.map((c) => h('tr', h('td', nameOf(CATEGORY, c.category)), h('td', String(c.reported)), h('td', String(c.valid)), h('td', pct(c.closing_rate))))))]
+          : null,
+        s.generated_at ? h('p.muted', `统计时间 ${formatWhen(s.generated_at, now())}`) : null,
+      );
+    } catch (error) {
+      fill(body, h('p.dialog-error', error.message));
+    }
+  }
+}
+
+function indicator(label) {
+  const dot = h('i.dot');
+  const text = h('span', label);
+  const el = h('span.indicator', dot, text);
+  return {
+    el,
+    set(ok, label2, detail) {
+      el.className = `indicator ${ok === true ? 'ok' : ok === 'partial' ? 'partial' : ok === false ? 'bad' : 'unknown'}`;
+      text.textContent = label2;
+      el.title = detail || label2;
+    },
+  };
+}
+
+function stat(label, value) {
+  return h('div.figure', h('span.figure-value', String(value ?? '—')), h('span.figure-label', label));
+}

@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AlarmBook } from '../js/alarm-rules.js';
+
+const NOW = Date.UTC(2025, 10, 26, 14, 40);
+const g = (id, priority, over = {}) => ({ camera_name: '大圩市场东门', kind: 'crowd', priority, grid_name: '大圩社区', first_at: NOW, last_at: NOW, alerts: [{ id }], ...over });
+const row = (id, over = {}) => ({ id, title: '土地纠纷', category: 'dispute.land', severity: 1, grid_name: '大圩村', due_at: NOW + 60_000, step: 'dispatch', ...over });
+
+test('high-priority bursts ring once; low ones never', () => {
+  const book = new AlarmBook();
+  assert.equal(book.observeAlertGroups([g(1, 3), g(2, 2, { camera_name: '停车场' })], NOW).length, 1);
+  assert.equal(book.observeAlertGroups([g(1, 3)], NOW).length, 0, 'the next fetch of the same burst is silent');
+  assert.equal(book.observeAlertGroups([g(1, 4)], NOW).length, 1, 'a watch-list hit raising the burst rings again');
+});
+
+test('severe events and overdue steps ring; an extended step that runs out again rings again', () => {
+  const book = new AlarmBook();
+  assert.equal(book.observeQueueRows([row(1, { severity: 3 })], NOW).length, 1);
+  assert.equal(book.observeQueueRows([row(2, { due_at: NOW - 1000 })], NOW)[0].kind, 'overdue');
+  assert.equal(book.observeQueueRows([row(2, { due_at: NOW - 1000 })], NOW).length, 0);
+  assert.equal(book.observeQueueRows([row(2, { due_at: NOW + 5000 })], NOW + 10_000).length, 1);
+});
+
+test('acknowledging clears the banner, and absorbed alarms never ring', () => {
+  const book = new AlarmBook();
+  const first = book.observeQueueRows([row(1, { due_at: NOW - 1 }), row(2, { due_at: NOW - 1 })], NOW);
+  book.absorb(first);
+  assert.equal(book.pending().length, 0, 'what was already overdue at sign-in is shown in red, not rung');
+  const [a] = book.observeAlertGroups([g(3, 3)], NOW);
+  assert.equal(book.pending().length, 1);
+  assert.ok(book.acknowledge(a.key));
+  assert.equal(book.pending().length, 0);
+});
+
+test('an alarm whose cause went away is resolved', () => {
+  const book = new AlarmBook();
+  book.observeQueueRows([row(5, { severity: 4 })], NOW);
+  book.resolve((a) => a.eventId === 5);
+  assert.equal(book.pending().length, 0);
+});
