@@ -19,7 +19,7 @@ pub struct MqttConfig {
     pub port: u16,
     /// Stable per station, so that the broker keeps the session (and queued messages) across restarts.
     pub client_id: String,
-    /// Filters subscribed at QoS 1 whenever the broker has no session for us.
+    /// Filters subscribed at QoS 1 on every connect.
     pub subscriptions: Vec<String>,
     /// Messages the broker may have in flight to us before it waits for acknowledgements.
     pub inflight: u16,
@@ -170,7 +170,9 @@ pub fn connect(config: MqttConfig) -> Link {
                     backoff = FIRST_BACKOFF;
                     tracing::info!(session_present = ack.session_present, "MQTT connected");
                     health_tx.send_replace(Health::Connected);
-                    if !ack.session_present {
+                    // Subscribing again when the broker kept the session is harmless (queued messages stay
+                    // queued) and necessary when the configured topics changed since the session began.
+                    {
                         // Subscribing goes through the request channel; doing it from another task keeps this
                         // loop polling whatever happens to that channel.
                         let client = subscriber.clone();

@@ -406,7 +406,8 @@ pub fn rule(kind: CommandKind) -> Rule {
         CommandKind::Accept => (&[DutyOfficer], Some(&[Reported])),
         CommandKind::Reject => (&[DutyOfficer], Some(&[Reported])),
         CommandKind::Merge => (&[DutyOfficer], Some(&[Reported, Accepted])),
-        CommandKind::Dispatch => (&[DutyOfficer], Some(&[Accepted])),
+        // From dispatched too: 改派, another worker when the first does not acknowledge (see apply).
+        CommandKind::Dispatch => (&[DutyOfficer], Some(&[Accepted, Dispatched])),
         CommandKind::Acknowledge | CommandKind::Arrive => (TERMINAL, Some(&[Dispatched])),
         CommandKind::Feedback => (&[GridWorker, GridLeader, DutyOfficer], Some(&[Dispatched])),
         CommandKind::Verify => (&[DutyOfficer, GridLeader], Some(&[Handled])),
@@ -438,6 +439,8 @@ pub enum Rejection {
     NotAssigned(String),
     #[error("派遣至少需要一名网格员")]
     NoWorkers,
+    #[error("网格员 {0} 已在处置本事件，无需改派")]
+    AlreadyAssigned(String),
     #[error("本事件已有待审批的“{0}”申请")]
     RequestAlreadyPending(&'static str),
     #[error("本事件没有待审批的申请")]
@@ -467,6 +470,7 @@ impl Rejection {
             Rejection::ReasonRequired(_) => "reason_required",
             Rejection::NotAssigned(_) => "not_assigned",
             Rejection::NoWorkers => "no_workers",
+            Rejection::AlreadyAssigned(_) => "already_assigned",
             Rejection::RequestAlreadyPending(_) => "request_pending",
             Rejection::NoPendingRequest => "no_pending_request",
             Rejection::RequestNoLongerApplies(_) => "request_stale",
@@ -637,24 +641,34 @@ pub fn apply(
             if workers.is_empty() {
                 return Err(Rejection::NoWorkers);
             }
-            complete_step(&mut next, now, ctx);
-            next.tasks = workers
-                .iter()
-                .map(|w| Task {
-                    worker_id: w.clone(),
-                    dispatched_at: now,
-                    acknowledged_at: None,
-                    arrived_at: None,
-                })
-                .collect();
-            next.status = Status::Dispatched;
-            next.milestones.dispatched_at = Some(now);
-            start_clock(&mut next, now, ctx);
+            let new_tasks = workers.iter().map(|w| Task {
+                worker_id: w.clone(),
+                dispatched_at: now,
+                acknowledged_at: None,
+                arrived_at: None,
+            });
+            let verb = if event.status == Status::Dispatched {
+                // 改派: the handling clock started at the first dispatch and keeps running (a reassignment
+                // must not buy time); whoever already acknowledged stays on the task, the silent are replaced.
+                if workers.iter().any(|w| next.tasks.iter().any(|t| &t.worker_id == w)) {
+                    return Err(Rejection::AlreadyAssigned(workers.join("、")));
+                }
+                next.tasks.retain(|t| t.acknowledged_at.is_some());
+                next.tasks.extend(new_tasks);
+                "改派"
+            } else {
+                complete_step(&mut next, now, ctx);
+                next.tasks = new_tasks.collect();
+                next.status = Status::Dispatched;
+                next.milestones.dispatched_at = Some(now);
+                start_clock(&mut next, now, ctx);
+                "派遣"
+            };
             let names = workers.join("、");
             if note.trim().is_empty() {
-                format!("派遣：{names}")
+                format!("{verb}：{names}")
             } else {
-                format!("派遣：{names}；{note}")
+                format!("{verb}：{names}；{note}")
             }
         }
         Command::Acknowledge | Command::Arrive => {

@@ -145,6 +145,16 @@ impl Severity {
         Severity::ALL.into_iter().find(|s| s.level() == level)
     }
 
+    /// The wire name (MQTT tasks, JSON).
+    pub fn key(self) -> &'static str {
+        match self {
+            Severity::General => "general",
+            Severity::Serious => "serious",
+            Severity::Major => "major",
+            Severity::Extreme => "extreme",
+        }
+    }
+
     pub fn name_zh(self) -> &'static str {
         match self {
             Severity::General => "一般",
@@ -159,7 +169,7 @@ impl Severity {
         text.parse()
             .ok()
             .and_then(Severity::from_level)
-            .or_else(|| Severity::ALL.into_iter().find(|s| s.name_zh() == text))
+            .or_else(|| Severity::ALL.into_iter().find(|s| s.name_zh() == text || s.key() == text))
     }
 }
 

@@ -16,6 +16,7 @@
 
 pub mod camera;
 pub mod closed_loop;
+pub mod dispatch;
 pub mod event;
 pub mod grid;
 pub mod register;

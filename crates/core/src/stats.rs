@@ -156,3 +156,59 @@ impl StatsReport {
         report
     }
 }
+
+/// Reminders (催办), supervision (督办) and send-backs (退回) over the events reported in the period, and the
+/// open events past their current step's deadline when the report is made (当前超时). Drills never count.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoopCounts {
+    pub reminders: i64,
+    pub supervisions: i64,
+    pub send_backs: i64,
+    pub overdue_open: i64,
+}
+
+/// What statistics read of one task sent to a worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskFacts {
+    pub acknowledged: bool,
+    /// Acknowledged no later than its acknowledgement deadline.
+    pub acknowledged_in_time: bool,
+    pub arrived: bool,
+    /// The worker reported back (反馈) on it.
+    pub done: bool,
+    /// Its acknowledgement deadline passed unacknowledged (the officer was alerted).
+    pub not_acknowledged: bool,
+}
+
+/// One worker's tasks dispatched in the period, drills excluded. A task counts once, in the month it was
+/// dispatched, whatever happened to it later.
+/// - **acknowledgement rate** (签收及时率) = acknowledged in time ÷ tasks.
+/// - **feedback rate** (反馈率) = done ÷ tasks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkerCounters {
+    pub tasks: i64,
+    pub acknowledged: i64,
+    pub acknowledged_in_time: i64,
+    pub arrived: i64,
+    pub done: i64,
+    pub not_acknowledged: i64,
+}
+
+impl WorkerCounters {
+    pub fn count(&mut self, task: &TaskFacts) {
+        self.tasks += 1;
+        self.acknowledged += i64::from(task.acknowledged);
+        self.acknowledged_in_time += i64::from(task.acknowledged_in_time);
+        self.arrived += i64::from(task.arrived);
+        self.done += i64::from(task.done);
+        self.not_acknowledged += i64::from(task.not_acknowledged);
+    }
+
+    pub fn acknowledgement_rate(&self) -> Option<f64> {
+        ratio(self.acknowledged_in_time, self.tasks)
+    }
+
+    pub fn feedback_rate(&self) -> Option<f64> {
+        ratio(self.done, self.tasks)
+    }
+}

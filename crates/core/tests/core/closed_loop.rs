@@ -180,7 +180,9 @@ fn design_from(kind: CommandKind) -> &'static [Status] {
         CommandKind::Report => &[],
         CommandKind::Accept | CommandKind::Reject => &[Reported],
         CommandKind::Merge => &[Reported, Accepted],
-        CommandKind::Dispatch => &[Accepted],
+        // DESIGN.md's table says accepted only; dispatched → dispatched is the reassignment (改派) the
+        // dispatch issue adds for a worker who does not acknowledge.
+        CommandKind::Dispatch => &[Accepted, Dispatched],
         CommandKind::Acknowledge | CommandKind::Arrive | CommandKind::Feedback => &[Dispatched],
         CommandKind::Verify | CommandKind::SendBack => &[Handled],
         CommandKind::Close => &[Verified],
@@ -227,7 +229,8 @@ fn sample_command(kind: CommandKind) -> Command {
         CommandKind::Merge => {
             Command::Merge { into: MergeTarget { id: 2, status: Status::Accepted }, reason: String::new() }
         }
-        CommandKind::Dispatch => Command::Dispatch { workers: vec![WORKER.into()], note: String::new() },
+        // A worker not already on the event, so that the reassignment from dispatched is accepted too.
+        CommandKind::Dispatch => Command::Dispatch { workers: vec!["W-SPARE".into()], note: String::new() },
         CommandKind::Acknowledge => Command::Acknowledge,
         CommandKind::Arrive => Command::Arrive,
         CommandKind::Feedback => Command::Feedback {
@@ -587,4 +590,34 @@ fn wartime_halves_the_limits() {
     let peace_limit = peace.due_at.unwrap() - t0();
     let war_limit = war.due_at.unwrap() - t0();
     assert_eq!(war_limit * 2, peace_limit, "the standard policy's wartime share is 50%");
+}
+
+#[test]
+fn reassignment_replaces_the_silent_worker_and_keeps_the_clock() {
+    let f = Fixture::new();
+    let e = f.event_in(Status::Dispatched);
+    let (due, clock) = (e.due_at, e.clock.clone());
+    let again = closed_loop::apply(
+        &e,
+        Command::Dispatch { workers: vec![WORKER.into()], note: String::new() },
+        &actor(Role::DutyOfficer),
+        e.reported_at + Duration::minutes(20),
+        &f.ctx(),
+    )
+    .unwrap_err();
+    assert_eq!(again.code(), "already_assigned");
+    let moved = closed_loop::apply(
+        &e,
+        Command::Dispatch { workers: vec!["W-SPARE".into()], note: "原网格员未签收".into() },
+        &actor(Role::DutyOfficer),
+        e.reported_at + Duration::minutes(20),
+        &f.ctx(),
+    )
+    .unwrap();
+    assert_eq!(moved.to, Status::Dispatched);
+    assert!(moved.reason.starts_with("改派：W-SPARE"), "{}", moved.reason);
+    let workers: Vec<&str> = moved.event.tasks.iter().map(|t| t.worker_id.as_str()).collect();
+    assert_eq!(workers, ["W-SPARE"], "the worker who never acknowledged is replaced");
+    assert_eq!(moved.event.due_at, due, "a reassignment does not restart the handling clock");
+    assert_eq!(moved.event.clock, clock);
 }

@@ -1,6 +1,7 @@
 //! Integration tests of the domain core: one binary, one module per concern.
 
 mod closed_loop;
+mod dispatch;
 mod grid;
 mod roster;
 mod stats;
