@@ -128,7 +128,7 @@ pub struct BadRecord {
     pub problem: String,
 }
 
-fn decode_record(row: &sqlx::any::AnyRow) -> Result<AuditRecord> {
+pub(crate) fn decode_record(row: &sqlx::any::AnyRow) -> Result<AuditRecord> {
     Ok(AuditRecord {
         seq: row.try_get("seq")?,
         entry: AuditEntry {
@@ -148,7 +148,7 @@ fn decode_record(row: &sqlx::any::AnyRow) -> Result<AuditRecord> {
     })
 }
 
-const SELECT_AUDIT: &str =
+pub(crate) const SELECT_AUDIT: &str =
     "SELECT seq, at, actor_id, actor_name, role, station, event_id, command, from_status, \
      to_status, reason, prev_hash, hash FROM audit_log";
 

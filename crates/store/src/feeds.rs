@@ -34,6 +34,8 @@ pub struct AlertRow {
     pub nvr: String,
     pub camera_name: String,
     pub camera_id: Option<String>,
+    /// The RedGrid camera's own name (where it is, in Chinese) when the NVR's camera is a known one.
+    pub camera_label: Option<String>,
     pub grid_code: Option<String>,
     pub kind: String,
     pub label: String,
@@ -63,7 +65,8 @@ pub struct QuarantineRow {
 
 const ALERT_COLUMNS: &str =
     "id, alert_key, source, nvr, camera_name, camera_id, grid_code, kind, label, priority, \
-     confidence, first_at, last_at, ended, updates, snapshot, detail, recognition, status, event_id";
+     confidence, first_at, last_at, ended, updates, snapshot, detail, recognition, status, event_id, \
+     (SELECT c.name FROM cameras c WHERE c.id = camera_alerts.camera_id) AS camera_label";
 
 fn decode_alert(row: &sqlx::any::AnyRow) -> Result<AlertRow> {
     Ok(AlertRow {
@@ -73,6 +76,7 @@ fn decode_alert(row: &sqlx::any::AnyRow) -> Result<AlertRow> {
         nvr: row.try_get("nvr")?,
         camera_name: row.try_get("camera_name")?,
         camera_id: row.try_get("camera_id")?,
+        camera_label: row.try_get("camera_label")?,
         grid_code: row.try_get("grid_code")?,
         kind: row.try_get("kind")?,
         label: row.try_get("label")?,
@@ -223,8 +227,9 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Moves a worker found by id or OwnTracks user; `None` when no worker matches. Older fixes than the
-    /// one stored are ignored, so that out-of-order delivery never moves a worker back in time.
+    /// Moves a worker found by id or OwnTracks user; `None` when no worker matches. A fix older than the
+    /// one stored changes nothing (out-of-order delivery never moves a worker back in time) but still
+    /// names the worker: the message was understood.
     pub async fn set_worker_location(
         &mut self,
         worker_or_user: &str,
@@ -232,24 +237,22 @@ impl WriteTx {
         lon: f64,
         at: DateTime<Utc>,
     ) -> Result<Option<String>> {
-        let row = sqlx::query(
+        let Some(id) = self.worker_id_for(worker_or_user).await? else { return Ok(None) };
+        let moved = sqlx::query(
             "UPDATE workers SET lat = $1, lon = $2, located_at = $3 \
-             WHERE (id = $4 OR owntracks_user = $4) AND (located_at IS NULL OR located_at < $3) RETURNING id",
+             WHERE id = $4 AND (located_at IS NULL OR located_at < $3)",
         )
         .bind(lat)
         .bind(lon)
         .bind(to_millis(at))
-        .bind(worker_or_user)
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        match row {
-            None => Ok(None),
-            Some(row) => {
-                let id: String = row.try_get("id")?;
-                self.append_feed(at, "worker", &id, "located", 0).await?;
-                Ok(Some(id))
-            }
+        .bind(&id)
+        .execute(&mut *self.tx)
+        .await?
+        .rows_affected();
+        if moved > 0 {
+            self.append_feed(at, "worker", &id, "located", 0).await?;
         }
+        Ok(Some(id))
     }
 }
 

@@ -7,6 +7,7 @@
 //! - [`events`]: events, the open queue and histories.
 //! - [`registers`]: grids, the four registers, workers, cameras, accounts.
 //! - [`stats`]: the statistics counters computed in SQL.
+//! - [`pg_cluster`]: a private PostgreSQL cluster for tests and benchmarks that restart their server.
 //!
 //! Both backends go through sqlx's `Any` driver with one dialect-neutral SQL text wherever possible;
 //! instants are stored as UTC milliseconds so they sort and compare the same way on both.
@@ -16,11 +17,15 @@
 //! change-feed sequence are extended in commit order, with no gaps and no forks.
 
 pub mod audit;
+pub mod console;
+pub mod dispatch;
 pub mod events;
 pub mod feeds;
+pub mod pg_cluster;
 pub mod registers;
 pub mod rosters;
 pub mod stats;
+pub mod watch;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -32,6 +37,7 @@ use sqlx::{AnyPool, ConnectOptions, Row};
 pub use audit::{AuditEntry, AuditRecord, VerifyReport};
 pub use events::{QueueFilter, QueuePage, StoredEvent};
 pub use registers::{Account, Cell, GridNode, GridRecord, Registers, WorkerRecord};
+pub use watch::{FeedSignal, FEED_CHANNEL};
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,7 +141,8 @@ pub struct Store {
     synchronous: Synchronous,
     read: AnyPool,
     /// On SQLite a pool of one connection: SQLite has one writer at a time anyway, and queuing writers in
-    /// the pool rather than in SQLite's busy handler keeps them in order and never spins.
+    /// the pool rather than in SQLite's busy handler keeps them in order and never spins. On PostgreSQL a
+    /// small pool of its own (see `open_with`).
     write: AnyPool,
 }
 
@@ -212,12 +219,20 @@ impl Store {
                 Store { backend, url, synchronous: config.synchronous, read, write }
             }
             Backend::Postgres => {
-                let pool = AnyPoolOptions::new()
-                    .max_connections(config.max_read_connections.max(4) + 8)
-                    .acquire_timeout(Duration::from_secs(60))
-                    .connect_with(options)
-                    .await?;
-                Store { backend, url, synchronous: config.synchronous, read: pool.clone(), write: pool }
+                // Two pools, as on SQLite: a writer holding the chain-head lock still reads through the
+                // store (a worker, a setting). With one pool, writers queued on that lock could hold every
+                // connection, and the holder would wait for one until the pool timed out (seen with two
+                // stations making hundreds of concurrent dispatches). Readers never wait on the lock, so
+                // a separate read pool always frees up.
+                let make_pool = |max: u32| {
+                    AnyPoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(60))
+                };
+                let read =
+                    make_pool(config.max_read_connections.max(4) + 4).connect_with(options.clone()).await?;
+                // Writers run one at a time behind the lock anyway; a few connections let the next ones
+                // be ready, more would only wait in PostgreSQL instead of in the pool.
+                let write = make_pool(4).connect_with(options).await?;
+                Store { backend, url, synchronous: config.synchronous, read, write }
             }
         };
         store.migrate().await?;
@@ -466,6 +481,15 @@ impl WriteTx {
             .bind(self.head.feed_seq)
             .execute(&mut *self.tx)
             .await?;
+            if self.backend == Backend::Postgres && self.head.feed_seq != self.head_at_start.feed_seq {
+                // Delivered at commit, and only if it commits: other stations learn that the feed moved
+                // on (the number, never the rows) and read the entries themselves.
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(FEED_CHANNEL)
+                    .bind(self.head.feed_seq.to_string())
+                    .execute(&mut *self.tx)
+                    .await?;
+            }
         }
         self.tx.commit().await?;
         Ok(())

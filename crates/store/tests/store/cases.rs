@@ -537,3 +537,103 @@ pub async fn settings_policy_and_calendar_round_trip(store: &Store) {
         Some("mode".into())
     );
 }
+
+pub async fn tasks_outbox_and_dispatch_counts(store: &Store) {
+    use redgrid_store::dispatch::{DeadlineAlert, TaskProgress, TaskRow};
+    seed_grids(store).await;
+    let grid = small_grids()[0].clone();
+    let worker = WorkerRecord {
+        worker: Worker {
+            id: "W9".into(),
+            name: "黄海燕".into(),
+            phone: "13712345679".into(),
+            employment: Employment::FullTime,
+            group: ForceGroup::One,
+            roles: vec![],
+            skills: vec![],
+            grids: vec![code(&grid)],
+            party_member: false,
+            owntracks_user: Some("hhy".into()),
+        },
+        on_duty: true,
+        lon: Some(109.7),
+        lat: Some(23.1),
+    };
+    let mut tx = store.begin_write().await.unwrap();
+    tx.upsert_workers(std::slice::from_ref(&worker)).await.unwrap();
+    tx.commit().await.unwrap();
+    let l = Loop::new();
+    let at = t0() - Duration::hours(3);
+    let mut ids = Vec::new();
+    for drill in [false, false, true] {
+        let mut new = new_event(&grid, Category::Livelihood, Severity::General);
+        if drill {
+            new.drill = true;
+            new.source = Source::Drill;
+        }
+        let e = l.report(new, at);
+        let e = l.apply(
+            &e,
+            Command::Accept { category: None, severity: None, grid: None },
+            Role::DutyOfficer,
+            at,
+        );
+        let e = l.apply(&e, Command::Remind { note: "快".into() }, Role::DutyOfficer, at);
+        ids.push(insert(store, &e).await);
+    }
+    let mut tx = store.begin_write().await.unwrap();
+    for (n, id) in ids.iter().enumerate() {
+        let task = TaskRow {
+            task_id: format!("{id}:W9:1"),
+            event_id: *id,
+            worker_id: "W9".into(),
+            dispatched_by: "值班员".into(),
+            dispatched_at: at,
+            ack_due_at: at + Duration::minutes(10),
+            acked_at: None,
+            arrived_at: None,
+            done_at: None,
+            cancelled_at: None,
+            no_ack_at: None,
+            override_note: None,
+        };
+        tx.insert_task(&task).await.unwrap();
+        if n == 0 {
+            tx.task_progress(*id, "W9", TaskProgress::Done, at + Duration::minutes(5)).await.unwrap();
+        }
+        tx.enqueue("s1", &format!("t/W9/tasks/{n}"), b"{}", false, at).await.unwrap();
+    }
+    tx.enqueue("s2", "t/other", b"{}", false, at).await.unwrap();
+    assert_eq!(tx.set_terminal_state("hhy", "offline", at).await.unwrap().as_deref(), Some("W9"));
+    assert_eq!(tx.set_terminal_state("nobody", "offline", at).await.unwrap(), None);
+    tx.commit().await.unwrap();
+    let pending = store.pending_outbox("s1", 10).await.unwrap();
+    assert_eq!(pending.len(), 3, "each station sees only its own outbox");
+    store.mark_published(&[pending[0].id], at).await.unwrap();
+    assert_eq!(store.pending_outbox("s1", 10).await.unwrap().len(), 2);
+    let overdue = store.overdue_acks(at + Duration::minutes(11)).await.unwrap();
+    assert_eq!(overdue.len(), 2, "the acknowledged task is not overdue (drill or not, the alert is raised)");
+    let mut tx = store.begin_write().await.unwrap();
+    assert!(tx.mark_no_ack(&overdue[0].task_id, at + Duration::minutes(11)).await.unwrap());
+    assert!(!tx.mark_no_ack(&overdue[0].task_id, at + Duration::minutes(12)).await.unwrap(), "once");
+    let alerted = tx
+        .raise_deadline_alerts(DeadlineAlert::Overdue, t0() + Duration::days(30), Duration::zero())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(alerted.len(), 2, "open real events past their deadline; drills never alert: {alerted:?}");
+    let counts = store
+        .loop_counts(at - Duration::days(1), t0() + Duration::days(1), t0() + Duration::days(30))
+        .await
+        .unwrap();
+    assert_eq!(counts.reminders, 2, "the drill's reminder is not counted");
+    let stats = store.worker_stats(at - Duration::days(1), t0() + Duration::days(1)).await.unwrap();
+    let w9 = &stats["W9"];
+    assert_eq!(
+        (w9.tasks, w9.acknowledged, w9.acknowledged_in_time, w9.done, w9.not_acknowledged),
+        (2, 1, 1, 1, 1)
+    );
+    let states = store.worker_states(at).await.unwrap();
+    let state = states.iter().find(|s| s.worker_id == "W9").unwrap();
+    assert_eq!((state.terminal_state.as_str(), state.active_tasks), ("offline", 2));
+}

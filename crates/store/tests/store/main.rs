@@ -6,6 +6,8 @@
 
 mod backend;
 mod cases;
+mod pg_cluster;
+mod pools;
 
 /// Declares one test per backend for an async case `cases::$name(&Store)`.
 macro_rules! conformance {
@@ -46,6 +48,7 @@ conformance!(
     stats_in_sql_match_the_core_definitions,
     registers_round_trip,
     settings_policy_and_calendar_round_trip,
+    tasks_outbox_and_dispatch_counts,
 );
 
 #[tokio::test]

@@ -1,0 +1,185 @@
+//! What the desktop console reads beyond the queue and the registers: the duty log of a shift, worker and
+//! camera positions, worker search, the alerts attached to an event, and the plain values behind masked
+//! numbers (read inside the transaction that audits the reading).
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use crate::audit::{decode_record, SELECT_AUDIT};
+use crate::{from_millis, to_millis, AuditRecord, Result, Store, WriteTx};
+
+/// A worker on the map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkerPosition {
+    pub id: String,
+    pub name: String,
+    pub employment: String,
+    pub home_grid: String,
+    pub on_duty: bool,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    pub located_at: Option<DateTime<Utc>>,
+    /// Tasks neither done nor cancelled.
+    pub active_tasks: i64,
+}
+
+/// Escapes `%`, `_` and the escape character itself for `LIKE … ESCAPE '\'`.
+fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl Store {
+    /// Audit records written at `station` since `since`, newest first.
+    pub async fn station_audit_since(
+        &self,
+        station: &str,
+        since: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>> {
+        let rows = sqlx::query(&format!(
+            "{SELECT_AUDIT} WHERE station = $1 AND at >= $2 ORDER BY seq DESC LIMIT $3"
+        ))
+        .bind(station)
+        .bind(to_millis(since))
+        .bind(limit)
+        .fetch_all(self.read_pool())
+        .await?;
+        rows.iter().map(decode_record).collect()
+    }
+
+    /// How many audit records one person wrote at `station` since `since`.
+    pub async fn count_acts_since(&self, actor_id: &str, station: &str, since: DateTime<Utc>) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE actor_id = $1 AND station = $2 AND at >= $3",
+        )
+        .bind(actor_id)
+        .bind(station)
+        .bind(to_millis(since))
+        .fetch_one(self.read_pool())
+        .await?)
+    }
+
+    /// The newest audit record of a command (e.g. the last `switch_mode`).
+    pub async fn latest_audit_of(&self, command: &str) -> Result<Option<AuditRecord>> {
+        let row = sqlx::query(&format!("{SELECT_AUDIT} WHERE command = $1 ORDER BY seq DESC LIMIT 1"))
+            .bind(command)
+            .fetch_optional(self.read_pool())
+            .await?;
+        row.as_ref().map(decode_record).transpose()
+    }
+
+    /// Ids of the camera alerts turned into or attached to an event, oldest first.
+    pub async fn alert_ids_of_event(&self, event_id: i64) -> Result<Vec<i64>> {
+        let rows = sqlx::query("SELECT id FROM camera_alerts WHERE event_id = $1 ORDER BY id")
+            .bind(event_id)
+            .fetch_all(self.read_pool())
+            .await?;
+        rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+    }
+
+    /// Alerts still waiting for triage.
+    pub async fn new_alert_count(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM camera_alerts WHERE status = 'new'")
+            .fetch_one(self.read_pool())
+            .await?)
+    }
+
+    /// Workers with their last position and load; all of them, or those named.
+    pub async fn worker_positions(&self, ids: Option<&[String]>) -> Result<Vec<WorkerPosition>> {
+        let mut sql =
+            "SELECT w.id, w.name, w.employment, w.home_grid, w.on_duty, w.lon, w.lat, w.located_at, \
+               (SELECT COUNT(*) FROM dispatch_tasks t WHERE t.worker_id = w.id AND t.done_at IS NULL \
+                  AND t.cancelled_at IS NULL) AS active \
+             FROM workers w"
+                .to_string();
+        if let Some(ids) = ids {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let params: Vec<String> = (1..=ids.len()).map(|n| crate::param(self.backend(), n)).collect();
+            sql.push_str(&format!(" WHERE w.id IN ({})", params.join(", ")));
+        }
+        sql.push_str(" ORDER BY w.id");
+        let mut query = sqlx::query(&sql);
+        for id in ids.unwrap_or_default() {
+            query = query.bind(id.clone());
+        }
+        query
+            .fetch_all(self.read_pool())
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(WorkerPosition {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    employment: r.try_get("employment")?,
+                    home_grid: r.try_get("home_grid")?,
+                    on_duty: r.try_get::<i64, _>("on_duty")? != 0,
+                    lon: r.try_get("lon")?,
+                    lat: r.try_get("lat")?,
+                    located_at: r.try_get::<Option<i64>, _>("located_at")?.map(from_millis),
+                    active_tasks: r.try_get("active")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Ids of workers whose name, id prefix, phone tail, home grid code prefix or home grid name matches
+    /// `query`; an exact id first, then by name.
+    pub async fn search_worker_ids(&self, query: &str, limit: i64) -> Result<Vec<String>> {
+        let query = query.trim();
+        if query.is_empty() {
+            return Ok(Vec::new());
+        }
+        let contains = format!("%{}%", like_escape(query));
+        let tail = format!("%{}", like_escape(query));
+        let prefix = format!("{}%", like_escape(query));
+        let rows = sqlx::query(
+            "SELECT w.id FROM workers w LEFT JOIN grids g ON g.code = w.home_grid \
+             WHERE w.id LIKE $4 ESCAPE '\\' OR w.name LIKE $2 ESCAPE '\\' OR w.phone LIKE $3 ESCAPE '\\' \
+                OR w.home_grid LIKE $4 ESCAPE '\\' OR g.name LIKE $2 ESCAPE '\\' \
+             ORDER BY CASE WHEN w.id = $1 THEN 0 ELSE 1 END, w.name, w.id LIMIT $5",
+        )
+        .bind(query)
+        .bind(&contains)
+        .bind(&tail)
+        .bind(&prefix)
+        .bind(limit)
+        .fetch_all(self.read_pool())
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+    }
+}
+
+impl WriteTx {
+    /// The identity and phone numbers of a household's residents, in identity-number order.
+    pub async fn household_numbers(&mut self, household_id: &str) -> Result<Vec<(String, String)>> {
+        let rows =
+            sqlx::query("SELECT id_number, phone FROM residents WHERE household_id = $1 ORDER BY id_number")
+                .bind(household_id)
+                .fetch_all(self.conn())
+                .await?;
+        rows.iter().map(|r| Ok((r.try_get("id_number")?, r.try_get("phone")?))).collect()
+    }
+
+    pub async fn worker_phone(&mut self, worker_id: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT phone FROM workers WHERE id = $1")
+            .bind(worker_id)
+            .fetch_optional(self.conn())
+            .await?)
+    }
+
+    pub async fn key_place_phone(&mut self, place_id: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT contact_phone FROM key_places WHERE id = $1")
+            .bind(place_id)
+            .fetch_optional(self.conn())
+            .await?)
+    }
+}
