@@ -575,7 +575,10 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
                 skills,
                 grids,
                 party_member: rng.gen_bool(if employment == Employment::FullTime { 0.7 } else { 0.35 }),
-                owntracks_user: None,
+                // Some part-time workers use the OwnTracks app on their own phones instead of the
+                // station's terminal app; their OwnTracks user name is not their worker id.
+                owntracks_user: (employment == Employment::PartTime && serial % 3 == 0)
+                    .then(|| format!("gw{serial:04}")),
                 id,
             },
             on_duty: employment == Employment::FullTime || rng.gen_bool(0.5),

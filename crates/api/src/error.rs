@@ -20,6 +20,15 @@ pub enum ApiError {
     Conflict(String),
     #[error(transparent)]
     Import(#[from] crate::import::ImportError),
+    /// No one is signed in at this workstation, or the session ended.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The workstation is locked until its officer gives the password again.
+    #[error("工作站已锁定，请输入密码解锁")]
+    Locked,
+    /// A wrong account or password (sign-in, unlock, handover).
+    #[error("{0}")]
+    BadCredentials(String),
 }
 
 impl ApiError {
@@ -33,6 +42,9 @@ impl ApiError {
             ApiError::Invalid(_) => "invalid",
             ApiError::Conflict(_) => "conflict",
             ApiError::Import(_) => "import",
+            ApiError::Unauthenticated(_) => "unauthenticated",
+            ApiError::Locked => "locked",
+            ApiError::BadCredentials(_) => "bad_credentials",
         }
     }
 }

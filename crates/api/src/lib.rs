@@ -8,14 +8,20 @@
 //! - [`import`]: divisions, grid boundaries and the registers from CSV, XLSX and GeoJSON.
 //! - [`error`]: the one error shape callers see.
 
+pub mod calendar;
+pub mod console;
 pub mod demo;
+pub mod dispatch;
 pub mod divisions;
 pub mod error;
+pub mod handover;
 pub mod import;
 pub mod ingest;
 mod names;
 pub mod roster;
 pub mod serve;
+pub mod session;
+pub mod sim;
 pub mod triage;
 
 use std::sync::{Arc, RwLock};
@@ -101,6 +107,9 @@ pub struct Station {
     config: StationConfig,
     /// A std lock: it is held only to copy the rules out, never across an await.
     rules: Arc<RwLock<Rules>>,
+    /// Woken after a commit that may have queued outbox messages, so that tasks leave at once rather
+    /// than at the publisher's next poll.
+    outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 /// An event with what the console shows of it beyond the core state.
@@ -121,7 +130,13 @@ impl Station {
 
     pub async fn with_store(store: Store, config: StationConfig, clock: Arc<dyn Clock>) -> Result<Station> {
         let rules = load_rules(&store).await?;
-        Ok(Station { store, clock, config, rules: Arc::new(RwLock::new(rules)) })
+        Ok(Station {
+            store,
+            clock,
+            config,
+            rules: Arc::new(RwLock::new(rules)),
+            outbox_wake: Arc::new(tokio::sync::Notify::new()),
+        })
     }
 
     /// Re-reads the scheme, time limits, calendar and mode from the store.
@@ -129,6 +144,15 @@ impl Station {
         let rules = load_rules(&self.store).await?;
         *self.rules.write().expect("rules lock") = rules;
         Ok(())
+    }
+
+    /// Resolves when a commit may have queued messages to publish.
+    pub async fn outbox_woken(&self) {
+        self.outbox_wake.notified().await
+    }
+
+    pub(crate) fn wake_outbox(&self) {
+        self.outbox_wake.notify_one();
     }
 
     pub fn store(&self) -> &Store {
@@ -205,8 +229,9 @@ impl Station {
     ) -> Result<EventView> {
         let now = self.clock.now();
         let mut tx = self.store.begin_write().await?;
-        let transition = self.act_in(&mut tx, actor, event_id, expected_version, command, now).await?;
+        let transition = self.act_in(&mut tx, actor, event_id, expected_version, command, None, now).await?;
         tx.commit().await?;
+        self.outbox_wake.notify_one();
         tracing::info!(
             event = event_id,
             actor = %actor.id,
@@ -222,6 +247,9 @@ impl Station {
 
     /// Applies a command inside a caller's transaction. Everything that can refuse is decided before the
     /// first write, so a refusal leaves the transaction usable for the caller's other work.
+    // Eight, because a command inside a caller's transaction needs each of them: the transaction, who,
+    // which event at which version, what, the override being recorded, and when.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn act_in(
         &self,
         tx: &mut WriteTx,
@@ -229,6 +257,7 @@ impl Station {
         event_id: i64,
         expected_version: Option<i64>,
         command: Command,
+        override_note: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Transition> {
         let rules = self.rules();
@@ -259,6 +288,13 @@ impl Station {
             }
         }
         let kind = command.kind();
+        let (note, on_behalf_of) = match &command {
+            Command::Dispatch { note, .. } | Command::Remind { note } | Command::Supervise { note } => {
+                (note.clone(), None)
+            }
+            Command::Feedback { on_behalf_of, .. } => (String::new(), on_behalf_of.clone()),
+            _ => (String::new(), None),
+        };
         let transition = closed_loop::apply(&current.event, command, actor, now, &ctx).inspect_err(|rejection| {
             tracing::warn!(event = event_id, actor = %actor.id, command = kind.key(), %rejection, "command rejected");
         })?;
@@ -272,6 +308,8 @@ impl Station {
         )
         .await?;
         self.record(tx, actor, &transition, now).await?;
+        let extra = dispatch::Extra { note: &note, on_behalf_of: on_behalf_of.as_deref(), override_note };
+        self.after_transition(tx, actor, &transition, extra, now).await?;
         Ok(transition)
     }
 
@@ -303,7 +341,20 @@ impl Station {
         tx.set_setting("mode", mode.key(), now).await?;
         let change = Some((from.key(), mode.key()));
         tx.append_audit(&station_audit(actor, now, "switch_mode", change, reason.to_string())).await?;
+        let broadcast = redgrid_bus::payload::Broadcast::Mode(redgrid_bus::payload::ModeSwitch {
+            mode: match mode {
+                Mode::Peacetime => redgrid_bus::payload::OperatingMode::Peacetime,
+                Mode::Wartime => redgrid_bus::payload::OperatingMode::Wartime,
+            },
+            reason: reason.to_string(),
+            by: actor.name.clone(),
+            at: now,
+        });
+        let topic = self.config.topics.broadcast(broadcast.kind());
+        let payload = redgrid_bus::payload::encode_broadcast(&broadcast);
+        tx.enqueue(&self.config.station_id, &topic, &payload, broadcast.kind().retained(), now).await?;
         tx.commit().await?;
+        self.wake_outbox();
         self.rules.write().expect("rules lock").mode = mode;
         tracing::info!(actor = %actor.id, mode = mode.key(), "mode switched");
         Ok(())

@@ -14,6 +14,8 @@ use crate::{station_audit, ApiError, Result, Station};
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlertGroup {
     pub camera_name: String,
+    /// The camera's RedGrid name, for people; `camera_name` is the NVR's.
+    pub camera_label: Option<String>,
     pub kind: String,
     pub priority: i64,
     pub first_at: DateTime<Utc>,
@@ -44,6 +46,7 @@ pub fn group_bursts(mut alerts: Vec<AlertRow>, window: Duration) -> Vec<AlertGro
         } else {
             groups.push(AlertGroup {
                 camera_name: alert.camera_name.clone(),
+                camera_label: alert.camera_label.clone(),
                 kind: alert.kind.clone(),
                 priority: alert.priority,
                 first_at: alert.first_at,
@@ -120,7 +123,13 @@ impl Station {
         let now = self.now();
         let new = NewEvent {
             title: decision.title,
-            description: format!("视频告警 {} 条：{} {}", alerts.len(), first.camera_name, first.label),
+            description: format!(
+                "视频告警 {} 条：{}（{}）{}",
+                alerts.len(),
+                first.camera_label.as_deref().unwrap_or(&first.camera_name),
+                first.camera_name,
+                first.label
+            ),
             category: decision.category,
             severity: decision.severity,
             source: Source::CameraAlert,
@@ -128,7 +137,7 @@ impl Station {
             lon: camera.as_ref().map(|c| c.lon),
             lat: camera.as_ref().map(|c| c.lat),
             address: camera.map(|c| c.name).unwrap_or_else(|| first.camera_name.clone()),
-            reporter: first.camera_name.clone(),
+            reporter: format!("摄像头 {}", first.camera_label.as_deref().unwrap_or(&first.camera_name)),
             drill: false,
         };
         let mut tx = self.store().begin_write().await?;

@@ -347,3 +347,76 @@ async fn a_burst_is_one_row_and_triage_turns_it_into_one_event() {
     assert_eq!(history.last().unwrap().entry.command, "alert_attach", "attaching is audited on the event");
     assert_eq!(s.store().verify_audit().await.unwrap().first_bad, None);
 }
+
+#[tokio::test]
+async fn a_batch_stores_the_same_alerts_as_one_message_at_a_time() {
+    let one_batch = demo_station(1).await;
+    let one_by_one = demo_station(1).await;
+    let cameras = one_batch.station.store().cameras(&one_batch.station.scheme()).await.unwrap();
+    // Three objects interleaved, times out of order, a native alert repeated, an unknown camera.
+    let mut messages: Vec<(String, Vec<u8>)> = Vec::new();
+    for step in 0..9_u32 {
+        let object = (step % 3) as usize;
+        let kind = match step / 3 {
+            0 => "new",
+            1 => "update",
+            _ => "end",
+        };
+        let camera = if object == 2 { "no_such_camera" } else { cameras[object].nvr_name.as_str() };
+        let frame = 1_763_460_000.0 + f64::from(9 - step);
+        let end = (kind == "end").then_some(frame + 1.0);
+        let label = if step == 4 { "smoke" } else { "person" };
+        messages.push((
+            "frigate/events".into(),
+            frigate_event(kind, &format!("1763460000.0-obj{object}"), camera, label, frame, end),
+        ));
+    }
+    let native = serde_json::to_vec(&json!({
+        "v": 1, "alert_id": "n-1", "camera": cameras[0].nvr_name, "kind": "crowd", "confidence": 0.8,
+        "at": "2026-11-18T02:00:00Z"
+    }))
+    .unwrap();
+    messages.push(("redgrid/v1/alerts/hikvision".into(), native.clone()));
+    messages.push(("redgrid/v1/alerts/hikvision".into(), native));
+    let batch: Vec<(&str, &[u8])> = messages.iter().map(|(t, b)| (t.as_str(), b.as_slice())).collect();
+    let report = one_batch.station.ingest(&batch).await.unwrap();
+    assert_eq!((report.applied, report.duplicates), (10, 1));
+    for message in &batch {
+        one_by_one.station.ingest(std::slice::from_ref(message)).await.unwrap();
+    }
+    let rows = |s: &redgrid_api::Station| {
+        let s = s.clone();
+        async move {
+            let mut alerts = s.store().new_alerts(100).await.unwrap();
+            alerts.sort_by(|a, b| a.alert_key.cmp(&b.alert_key));
+            alerts
+                .into_iter()
+                .map(|a| {
+                    (
+                        a.alert_key,
+                        a.camera_id,
+                        a.kind,
+                        a.label,
+                        a.priority,
+                        a.first_at,
+                        a.last_at,
+                        a.ended,
+                        a.updates,
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let (a, b) = (rows(&one_batch.station).await, rows(&one_by_one.station).await);
+    assert_eq!(a.len(), 4);
+    assert_eq!(a, b, "merging a batch's messages by alert changes nothing");
+    let feed = |s: &redgrid_api::Station| {
+        let s = s.clone();
+        async move {
+            let entries = s.store().feed_since(0, 1_000_000).await.unwrap();
+            entries.iter().filter(|e| e.entity == "alert" && e.change == "new").count()
+        }
+    };
+    assert_eq!(feed(&one_batch.station).await, 4, "each alert announced as new once");
+    assert_eq!(feed(&one_by_one.station).await, 4);
+}

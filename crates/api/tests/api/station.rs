@@ -151,7 +151,12 @@ async fn the_loop_end_to_end_leaves_an_audit_trail_and_feed() {
     assert_eq!(history[2].entry.actor_name, "黄志明", "the signed-in person is the actor of record");
     assert_eq!(history[2].entry.station, "test-station");
     assert_eq!(history[4].entry.actor_id, worker.worker.id, "terminal actions are the worker's own");
-    assert_eq!(s.store().feed_head().await.unwrap(), feed_before + 8, "one feed entry per command");
+    let feed = s.store().feed_since(feed_before, 100).await.unwrap();
+    let of = |entity: &str| -> Vec<&str> {
+        feed.iter().filter(|e| e.entity == entity).map(|e| e.change.as_str()).collect()
+    };
+    assert_eq!(of("event").len(), 8, "one feed entry per command");
+    assert_eq!(of("task"), ["sent", "acknowledged", "arrived", "done"], "and the task's own progress");
     assert_eq!(s.store().verify_audit().await.unwrap().first_bad, None);
 }
 
