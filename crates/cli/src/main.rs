@@ -5,8 +5,10 @@
 #[macro_use]
 mod output;
 mod bench;
+mod dispatch_bench;
 mod ingest_bench;
 mod roster;
+mod sync_bench;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -84,12 +86,17 @@ enum Top {
     Import(ImportCommand),
     /// Runs the station headless: MQTT ingest into the store until Ctrl-C.
     Serve(ServeArgs),
+    /// Simulates the demo township's cameras, worker terminals and residents over MQTT.
+    Sim(SimArgs),
+    /// The working-day calendar: public holidays and make-up working days.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
     /// Messages that could not be taken in.
     #[command(subcommand)]
     Quarantine(QuarantineCommand),
     /// Benchmarks that print their figures and write them to a JSON file.
     #[command(subcommand)]
-    Bench(bench::BenchCommand),
+    Bench(BenchCommand),
     /// Rosters.
     #[command(subcommand)]
     Roster(RosterCommand),
@@ -167,6 +174,83 @@ struct ServeArgs {
     /// Topic prefix the Frigate NVRs publish under.
     #[arg(long, default_value = "frigate")]
     frigate_prefix: String,
+    /// Also run the simulator (cameras, terminals, residents) against the same broker.
+    #[arg(long)]
+    sim: bool,
+    /// The simulator's seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Print each change at the station as it happens.
+    #[arg(long)]
+    watch: bool,
+}
+
+#[derive(Args)]
+struct SimArgs {
+    #[command(flatten)]
+    db: DbArg,
+    /// Broker URL (mqtt://host:port).
+    #[arg(long, default_value = "mqtt://127.0.0.1:18830")]
+    broker: String,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Camera alerts per minute, all cameras together.
+    #[arg(long, default_value_t = 4.0)]
+    alerts_per_minute: f64,
+    /// Share of camera alerts in Frigate's format (the rest native).
+    #[arg(long, default_value_t = 0.5)]
+    frigate_share: f64,
+    /// Residents' reports per minute.
+    #[arg(long, default_value_t = 0.5)]
+    reports_per_minute: f64,
+    /// How many times faster than real life workers acknowledge, travel and handle.
+    #[arg(long, default_value_t = 10.0)]
+    pace: f64,
+    /// Seconds between location fixes of an idle terminal.
+    #[arg(long, default_value_t = 30.0)]
+    location_every: f64,
+    /// Share of tasks a terminal never acknowledges.
+    #[arg(long, default_value_t = 0.03)]
+    no_ack_share: f64,
+    /// Stop after this many seconds (default: until Ctrl-C).
+    #[arg(long)]
+    seconds: Option<f64>,
+    /// Topic root of RedGrid's own topics.
+    #[arg(long, default_value = "redgrid/v1")]
+    topic_root: String,
+    /// Topic prefix the simulated Frigate NVR publishes under.
+    #[arg(long, default_value = "frigate")]
+    frigate_prefix: String,
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Holidays and make-up working days of a year.
+    List {
+        #[command(flatten)]
+        db: DbArg,
+        /// Default: this year.
+        #[arg(long)]
+        year: Option<i32>,
+    },
+    /// Marks a day: holiday (节假日), make_up (调休上班) or ordinary. Administrator's act, audited.
+    Set {
+        /// YYYY-MM-DD.
+        day: String,
+        kind: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Imports `day,kind,name` lines (the format of assets/calendar/cn-holidays.csv), all or nothing.
+    Import {
+        file: PathBuf,
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -223,6 +307,17 @@ enum ImportCommand {
         #[command(flatten)]
         db: DbArg,
     },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// `bench store` and `bench ingest`: the asynchronous benchmarks over a store and a broker.
+    #[command(flatten)]
+    Io(bench::BenchCommand),
+    /// Times the top-5 worker recommendation over a synthetic Guigang-sized grid force (no store needed).
+    Dispatch(dispatch_bench::DispatchBenchArgs),
+    /// Times how soon a change made at one station reaches another's feed watcher on a shared PostgreSQL.
+    Sync(sync_bench::SyncBenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -325,10 +420,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => Month::of(station.now()),
             };
             let report = station.stats(month).await?;
+            let duty = station.duty_stats(month).await?;
             if args.json {
-                output::print_json(&output::stats_json(month, &report));
+                let mut value = output::stats_json(month, &report);
+                value["dispatch"] = output::duty_json(&duty);
+                output::print_json(&value);
             } else {
                 output::stats_table(month, &report, &station).await?;
+                output::duty_table(&duty);
             }
         }
         Top::Audit(AuditCommand::Verify { db }) => {
@@ -373,6 +472,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Top::Serve(args) => serve(args).await?,
+        Top::Sim(args) => sim(args).await?,
+        Top::Calendar(command) => calendar(command).await?,
         Top::Quarantine(QuarantineCommand::List { db, limit, json }) => {
             let station = db.station().await?;
             let rows = station.store().quarantine_list(limit).await?;
@@ -382,7 +483,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 output::quarantine_table(&rows);
             }
         }
-        Top::Bench(command) => bench::run(command).await?,
+        Top::Bench(BenchCommand::Io(command)) => bench::run(command).await?,
+        Top::Bench(BenchCommand::Dispatch(args)) => dispatch_bench::run(&args)?,
+        Top::Bench(BenchCommand::Sync(args)) => sync_bench::run(&args).await?,
         Top::Roster(RosterCommand::Bench(args)) => roster::run_bench(&args)?,
         Top::Roster(RosterCommand::Plan(args)) => roster::run_plan(&args).await?,
         Top::Roster(RosterCommand::Export(args)) => roster::run_export(&args).await?,
@@ -402,37 +505,152 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let station = Station::open(&url, config, Arc::new(SystemClock))
         .await
         .with_context(|| format!("无法打开数据库 {url}"))?;
-    let broker_url = if args.broker == "embedded" {
-        redgrid_bus::broker::start_embedded(args.listen)?;
-        eprintln!("内置消息服务器已启动：mqtt://{}", args.listen);
-        format!("mqtt://{}", args.listen)
-    } else {
-        args.broker.clone()
-    };
-    let mut config =
-        redgrid_bus::client::MqttConfig::from_url(&broker_url, &format!("redgrid-{}", args.station))?;
-    config.subscriptions = topics.subscriptions();
-    let presence = topics.station_presence(&args.station);
-    let offline = redgrid_bus::payload::encode_presence(redgrid_bus::payload::PresenceState::Offline, None);
-    config.last_will = Some((presence.clone(), offline));
-    let link = redgrid_bus::client::connect(config);
-    let online = redgrid_bus::payload::encode_presence(
-        redgrid_bus::payload::PresenceState::Online,
-        Some(station.now()),
-    );
-    link.publish(&presence, online, true).await?;
-    let mut health = link.health.clone();
+    let broker = redgrid_api::serve::BrokerChoice::parse(&args.broker, args.listen);
+    let running =
+        redgrid_api::serve::start(station.clone(), redgrid_api::serve::ServeOptions::new(broker)).await?;
+    let broker_url = running.broker_url.clone();
+    if args.broker == "embedded" {
+        eprintln!("内置消息服务器已启动：{broker_url}");
+    }
+    let mut health = running.health.clone();
     tokio::spawn(async move {
         while health.changed().await.is_ok() {
             let state = health.borrow().name_zh();
             eprintln!("消息服务器：{state}");
         }
     });
-    let (stop, shutdown) = tokio::sync::watch::channel(false);
-    let ingest = tokio::spawn(redgrid_api::serve::run_ingest(station.clone(), link, shutdown));
+    let (stop_sim, sim_shutdown) = tokio::sync::watch::channel(false);
+    let sim = if args.sim {
+        let world = redgrid_api::sim::SimWorld::load(&station).await?;
+        let counters = Arc::new(redgrid_api::sim::SimCounters::default());
+        let config = redgrid_api::sim::SimConfig { seed: args.seed, ..Default::default() };
+        eprintln!("模拟器已启动：{} 个摄像头，{} 名网格员终端", world.camera_count(), world.worker_count());
+        let broker_url = broker_url.clone();
+        let shown = counters.clone();
+        Some((
+            tokio::spawn(async move {
+                redgrid_api::sim::run(world, topics, &broker_url, config, sim_shutdown, counters).await
+            }),
+            shown,
+        ))
+    } else {
+        None
+    };
     eprintln!("站点 {} 已运行（数据库 {url}，消息服务器 {broker_url}），按 Ctrl-C 停止。", args.station);
-    tokio::signal::ctrl_c().await?;
-    stop.send_replace(true);
-    ingest.await?;
+    if args.watch {
+        watch_feed(&station).await?;
+    } else {
+        tokio::signal::ctrl_c().await?;
+    }
+    stop_sim.send_replace(true);
+    if let Some((task, counters)) = sim {
+        task.await??;
+        eprintln!("{}", counters.summary_zh());
+    }
+    running.stop().await;
     Ok(())
+}
+
+/// Prints what happens at the station, one line per change, until Ctrl-C: the headless console.
+async fn watch_feed(station: &Station) -> anyhow::Result<()> {
+    let mut signals = redgrid_store::watch::watch_feed(station.store(), Default::default());
+    let mut last = station.store().feed_head().await?;
+    loop {
+        tokio::select! {
+            signal = signals.recv() => {
+                if signal.is_none() {
+                    return Ok(());
+                }
+                for entry in station.store().feed_since(last, 500).await? {
+                    last = entry.seq;
+                    if let Some(line) = output::feed_line(station, &entry).await {
+                        say!("{line}");
+                    }
+                }
+            }
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        }
+    }
+}
+
+/// Runs the simulator against a broker, reading the township from the database.
+async fn sim(args: SimArgs) -> anyhow::Result<()> {
+    let station = args.db.station().await?;
+    let topics = redgrid_bus::topics::Topics {
+        root: args.topic_root.clone(),
+        frigate_prefix: args.frigate_prefix.clone(),
+        ..redgrid_bus::topics::Topics::default()
+    };
+    let world = redgrid_api::sim::SimWorld::load(&station).await?;
+    let config = redgrid_api::sim::SimConfig {
+        seed: args.seed,
+        alerts_per_minute: args.alerts_per_minute,
+        frigate_share: args.frigate_share,
+        reports_per_minute: args.reports_per_minute,
+        pace: args.pace,
+        location_every_s: args.location_every,
+        no_ack_share: args.no_ack_share,
+        duration: args.seconds.map(std::time::Duration::from_secs_f64),
+    };
+    eprintln!(
+        "模拟器连接 {}：{} 个摄像头，{} 名网格员终端，种子 {}",
+        args.broker,
+        world.camera_count(),
+        world.worker_count(),
+        args.seed
+    );
+    let counters = Arc::new(redgrid_api::sim::SimCounters::default());
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            stop.send_replace(true);
+        }
+    });
+    redgrid_api::sim::run(world, topics, &args.broker, config, shutdown, counters.clone()).await?;
+    eprintln!("{}", counters.summary_zh());
+    Ok(())
+}
+
+async fn calendar(command: CalendarCommand) -> anyhow::Result<()> {
+    use chrono::Datelike;
+    use redgrid_api::calendar::{parse_calendar_csv, DayKind};
+    match command {
+        CalendarCommand::List { db, year } => {
+            let station = db.station().await?;
+            let year = year.unwrap_or_else(|| redgrid_core::time::local_date(station.now()).year());
+            let calendar = station.calendar().await?;
+            say!("{year} 年节假日：");
+            for day in calendar.holidays.iter().filter(|d| d.year() == year) {
+                say!("  {day} {}", weekday_zh(day.weekday()));
+            }
+            say!("{year} 年调休上班日：");
+            for day in calendar.make_up_days.iter().filter(|d| d.year() == year) {
+                say!("  {day} {}", weekday_zh(day.weekday()));
+            }
+        }
+        CalendarCommand::Set { day, kind, reason, db } => {
+            let date = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
+                .with_context(|| format!("日期应为 YYYY-MM-DD，收到“{day}”"))?;
+            let kind = DayKind::parse(&kind)
+                .with_context(|| format!("类型应为 holiday、make_up 或 ordinary，收到“{kind}”"))?;
+            let station = db.station().await?;
+            station
+                .set_calendar_days(&cli_actor(&station, Role::Administrator), &[(date, kind)], &reason)
+                .await?;
+            say!("已将 {date} 设为{}。", kind.name_zh());
+        }
+        CalendarCommand::Import { file, reason, db } => {
+            let text =
+                std::fs::read_to_string(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            let days = parse_calendar_csv(&text)?;
+            let station = db.station().await?;
+            station.set_calendar_days(&cli_actor(&station, Role::Administrator), &days, &reason).await?;
+            say!("已导入 {} 天。", days.len());
+        }
+    }
+    Ok(())
+}
+
+fn weekday_zh(day: chrono::Weekday) -> &'static str {
+    ["周一", "周二", "周三", "周四", "周五", "周六", "周日"][day.num_days_from_monday() as usize]
 }

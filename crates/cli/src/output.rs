@@ -308,3 +308,126 @@ pub fn demo_summary(summary: &DemoSummary, url: &str) {
         say!("    {:<14} {:<8} {}", account.id, account.name, account.role.name_zh());
     }
 }
+
+/// One line for a change-feed entry, or `None` for changes too frequent to print (worker fixes).
+pub async fn feed_line(station: &Station, entry: &redgrid_store::FeedEntry) -> Option<String> {
+    use redgrid_core::closed_loop::CommandKind;
+    let at = entry.at.with_timezone(&shanghai()).format("%H:%M:%S");
+    let text = match entry.entity.as_str() {
+        "event" => {
+            let id: i64 = entry.entity_id.parse().ok()?;
+            let view = station.event(id).await.ok()?;
+            let e = &view.stored.event;
+            let action = match entry.change.as_str() {
+                "overdue" => "已超时！",
+                "due_soon" => "即将超时",
+                change => {
+                    CommandKind::ALL.into_iter().find(|k| k.key() == change).map_or(change, |k| k.name_zh())
+                }
+            };
+            format!("事件 #{id} {action} → {}｜{}｜{}", e.status.name_zh(), e.category.name_zh(), e.title)
+        }
+        "alert" => {
+            let id: i64 = entry.entity_id.parse().ok()?;
+            let alert = station.store().alerts_by_ids(&[id]).await.ok()?.into_iter().next()?;
+            // An alert updated while its object is still tracked is the same row again: print it once.
+            if entry.change == "updated" {
+                return None;
+            }
+            let change = match entry.change.as_str() {
+                "new" => "新告警",
+                "raised" => "告警升级",
+                "dismissed" => "已判为误报",
+                "converted" => "已转为事件",
+                "attached" => "已关联事件",
+                other => other,
+            };
+            format!(
+                "摄像头告警 #{id} {change}｜{}｜{}｜{}",
+                alert.label,
+                alert.camera_name,
+                alert.grid_code.as_deref().unwrap_or("未登记摄像头")
+            )
+        }
+        "task" => {
+            let change = match entry.change.as_str() {
+                "sent" => "已下发",
+                "acknowledged" => "已签收",
+                "arrived" => "已到场",
+                "done" => "已反馈",
+                "cancelled" => "已撤回",
+                "no_ack" => "超时未签收！",
+                other => other,
+            };
+            format!("任务 {} {change}", entry.entity_id)
+        }
+        "worker" => match entry.change.as_str() {
+            "offline" => format!("网格员 {} 终端离线", entry.entity_id),
+            _ => return None,
+        },
+        "nvr" => format!("录像机 {} {}", entry.entity_id, entry.change),
+        "quarantine" => format!("收到无法识别的消息，已隔离（#{}）", entry.entity_id),
+        _ => return None,
+    };
+    Some(format!("{at} {text}"))
+}
+
+pub fn duty_json(duty: &redgrid_api::dispatch::DutyStats) -> Value {
+    let l = &duty.loop_counts;
+    json!({
+        "reminders": l.reminders,
+        "supervisions": l.supervisions,
+        "send_backs": l.send_backs,
+        "overdue_open": l.overdue_open,
+        "workers": duty.workers.iter().map(|w| {
+            let c = &w.counters;
+            json!({
+                "worker_id": w.worker_id, "name": w.name, "tasks": c.tasks, "acknowledged": c.acknowledged,
+                "acknowledged_in_time": c.acknowledged_in_time, "arrived": c.arrived, "done": c.done,
+                "not_acknowledged": c.not_acknowledged,
+                "acknowledgement_rate": c.acknowledgement_rate(), "feedback_rate": c.feedback_rate(),
+            })
+        }).collect::<Vec<_>>(),
+    })
+}
+
+pub fn duty_table(duty: &redgrid_api::dispatch::DutyStats) {
+    let l = &duty.loop_counts;
+    say!(
+        "  催办 {} 次，督办 {} 次，退回重办 {} 次；当前超时未办结 {} 件",
+        l.reminders,
+        l.supervisions,
+        l.send_backs,
+        l.overdue_open
+    );
+    if duty.workers.is_empty() {
+        say!("  本月没有经终端派遣的任务。");
+        return;
+    }
+    say!("  按网格员（本月派遣的任务）：");
+    say!(
+        "    {:<10} {:<6} {:>4} {:>4} {:>8} {:>4} {:>4} {:>6}",
+        "编号",
+        "姓名",
+        "任务",
+        "签收",
+        "签收及时率",
+        "到场",
+        "反馈",
+        "未签收"
+    );
+    for w in &duty.workers {
+        let c = &w.counters;
+        say!(
+            "    {:<10} {:<6} {:>4} {:>4} {:>8} {:>4} {:>4} {:>6}",
+            w.worker_id,
+            w.name,
+            c.tasks,
+            c.acknowledged,
+            percent(c.acknowledgement_rate()),
+            c.arrived,
+            c.done,
+            c.not_acknowledged
+        );
+    }
+}

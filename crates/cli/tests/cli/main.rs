@@ -2,6 +2,7 @@
 //! on a SQLite file and on the real PostgreSQL.
 
 mod feeds;
+mod stations;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
