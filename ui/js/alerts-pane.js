@@ -69,7 +69,7 @@ export class AlertsPane {
   }
 
   createCard(group, summary) {
-    const card = { el: h('article.acard', { attrs: { role: 'listitem', tabIndex: 0 } }), group, signature: '' };
+    const card = { el: h('article.acard', { attrs: { role: 'listitem', tabIndex: 0, 'data-testid': 'alert-card' } }), group, signature: '' };
     card.el.addEventListener('click', (e) => {
       if (e.target.closest('button')) return;
       this.selectedKey = groupKey(card.group);
@@ -113,9 +113,9 @@ export class AlertsPane {
   triageButtons(card) {
     return h(
       'div.acard-actions',
-      h('button.btn.btn-small.btn-primary', { type: 'button', on: { click: () => this.handlers.onToEvent(card.group) } }, '转为事件'),
-      h('button.btn.btn-small', { type: 'button', on: { click: () => this.handlers.onAttach(card.group) } }, '关联事件'),
-      h('button.btn.btn-small.btn-ghost', { type: 'button', on: { click: () => this.handlers.onDismiss(card.group) } }, '误报'),
+      h('button.btn.btn-small.btn-primary', { type: 'button', attrs: { 'data-testid': 'alert-to-event' }, on: { click: () => this.handlers.onToEvent(card.group) } }, '转为事件'),
+      h('button.btn.btn-small', { type: 'button', attrs: { 'data-testid': 'alert-attach' }, on: { click: () => this.handlers.onAttach(card.group) } }, '关联事件'),
+      h('button.btn.btn-small.btn-ghost', { type: 'button', attrs: { 'data-testid': 'alert-dismiss' }, on: { click: () => this.handlers.onDismiss(card.group) } }, '误报'),
     );
   }
 

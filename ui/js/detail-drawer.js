@@ -94,8 +94,8 @@ export class DetailDrawer {
       'header.drawer-head',
       h(
         'div.d-badges',
-        h('span.d-id', `#${e.id}`),
-        h(`span.badge.st-${e.status}`, STATUS[e.status] ?? e.status),
+        h('span.d-id', { attrs: { 'data-testid': 'event-id' } }, `#${e.id}`),
+        h(`span.badge.st-${e.status}`, { attrs: { 'data-testid': 'event-status' } }, STATUS[e.status] ?? e.status),
         h(`span.badge.sev-badge.sev-${e.severity}`, nameOf(SEVERITY, e.severity)),
         h('span.badge.badge-plain', nameOf(CATEGORY, e.category)),
         h('span.badge.badge-plain', nameOf(SOURCE, e.source)),
@@ -165,7 +165,7 @@ export class DetailDrawer {
       this.actions.map((a, i) =>
         h(
           `button.btn.btn-${a.tone}`,
-          { type: 'button', title: `快捷键 ${i + 1}`, on: { click: () => this.runAction(a.command) } },
+          { type: 'button', title: `快捷键 ${i + 1}`, attrs: { 'data-testid': `action-${a.command}` }, on: { click: () => this.runAction(a.command) } },
           i < 9 ? h('kbd', String(i + 1)) : null,
           a.name || COMMAND[a.command] || a.command,
         ),

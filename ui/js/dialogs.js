@@ -118,7 +118,7 @@ export function formDialog({ title, subtitle, intro, fields, submitLabel = '确�
       form.append(row);
     }
     const read = () => Object.fromEntries([...inputs].map(([name, el]) => [name, el.value]));
-    const submit = h(`button.btn.btn-${tone}`, { type: 'button' }, submitLabel);
+    const submit = h(`button.btn.btn-${tone}`, { type: 'button', attrs: { 'data-testid': 'dialog-submit' } }, submitLabel);
     const cancel = h('button.btn.btn-ghost', { type: 'button' }, '取消');
     const dialog = openDialog({ title, subtitle, body: form, footer: [cancel, submit], wide, onClose: resolve });
     // Fields that depend on each other (a village, then its grids) are wired by the caller.

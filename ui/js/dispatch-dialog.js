@@ -37,7 +37,7 @@ export function openDispatchDialog(detail) {
       h('span', detail.grid_name ?? detail.grid_code),
       h(`span.tl-${left.level}`, `派遣环节 ${left.text}`),
     );
-    const submit = h('button.btn.btn-primary', { type: 'button' }, '派遣');
+    const submit = h('button.btn.btn-primary', { type: 'button', attrs: { 'data-testid': 'dispatch-submit' } }, '派遣');
     const cancel = h('button.btn.btn-ghost', { type: 'button' }, '取消');
     const dialog = openDialog({
       title: `派遣 · 事件 #${detail.id}`,

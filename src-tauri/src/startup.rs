@@ -1,0 +1,199 @@
+//! Bringing the station up inside the desktop process: the store, the demo township when asked for, the
+//! MQTT side (embedded broker or an external one, ingest, outbox, watchdog), the simulator with `--demo`,
+//! and the seat the console signs in at. The same pieces `redgrid serve` runs headless.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser;
+use redgrid_api::console::{GridNames, ModeSince};
+use redgrid_api::demo::{self, DemoConfig};
+use redgrid_api::serve::{BrokerChoice, Running, ServeOptions};
+use redgrid_api::session::Seat;
+use redgrid_api::sim::{SimConfig, SimCounters, SimWorld};
+use redgrid_api::{Station, StationConfig, SystemClock};
+use redgrid_bus::client::Health;
+use tokio::sync::watch;
+
+/// Hears what startup is doing, in Chinese (stderr and the window title).
+pub type Progress = Arc<dyn Fn(String) + Send + Sync>;
+
+/// The demo duty officer the console opens as with `--demo`.
+pub const DEMO_ACCOUNT: &str = "duty1";
+
+#[derive(Parser, Debug, Clone)]
+#[command(name = "redgrid-desktop", version, about = "红格指挥台：乡镇综治中心指挥台（桌面）")]
+pub struct Args {
+    /// Database URL: sqlite://PATH or postgres://… (default: redgrid.db in the app data folder, the same
+    /// file the `redgrid` command uses).
+    #[arg(long, env = "REDGRID_DB")]
+    pub db: Option<String>,
+    /// MQTT broker: `embedded` (built in, listening on --listen) or mqtt://host:port.
+    #[arg(long, env = "REDGRID_BROKER", default_value = "embedded")]
+    pub broker: String,
+    /// Where the embedded broker listens.
+    #[arg(long, default_value = "127.0.0.1:18830")]
+    pub listen: SocketAddr,
+    /// This workstation's id in audit records and MQTT presence.
+    #[arg(long, env = "REDGRID_STATION", default_value = "station-1")]
+    pub station: String,
+    /// Demo: seed the demo township into an empty database, run the simulator, and open signed in as the
+    /// demo duty officer.
+    #[arg(long)]
+    pub demo: bool,
+    /// Days of history the demo seed writes.
+    #[arg(long, default_value_t = 30)]
+    pub demo_days: i64,
+    /// Demo: how many times faster than real life the simulated workers acknowledge, travel and handle
+    /// (as `redgrid sim --pace`). The end-to-end tests raise it so that a dispatch comes back in seconds.
+    #[arg(long, default_value_t = SimConfig::default().pace)]
+    pub sim_pace: f64,
+    /// Demo: share of tasks a simulated terminal never acknowledges (as `redgrid sim --no-ack-share`).
+    /// The end-to-end tests set 0 so that the worker they dispatch always answers.
+    #[arg(long, default_value_t = SimConfig::default().no_ack_share)]
+    pub sim_no_ack_share: f64,
+}
+
+impl Args {
+    pub fn database_url(&self) -> anyhow::Result<String> {
+        match &self.db {
+            Some(url) => Ok(url.clone()),
+            None => {
+                let dir =
+                    dirs::data_dir().context("找不到应用数据目录，请用 --db 指定数据库")?.join("redgrid");
+                Ok(format!("sqlite://{}", dir.join("redgrid.db").display()))
+            }
+        }
+    }
+}
+
+/// The broker as the status bar shows it.
+pub struct BrokerState {
+    pub kind: &'static str,
+    pub url: String,
+    /// `None` when the MQTT side could not start (the console still works on the store).
+    pub health: Option<watch::Receiver<Health>>,
+    pub error: Option<String>,
+}
+
+/// A station at work, ready for the console.
+pub struct Ready {
+    pub seat: Seat,
+    pub broker: BrokerState,
+    pub mode_since: ModeSince,
+    pub grid_names: GridNames,
+    running: tokio::sync::Mutex<Option<Running>>,
+    stop_sim: watch::Sender<bool>,
+}
+
+impl Ready {
+    pub fn station(&self) -> &Station {
+        self.seat.station()
+    }
+
+    /// Stops the simulator and the station's MQTT side, letting a batch in progress finish.
+    pub async fn stop(&self) {
+        self.stop_sim.send_replace(true);
+        if let Some(running) = self.running.lock().await.take() {
+            running.stop().await;
+        }
+    }
+}
+
+/// Opens the store and starts everything. `progress` hears what is happening, in Chinese.
+pub async fn start(args: &Args, progress: Progress) -> anyhow::Result<Ready> {
+    let url = args.database_url()?;
+    progress(format!("正在打开数据库 {}", url.split('?').next().unwrap_or(&url)));
+    let config = StationConfig { station_id: args.station.clone(), ..StationConfig::default() };
+    let station = Station::open(&url, config, Arc::new(SystemClock))
+        .await
+        .with_context(|| format!("无法打开数据库 {url}"))?;
+
+    if args.demo {
+        let (events, _) = station.store().count_events().await?;
+        if events == 0 && station.store().grid_count().await? == 0 {
+            progress(format!("正在生成演示乡镇（{} 天历史）…", args.demo_days));
+            let chunks = progress.clone();
+            let report = Arc::new(move |done: usize, all: usize| {
+                chunks(format!("正在生成演示数据：历史事件 {done}/{all}"));
+            });
+            let config =
+                DemoConfig { history_days: args.demo_days, progress: Some(report), ..DemoConfig::default() };
+            let summary = demo::seed(&station, &config).await.context("演示数据生成失败")?;
+            station.reload_rules().await?;
+            progress(format!(
+                "演示乡镇 {} 已生成：{} 个网格，{} 名网格员，{} 个摄像头，{} 件事件",
+                summary.township_name, summary.grids, summary.workers, summary.cameras, summary.events
+            ));
+        }
+    }
+
+    let broker_choice = BrokerChoice::parse(&args.broker, args.listen);
+    let kind = match broker_choice {
+        BrokerChoice::Embedded(_) => "embedded",
+        BrokerChoice::External(_) => "external",
+    };
+    progress("正在连接消息服务器…".into());
+    let (running, broker) =
+        match redgrid_api::serve::start(station.clone(), ServeOptions::new(broker_choice)).await {
+            Ok(running) => {
+                let broker = BrokerState {
+                    kind,
+                    url: running.broker_url.clone(),
+                    health: Some(running.health.clone()),
+                    error: None,
+                };
+                (Some(running), broker)
+            }
+            Err(error) => {
+                // The console still shows and changes the store; the status bar says MQTT is down and why.
+                tracing::error!(%error, "the station's MQTT side did not start");
+                let url = match &args.broker[..] {
+                    "embedded" => format!("mqtt://{}", args.listen),
+                    other => other.to_string(),
+                };
+                (None, BrokerState { kind, url, health: None, error: Some(error.to_string()) })
+            }
+        };
+
+    let (stop_sim, sim_shutdown) = watch::channel(false);
+    if args.demo && running.is_some() {
+        let world = SimWorld::load(&station).await.context("模拟器无法载入乡镇数据")?;
+        progress(format!(
+            "模拟器已启动：{} 个摄像头，{} 名网格员终端",
+            world.camera_count(),
+            world.worker_count()
+        ));
+        let topics = station.topics();
+        let broker_url = broker.url.clone();
+        let counters = Arc::new(SimCounters::default());
+        let (pace, no_ack_share) = (args.sim_pace, args.sim_no_ack_share);
+        tokio::spawn(async move {
+            let config = SimConfig { pace, no_ack_share, ..SimConfig::default() };
+            if let Err(error) =
+                redgrid_api::sim::run(world, topics, &broker_url, config, sim_shutdown, counters.clone())
+                    .await
+            {
+                tracing::error!(%error, "the simulator stopped");
+            }
+            tracing::info!(summary = %counters.summary_zh(), "simulator finished");
+        });
+    }
+
+    let seat = Seat::new(station);
+    if args.demo {
+        // A database that was not seeded as the demo may lack the account: then the console asks.
+        if let Err(error) = seat.sign_in_for_demo(DEMO_ACCOUNT).await {
+            progress(format!("演示值班员 {DEMO_ACCOUNT} 未能自动登录（{error}），请手动登录"));
+        }
+    }
+    Ok(Ready {
+        seat,
+        broker,
+        mode_since: ModeSince::default(),
+        grid_names: GridNames::default(),
+        running: tokio::sync::Mutex::new(running),
+        stop_sim,
+    })
+}
