@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what RedGrid needs to build and test on Debian 12: a C toolchain, the Rust toolchain (rustup,
-# when cargo is missing), and, with --services, PostgreSQL and Mosquitto running on 127.0.0.1.
+# when cargo is missing), the libraries the desktop console (Tauri 2, WebKitGTK) builds against, what its
+# end-to-end tests drive it with (Xvfb, WebKitWebDriver, tauri-driver), Node.js for the front end's unit
+# tests, and, with --services, PostgreSQL and Mosquitto running on 127.0.0.1.
 # Safe to run again: it only installs or starts what is missing.
 set -euo pipefail
 
@@ -29,6 +31,18 @@ need_packages() {
 
 need_packages build-essential pkg-config ca-certificates curl
 
+# The desktop shell (src-tauri) is a workspace member, so even `cargo clippy --workspace` needs these.
+# gstreamer's good plugins let WebKitGTK play the alarm sound.
+need_packages libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev \
+  gstreamer1.0-plugins-good
+# The end-to-end tests (tests/e2e) open the real window on an Xvfb display through WebKitWebDriver.
+need_packages xvfb xauth webkit2gtk-driver
+# `node --test ui/test/` runs the front end's unit tests; any Node.js ≥ 18 will do, so one already on
+# PATH (from elsewhere than Debian's package) is left alone.
+if ! command -v node >/dev/null 2>&1; then
+  need_packages nodejs
+fi
+
 if ! command -v cargo >/dev/null 2>&1; then
   if [ -x "$HOME/.cargo/bin/cargo" ]; then
     export PATH="$HOME/.cargo/bin:$PATH"
@@ -38,6 +52,12 @@ if ! command -v cargo >/dev/null 2>&1; then
     curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c rustfmt,clippy
     export PATH="$HOME/.cargo/bin:$PATH"
   fi
+fi
+
+# tauri-driver sits between the tests' WebDriver client and WebKitWebDriver; it is a cargo binary.
+if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+  echo "setup: installing tauri-driver"
+  cargo install tauri-driver --version '^2' --locked --quiet
 fi
 
 if [ $want_services -eq 1 ]; then
