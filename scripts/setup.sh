@@ -35,8 +35,9 @@ need_packages build-essential pkg-config ca-certificates curl
 # gstreamer's good plugins let WebKitGTK play the alarm sound.
 need_packages libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev \
   gstreamer1.0-plugins-good
-# The end-to-end tests (tests/e2e) open the real window on an Xvfb display through WebKitWebDriver.
-need_packages xvfb xauth webkit2gtk-driver
+# The end-to-end tests (tests/e2e) open the real window on an Xvfb display through WebKitWebDriver, and
+# end tauri-driver with `kill -TERM` (procps), the one signal on which it also ends WebKitWebDriver.
+need_packages xvfb xauth webkit2gtk-driver procps
 # `node --test ui/test/` runs the front end's unit tests; any Node.js ≥ 18 will do, so one already on
 # PATH (from elsewhere than Debian's package) is left alone.
 if ! command -v node >/dev/null 2>&1; then
