@@ -20,7 +20,7 @@ use redgrid_store::{Account, AuditEntry, GridRecord, WorkerRecord};
 
 use crate::divisions::{short_village_name, Divisions, GUIGANG};
 use crate::names;
-use crate::{audit_entry, ApiError, Result, Station};
+use crate::{audit_entry, stable_hash, ApiError, Result, Station};
 
 /// The calendar shipped with the product.
 const HOLIDAYS: &str = include_str!("../../../assets/calendar/cn-holidays.csv");
@@ -153,11 +153,6 @@ fn offset(from: Point, east_km: f64, north_km: f64) -> Point {
     let lat = from.1 + north_km / 111.0;
     let lon = from.0 + east_km / (111.0 * from.1.to_radians().cos());
     (lon, lat)
-}
-
-fn stable_hash(text: &str) -> u64 {
-    // FNV-1a: stable across builds and platforms, unlike the std hasher.
-    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// Where a township's centre lies: a stable direction and distance from its county centre.

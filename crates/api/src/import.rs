@@ -25,7 +25,7 @@ use redgrid_store::{GridNode, GridRecord, WorkerRecord, WriteTx};
 use serde_json::Value;
 
 use crate::divisions::{short_village_name, DivisionError, DivisionFiles, Divisions};
-use crate::{ApiError, Station};
+use crate::{stable_hash, ApiError, Station};
 
 // ---------------------------------------------------------------------------------------------------------
 // What callers see
@@ -383,12 +383,6 @@ fn centre_lookup(centres: &str) -> impl Fn(&str) -> Option<(f64, f64)> {
             .or_else(|| province.and_then(|p| map.get(&p)))
             .copied()
     }
-}
-
-/// FNV-1a: a hash that is the same on every machine and every Rust release, unlike the std hasher.
-fn stable_hash(text: &str) -> u64 {
-    text.bytes()
-        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// A point at a deterministic bearing and distance (in degrees of latitude) from `centre`.

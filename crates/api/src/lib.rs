@@ -406,6 +406,13 @@ impl Station {
     }
 }
 
+/// FNV-1a: a hash that is the same on every machine and every Rust release, unlike the std hasher, for
+/// everything generated from a seed (demo data, imports' jitter, rosters, the simulator).
+pub(crate) fn stable_hash(text: &str) -> u64 {
+    text.bytes()
+        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
+}
+
 /// Midnight (Asia/Shanghai) of the local day an instant falls in.
 pub(crate) fn local_midnight(at: DateTime<Utc>) -> DateTime<Utc> {
     redgrid_core::time::start_of_local_day(redgrid_core::time::local_date(at))

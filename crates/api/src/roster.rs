@@ -31,7 +31,7 @@ use redgrid_core::worker::{Employment, ForceGroup, ThreeKind};
 use redgrid_store::rosters::{NewRoster, RosterAssignment, RosterShiftType, StoredRoster};
 use redgrid_store::WorkerRecord;
 
-use crate::{ApiError, Result, Station};
+use crate::{stable_hash, ApiError, Result, Station};
 
 /// Index of 值班白班 in the model's shifts.
 pub const DUTY_DAY: ShiftIndex = 0;
@@ -235,11 +235,6 @@ fn roster_mode(mode: Mode) -> roster::Mode {
         Mode::Peacetime => roster::Mode::Peacetime,
         Mode::Wartime => roster::Mode::Wartime,
     }
-}
-
-/// FNV-1a: a stable hash, so that the availability derived from a worker's id is the same on every run.
-fn stable_hash(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// A part-time worker's terms by their place in the 1+3+N force: which weekdays they can give in

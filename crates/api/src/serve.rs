@@ -83,7 +83,7 @@ pub async fn start(station: Station, options: ServeOptions) -> Result<Running> {
     config.subscriptions = topics.subscriptions();
     let presence = topics.station_presence(station.station_id());
     config.last_will = Some((presence.clone(), encode_presence(PresenceState::Offline, None)));
-    let link = connect_link(config);
+    let link = redgrid_bus::client::connect(config);
     let online = encode_presence(PresenceState::Online, Some(station.now()));
     // Queued in rumqttc until the connection is up; never lost to a slow first connect.
     link.publish(&presence, online, true)
@@ -98,10 +98,6 @@ pub async fn start(station: Station, options: ServeOptions) -> Result<Running> {
         tokio::spawn(run_watchdog(station, options.watchdog_every, shutdown)),
     ];
     Ok(Running { broker_url, health, stop, tasks })
-}
-
-fn connect_link(config: MqttConfig) -> Link {
-    redgrid_bus::client::connect(config)
 }
 
 /// Publishes the station's outbox in order. A message is marked published once rumqttc has taken it;

@@ -30,7 +30,9 @@ use serde_json::json;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::{ApiError, Result, Station};
+use redgrid_core::dispatch::{great_circle_km, GeoPoint as GeoPoint2};
+
+use crate::{stable_hash, ApiError, Result, Station};
 
 /// Rates and pace.
 #[derive(Debug, Clone)]
@@ -237,13 +239,6 @@ impl Scheduler {
         self.heap.pop();
         self.items.remove(&id)
     }
-}
-
-/// Great-circle distance in kilometres.
-fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
-    let (la1, lo1, la2, lo2) = (a.0.to_radians(), a.1.to_radians(), b.0.to_radians(), b.1.to_radians());
-    let h = ((la2 - la1) / 2.0).sin().powi(2) + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
-    2.0 * 6371.0 * h.sqrt().asin()
 }
 
 /// A delay drawn from an exponential distribution with this mean, in seconds.
@@ -542,7 +537,10 @@ pub async fn run(
                     let step_s = config.location_every_s.min(20.0);
                     let reach_km = 18.0 / 3600.0 * step_s / 1.3;
                     let w = &mut world.workers[worker];
-                    let left = distance_km(w.position, target);
+                    let left = great_circle_km(
+                        GeoPoint2 { lat: w.position.0, lon: w.position.1 },
+                        GeoPoint2 { lat: target.0, lon: target.1 },
+                    );
                     let id = w.id.clone();
                     if left <= reach_km.max(0.05) {
                         w.position = target;
@@ -663,9 +661,4 @@ fn frigate_review(object: &FrigateObject) -> Vec<u8> {
                  "zones": object.zones, "audio": []},
     });
     json!({"type": "new", "before": after, "after": after}).to_string().into_bytes()
-}
-
-fn stable_hash(text: &str) -> u64 {
-    // FNV-1a: stable across runs and platforms, unlike the std hasher.
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }

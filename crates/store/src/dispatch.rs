@@ -247,6 +247,14 @@ impl WriteTx {
 }
 
 impl Store {
+    /// The codes of a grid's children, in code order (the grids beside an event for dispatch).
+    pub async fn grid_children(&self, parent: &str) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT code FROM grids WHERE parent_code = $1 ORDER BY code")
+            .bind(parent)
+            .fetch_all(self.read_pool())
+            .await?)
+    }
+
     /// A station's messages not yet published, oldest first.
     pub async fn pending_outbox(&self, station: &str, limit: i64) -> Result<Vec<OutboxRow>> {
         sqlx::query(
@@ -353,16 +361,6 @@ impl Store {
             })
         })
         .collect()
-    }
-}
-
-impl Store {
-    /// The codes of a grid's children, in code order.
-    pub async fn grid_children(&self, parent: &str) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar("SELECT code FROM grids WHERE parent_code = $1 ORDER BY code")
-            .bind(parent)
-            .fetch_all(self.read_pool())
-            .await?)
     }
 }
 
