@@ -434,13 +434,17 @@ impl GridNames {
             missing.dedup();
             missing
         };
-        let mut found = Vec::with_capacity(missing.len());
-        for code in missing {
-            let name = station.store().grid_node(&code).await?.map(|n| n.name);
-            found.push((code, name));
-        }
+        let named: HashMap<String, String> = if missing.is_empty() {
+            HashMap::new()
+        } else {
+            station.store().grid_names(&missing).await?.into_iter().collect()
+        };
         let mut known = self.0.lock().expect("grid names lock");
-        known.extend(found);
+        // A code with no grid is remembered as unnamed, so that it is not asked for again.
+        for code in missing {
+            let name = named.get(&code).cloned();
+            known.insert(code, name);
+        }
         Ok(codes.iter().map(|c| (c.to_string(), known.get(*c).cloned().flatten())).collect())
     }
 

@@ -99,15 +99,15 @@ pub struct DemoSummary {
     pub accounts: Vec<DemoAccount>,
 }
 
-type Point = (f64, f64);
+pub(crate) type Point = (f64, f64);
 
 /// A convex quadrilateral: corners in order (south-west, south-east, north-east, north-west).
 #[derive(Debug, Clone, Copy)]
-struct Quad([Point; 4]);
+pub(crate) struct Quad(pub(crate) [Point; 4]);
 
 impl Quad {
     /// The point at (u, v) in the unit square mapped bilinearly onto the quad.
-    fn at(&self, u: f64, v: f64) -> Point {
+    pub(crate) fn at(&self, u: f64, v: f64) -> Point {
         let [sw, se, ne, nw] = self.0;
         let south = (sw.0 + (se.0 - sw.0) * u, sw.1 + (se.1 - sw.1) * u);
         let north = (nw.0 + (ne.0 - nw.0) * u, nw.1 + (ne.1 - nw.1) * u);
@@ -118,12 +118,12 @@ impl Quad {
         Quad([self.at(u0, v0), self.at(u1, v0), self.at(u1, v1), self.at(u0, v1)])
     }
 
-    fn centre(&self) -> Point {
+    pub(crate) fn centre(&self) -> Point {
         self.at(0.5, 0.5)
     }
 
     /// Splits into `n` quads that tile this one: rows of nearly equal counts.
-    fn split(&self, n: usize) -> Vec<Quad> {
+    pub(crate) fn split(&self, n: usize) -> Vec<Quad> {
         let rows = ((n as f64).sqrt().round() as usize).max(1);
         let mut out = Vec::with_capacity(n);
         for r in 0..rows {
@@ -136,20 +136,20 @@ impl Quad {
         out
     }
 
-    fn geojson(&self) -> String {
+    pub(crate) fn geojson(&self) -> String {
         polygon_geojson(&self.0)
     }
 }
 
 /// A GeoJSON polygon from an open ring (the first point is repeated at the end to close it).
-fn polygon_geojson(ring: &[Point]) -> String {
+pub(crate) fn polygon_geojson(ring: &[Point]) -> String {
     let points: Vec<String> =
         ring.iter().chain(ring.first()).map(|(x, y)| format!("[{x:.6},{y:.6}]")).collect();
     format!("{{\"type\":\"Polygon\",\"coordinates\":[[{}]]}}", points.join(","))
 }
 
 /// Metres to degrees near Guigang's latitude.
-fn offset(from: Point, east_km: f64, north_km: f64) -> Point {
+pub(crate) fn offset(from: Point, east_km: f64, north_km: f64) -> Point {
     let lat = from.1 + north_km / 111.0;
     let lon = from.0 + east_km / (111.0 * from.1.to_radians().cos());
     (lon, lat)
@@ -164,21 +164,21 @@ pub fn township_centre(county_centre: Point, township_code: &str) -> Point {
 }
 
 /// A village in the generated layout.
-struct VillagePlan {
-    code: GridCode,
-    name: String,
-    quad: Quad,
-    small: Vec<SmallPlan>,
+pub(crate) struct VillagePlan {
+    pub(crate) code: GridCode,
+    pub(crate) name: String,
+    pub(crate) quad: Quad,
+    pub(crate) small: Vec<SmallPlan>,
 }
 
-struct SmallPlan {
-    code: GridCode,
-    name: String,
-    quad: Quad,
-    micro: Vec<(GridCode, Quad)>,
+pub(crate) struct SmallPlan {
+    pub(crate) code: GridCode,
+    pub(crate) name: String,
+    pub(crate) quad: Quad,
+    pub(crate) micro: Vec<(GridCode, Quad)>,
 }
 
-fn load_calendar() -> WorkCalendar {
+pub(crate) fn load_calendar() -> WorkCalendar {
     let mut calendar = WorkCalendar::default();
     for line in HOLIDAYS.lines().skip(1) {
         let mut fields = line.split(',');
@@ -263,6 +263,18 @@ fn title_for(rng: &mut impl Rng, category: Category, place: &str) -> String {
         Category::AntiCult => &["{p}发现散发邪教宣传品"],
     };
     options[rng.gen_range(0..options.len())].replace("{p}", place)
+}
+
+/// The demo's sign-in accounts, one per role and three duty officers; all use [`DEMO_PASSWORD`].
+pub(crate) fn demo_accounts() -> Vec<DemoAccount> {
+    vec![
+        DemoAccount { id: "duty1".into(), name: "黄志明".into(), role: Role::DutyOfficer },
+        DemoAccount { id: "duty2".into(), name: "韦丽娟".into(), role: Role::DutyOfficer },
+        DemoAccount { id: "duty3".into(), name: "覃建国".into(), role: Role::DutyOfficer },
+        DemoAccount { id: "commissioner".into(), name: "梁文华".into(), role: Role::Commissioner },
+        DemoAccount { id: "leader".into(), name: "陈永福".into(), role: Role::Leader },
+        DemoAccount { id: "admin".into(), name: "系统管理员".into(), role: Role::Administrator },
+    ]
 }
 
 /// Builds the demo township into an empty station and returns what it made.
@@ -686,14 +698,7 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
         }
     }
 
-    let accounts = vec![
-        DemoAccount { id: "duty1".into(), name: "黄志明".into(), role: Role::DutyOfficer },
-        DemoAccount { id: "duty2".into(), name: "韦丽娟".into(), role: Role::DutyOfficer },
-        DemoAccount { id: "duty3".into(), name: "覃建国".into(), role: Role::DutyOfficer },
-        DemoAccount { id: "commissioner".into(), name: "梁文华".into(), role: Role::Commissioner },
-        DemoAccount { id: "leader".into(), name: "陈永福".into(), role: Role::Leader },
-        DemoAccount { id: "admin".into(), name: "系统管理员".into(), role: Role::Administrator },
-    ];
+    let accounts = demo_accounts();
     let policy = TimeLimitPolicy::standard();
     let calendar = load_calendar();
     let now = station.now();
@@ -811,13 +816,15 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
 }
 
 /// Replays a year of the closed loop through the core state machine.
-struct History<'a> {
-    now: DateTime<Utc>,
-    stall_fraction: f64,
-    stall_window_days: i64,
-    market: Option<GridCode>,
+pub(crate) struct History<'a> {
+    pub(crate) now: DateTime<Utc>,
+    pub(crate) stall_fraction: f64,
+    pub(crate) stall_window_days: i64,
+    pub(crate) market: Option<GridCode>,
     places: Vec<(GridCode, String, Quad)>,
     workers: &'a [WorkerRecord],
+    /// Workers by each grid they are responsible for: a city has 65,000 of them, too many to scan per event.
+    by_grid: std::collections::HashMap<String, Vec<usize>>,
     officers: Vec<Actor>,
     leader: Actor,
     commissioner: Actor,
@@ -826,7 +833,7 @@ struct History<'a> {
 }
 
 impl<'a> History<'a> {
-    fn new(
+    pub(crate) fn new(
         plans: &[VillagePlan],
         workers: &'a [WorkerRecord],
         accounts: &[DemoAccount],
@@ -845,7 +852,14 @@ impl<'a> History<'a> {
             .iter()
             .flat_map(|v| v.small.iter().map(|s| (s.code.clone(), s.name.clone(), s.quad)))
             .collect();
+        let mut by_grid: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+        for (i, w) in workers.iter().enumerate() {
+            for g in &w.worker.grids {
+                by_grid.entry(g.as_str().to_string()).or_default().push(i);
+            }
+        }
         History {
+            by_grid,
             now,
             stall_fraction: 0.0,
             stall_window_days: 0,
@@ -866,11 +880,13 @@ impl<'a> History<'a> {
 
     fn worker_for(&self, rng: &mut impl Rng, grid: &GridCode, category: Category) -> Actor {
         let skill = category.required_skill();
-        let local: Vec<&WorkerRecord> = self
-            .workers
-            .iter()
-            .filter(|w| w.worker.grids.iter().any(|g| grid.is_within(g) || g == grid))
-            .collect();
+        // Everyone responsible for the grid or a grid above it, in the order of the worker list.
+        let code = grid.as_str();
+        let mut indices: Vec<usize> =
+            (1..=code.len()).filter_map(|len| self.by_grid.get(&code[..len])).flatten().copied().collect();
+        indices.sort_unstable();
+        indices.dedup();
+        let local: Vec<&WorkerRecord> = indices.iter().map(|&i| &self.workers[i]).collect();
         let skilled: Vec<&&WorkerRecord> =
             local.iter().filter(|w| w.worker.skills.contains(&skill)).collect();
         let chosen = if !skilled.is_empty() {
@@ -938,7 +954,7 @@ impl<'a> History<'a> {
     }
 
     #[allow(clippy::too_many_lines)]
-    fn one_event(
+    pub(crate) fn one_event(
         &self,
         rng: &mut ChaCha8Rng,
         index: usize,

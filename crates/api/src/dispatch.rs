@@ -315,7 +315,8 @@ impl Station {
         let soon = tx.raise_deadline_alerts(DeadlineAlert::DueSoon, now, due_soon).await?;
         tx.commit().await?;
         if !overdue.is_empty() {
-            tracing::warn!(events = ?overdue, "events overdue");
+            // A station opened on a backlog finds thousands at once: name the first few, count the rest.
+            tracing::warn!(count = overdue.len(), first = ?&overdue[..overdue.len().min(20)], "events overdue");
         }
         Ok((overdue, soon))
     }

@@ -11,6 +11,7 @@
 pub mod calendar;
 pub mod console;
 pub mod demo;
+pub mod demo_city;
 pub mod dispatch;
 pub mod divisions;
 pub mod error;
@@ -19,6 +20,7 @@ pub mod import;
 pub mod ingest;
 mod names;
 pub mod roster;
+pub mod roster_desk;
 pub mod serve;
 pub mod session;
 pub mod sim;
@@ -280,10 +282,13 @@ impl Station {
             }
             other => other,
         };
+        // Dispatched workers by name in the audit trail: 「派遣：韦建国（W1010012）」 reads at a glance.
+        let mut worker_names: Vec<(String, String)> = Vec::new();
         if let Command::Dispatch { workers, .. } = &command {
             for worker in workers {
-                if self.store.worker(worker, &rules.scheme).await?.is_none() {
-                    return Err(ApiError::Invalid(format!("网格员 {worker} 不存在，无法派遣")));
+                match self.store.worker(worker, &rules.scheme).await? {
+                    Some(record) => worker_names.push((worker.clone(), record.worker.name)),
+                    None => return Err(ApiError::Invalid(format!("网格员 {worker} 不存在，无法派遣"))),
                 }
             }
         }
@@ -295,9 +300,12 @@ impl Station {
             Command::Feedback { on_behalf_of, .. } => (String::new(), on_behalf_of.clone()),
             _ => (String::new(), None),
         };
-        let transition = closed_loop::apply(&current.event, command, actor, now, &ctx).inspect_err(|rejection| {
+        let mut transition = closed_loop::apply(&current.event, command, actor, now, &ctx).inspect_err(|rejection| {
             tracing::warn!(event = event_id, actor = %actor.id, command = kind.key(), %rejection, "command rejected");
         })?;
+        if !worker_names.is_empty() {
+            transition.reason = name_workers(&transition.reason, &worker_names);
+        }
         tx.update_event(
             &current.event,
             &transition.event,
@@ -479,4 +487,39 @@ async fn load_rules(store: &Store) -> Result<Rules> {
         calendar: store.work_calendar().await?,
         mode: store.setting("mode").await?.and_then(|m| Mode::from_key(&m)).unwrap_or(Mode::Peacetime),
     })
+}
+
+/// The core's dispatch summary (「派遣：W1、W2；备注」) with each worker named: 「派遣：韦建国（W1）、…」. Only
+/// the list before the note is touched, so a note that mentions an id stays as typed.
+fn name_workers(reason: &str, names: &[(String, String)]) -> String {
+    let (list, note) = match reason.split_once('；') {
+        Some((list, note)) => (list, Some(note)),
+        None => (reason, None),
+    };
+    let Some((verb, ids)) = list.split_once('：') else { return reason.to_string() };
+    let named: Vec<String> = ids
+        .split('、')
+        .map(|id| match names.iter().find(|(w, _)| w == id) {
+            Some((id, name)) => format!("{name}（{id}）"),
+            None => id.to_string(),
+        })
+        .collect();
+    match note {
+        Some(note) => format!("{verb}：{}；{note}", named.join("、")),
+        None => format!("{verb}：{}", named.join("、")),
+    }
+}
+
+#[cfg(test)]
+mod naming_tests {
+    use super::name_workers;
+
+    #[test]
+    fn dispatched_workers_are_named_and_the_note_is_left_alone() {
+        let names = vec![("W1".to_string(), "韦建国".to_string()), ("W2".to_string(), "黄丽".to_string())];
+        assert_eq!(name_workers("派遣：W1、W2", &names), "派遣：韦建国（W1）、黄丽（W2）");
+        assert_eq!(name_workers("改派：W2；W1 未确认", &names), "改派：黄丽（W2）；W1 未确认");
+        assert_eq!(name_workers("派遣：W9", &names), "派遣：W9", "an unknown id stays as it is");
+        assert_eq!(name_workers("无冒号", &names), "无冒号");
+    }
 }

@@ -460,6 +460,21 @@ pub async fn township_roster(
         });
         home_areas.push(home);
     }
+    // Recorded leave (a sick worker covered by an accepted re-plan): a day off, and the shift the worker
+    // lost counts towards their hours, as `roster::apply_changes` counts it when the re-plan is made.
+    let last_day = first_day + Duration::days(horizon as i64 - 1);
+    let index: HashMap<&str, usize> =
+        records.iter().enumerate().map(|(i, r)| (r.worker.id.as_str(), i)).collect();
+    for leave in store.leave_between(first_day, last_day).await? {
+        let Some(&w) = index.get(leave.worker_id.as_str()) else { continue };
+        let day = (leave.day - first_day).num_days() as usize;
+        let worker = &mut workers[w];
+        if !worker.days_off.contains(&day) {
+            worker.days_off.push(day);
+            let credit = u32::try_from(leave.credit_minutes.max(0)).unwrap_or(u32::MAX);
+            worker.contract.min_total_minutes = worker.contract.min_total_minutes.saturating_sub(credit);
+        }
+    }
     let full_time = workers.iter().filter(|w| w.employment == roster::Employment::FullTime).count();
     let shifts = SHIFTS
         .iter()

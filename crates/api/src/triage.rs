@@ -128,7 +128,10 @@ impl Station {
                 alerts.len(),
                 first.camera_label.as_deref().unwrap_or(&first.camera_name),
                 first.camera_name,
-                first.label
+                match redgrid_bus::payload::label_zh(&first.label) {
+                    Some(zh) => format!("识别到{zh}（{}）", first.label),
+                    None => first.label.clone(),
+                }
             ),
             category: decision.category,
             severity: decision.severity,

@@ -116,7 +116,17 @@ enum DemoCommand {
         /// Days of history to generate.
         #[arg(long, default_value_t = 365)]
         days: i64,
+        /// `township` (one township with registers and a year of history) or `city` (all of Guigang:
+        /// about 32,000 grids, 65,000 workers, 2,000 cameras, 10,000 open events; for benchmarks).
+        #[arg(long, value_enum, default_value_t = Scale::Township)]
+        scale: Scale,
     },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Scale {
+    Township,
+    City,
 }
 
 #[derive(Args)]
@@ -360,7 +370,17 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Top::Demo(DemoCommand::Seed { db, township, seed, days }) => {
+        Top::Demo(DemoCommand::Seed { db, seed, scale: Scale::City, .. }) => {
+            let station = db.station().await?;
+            let config = redgrid_api::demo_city::CityConfig {
+                seed,
+                progress: Some(Arc::new(|what, done, all| eprintln!("  {what} {done}/{all}"))),
+                ..Default::default()
+            };
+            let summary = redgrid_api::demo_city::seed_city(&station, &config).await?;
+            output::demo_summary(&summary, &db.url()?);
+        }
+        Top::Demo(DemoCommand::Seed { db, township, seed, days, scale: Scale::Township }) => {
             let station = db.station().await?;
             let config = DemoConfig {
                 township_code: township,

@@ -283,9 +283,10 @@ pub async fn stats_table(month: Month, report: &StatsReport, station: &Station) 
 pub fn demo_summary(summary: &DemoSummary, url: &str) {
     say!("演示数据已生成：{}{}（{}）", summary.county_name, summary.township_name, summary.township_code);
     say!(
-        "  村（社区）{} 个，网格 {} 个（含家格），户 {} 户，居民 {} 人，重点场所 {} 处",
+        "  村（社区）{} 个，网格 {} 个{}，户 {} 户，居民 {} 人，重点场所 {} 处",
         summary.villages,
         summary.grids,
+        if summary.households > 0 { "（含家格）" } else { "（家格以上四级）" },
         summary.households,
         summary.residents,
         summary.key_places

@@ -510,6 +510,38 @@ impl Store {
             .collect()
     }
 
+    /// Grids with boundaries at exactly `depth`: `(code, kind, name, boundary)`. The map asks level by
+    /// level; at city scale the levels above a deep one would be thousands of rows read for nothing.
+    pub async fn grid_boundaries_at(&self, depth: i64) -> Result<Vec<(String, String, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT code, kind, name, boundary FROM grids WHERE depth = $1 AND boundary IS NOT NULL ORDER BY code",
+        )
+        .bind(depth)
+        .fetch_all(self.read_pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("code")?, r.try_get("kind")?, r.try_get("name")?, r.try_get("boundary")?)))
+            .collect()
+    }
+
+    /// The names of the grids with these codes (codes not found are left out), in batches of a few
+    /// hundred: the queue's first page at city scale names thousands of grids, one query each was seconds.
+    pub async fn grid_names(&self, codes: &[String]) -> Result<Vec<(String, String)>> {
+        let mut out = Vec::with_capacity(codes.len());
+        for chunk in codes.chunks(500) {
+            let params: Vec<String> = (1..=chunk.len()).map(|n| crate::param(self.backend(), n)).collect();
+            let sql = format!("SELECT code, name FROM grids WHERE code IN ({})", params.join(", "));
+            let mut query = sqlx::query(&sql);
+            for code in chunk {
+                query = query.bind(code.clone());
+            }
+            for row in query.fetch_all(self.read_pool()).await? {
+                out.push((row.try_get("code")?, row.try_get("name")?));
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn grid_count(&self) -> Result<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM grids").fetch_one(self.read_pool()).await?)
     }

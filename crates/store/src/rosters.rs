@@ -215,6 +215,45 @@ impl WriteTx {
     }
 }
 
+/// A day a worker cannot work, with the minutes it counts towards their contracted hours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaveDay {
+    pub worker_id: String,
+    pub day: NaiveDate,
+    pub credit_minutes: i64,
+    pub reason: String,
+}
+
+impl WriteTx {
+    /// Records leave days (a day already recorded for the worker is replaced).
+    pub async fn record_leave(&mut self, days: &[LeaveDay], at: DateTime<Utc>) -> Result<()> {
+        for leave in days {
+            sqlx::query(
+                "INSERT INTO worker_leave (worker_id, day, credit_minutes, reason, created_at)                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (worker_id, day) DO UPDATE SET                  credit_minutes = excluded.credit_minutes, reason = excluded.reason, created_at = excluded.created_at",
+            )
+            .bind(leave.worker_id.clone())
+            .bind(day_text(leave.day))
+            .bind(leave.credit_minutes)
+            .bind(leave.reason.clone())
+            .bind(to_millis(at))
+            .execute(self.conn())
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The newest roster, read under the write lock: an edit of roster N checks here that nobody has
+    /// stored a newer one since N was shown, and no other writer can store one before this commits.
+    pub async fn newest_roster(&mut self) -> Result<Option<RosterHeader>> {
+        sqlx::query(&format!("SELECT {HEADER_COLUMNS} FROM rosters ORDER BY id DESC LIMIT 1"))
+            .fetch_optional(self.conn())
+            .await?
+            .as_ref()
+            .map(decode_header)
+            .transpose()
+    }
+}
+
 impl Store {
     /// A roster's header, or `None` when there is no such roster.
     pub async fn roster_header(&self, id: i64) -> Result<Option<RosterHeader>> {
@@ -259,6 +298,27 @@ impl Store {
         })
         .collect::<Result<Vec<_>>>()?;
         Ok(Some(StoredRoster { header, shift_types, assignments }))
+    }
+
+    /// Leave days on the local days `first..=last`, by worker then day.
+    pub async fn leave_between(&self, first: NaiveDate, last: NaiveDate) -> Result<Vec<LeaveDay>> {
+        let rows = sqlx::query(
+            "SELECT worker_id, day, credit_minutes, reason FROM worker_leave WHERE day >= $1 AND day <= $2              ORDER BY worker_id, day",
+        )
+        .bind(day_text(first))
+        .bind(day_text(last))
+        .fetch_all(self.read_pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(LeaveDay {
+                    worker_id: r.try_get("worker_id")?,
+                    day: parse_day(&r.try_get::<String, _>("day")?)?,
+                    credit_minutes: r.try_get("credit_minutes")?,
+                    reason: r.try_get("reason")?,
+                })
+            })
+            .collect()
     }
 
     /// The newest roster, whatever it covers.

@@ -264,9 +264,11 @@ async fn a_task_nobody_acknowledges_raises_an_alert_and_the_next_candidate_is_of
     let tasks = s.store().event_tasks(id).await.unwrap();
     let old = tasks.iter().find(|t| t.worker_id == first).unwrap();
     assert!(old.no_ack_at.is_some());
+    let name = s.store().worker(&second, &s.scheme()).await.unwrap().unwrap().worker.name;
     assert_eq!(
         s.history(id).await.unwrap().last().unwrap().entry.reason,
-        "改派：".to_string() + &second + "；原网格员未签收"
+        format!("改派：{name}（{second}）；原网格员未签收"),
+        "the audit trail names the worker"
     );
     live.stop().await;
 }

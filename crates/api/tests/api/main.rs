@@ -1,5 +1,6 @@
 //! Integration tests of the api crate: one binary, one module per concern.
 
+mod city;
 mod dispatch;
 mod import;
 mod ingest;

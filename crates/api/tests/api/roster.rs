@@ -272,3 +272,172 @@ async fn only_leaders_and_duty_officers_plan_and_refusals_write_nothing() {
         "on a Monday the next roster starts a week later"
     );
 }
+
+mod desk {
+    //! The roster at the duty desk: rule breaks named, manual changes checked before they are stored, a
+    //! stale base refused, re-plans that change only what they must.
+
+    use redgrid_api::roster_desk::{ReplanReason, RosterCell};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn manual_changes_are_checked_against_every_hard_rule_before_they_are_stored() {
+        let t = demo_station(1).await;
+        let s = &t.station;
+        let officer = person(Role::DutyOfficer, "duty1", "黄志明");
+        let plan = s.plan_roster(&officer, &request(Mode::Peacetime)).await.unwrap();
+        let desk = s.roster_desk(None).await.unwrap();
+        assert_eq!(desk.header.id, plan.roster_id, "the newest roster by default");
+        assert!(desk.breaks.is_empty(), "a planned roster breaks no rule: {:?}", desk.breaks.first());
+        assert_eq!(desk.days.len(), 14);
+        assert_eq!(desk.workers.len(), plan.workers);
+        assert_eq!(desk.coverage, plan.coverage, "the desk reports the plan's coverage");
+        let required: u32 = desk.area_cover.iter().flatten().flatten().map(|(_, need)| need).sum();
+        assert_eq!(required, plan.coverage.required, "per-area cover adds up to the whole");
+
+        // A night duty followed by a day duty: the forbidden succession is named on its day.
+        let (worker, night) = desk
+            .workers
+            .iter()
+            .find_map(|w| (0..13).find(|&d| w.cells[d].as_deref() == Some("夜")).map(|d| (w.clone(), d)))
+            .expect("someone has a night duty");
+        let next_day = desk.days[night + 1];
+        let bad =
+            vec![RosterCell { worker_id: worker.id.clone(), day: next_day, shift_code: Some("白".into()) }];
+        let check = s.check_roster_changes(plan.roster_id, &bad, None).await.unwrap();
+        let succession =
+            check.breaks.iter().find(|b| b.rule == "forbidden_succession").expect("night → day is named");
+        assert_eq!(succession.worker_id, worker.id);
+        assert!(
+            succession.text.contains(&worker.name) && succession.text.contains("夜班"),
+            "{}",
+            succession.text
+        );
+        let refused = s.save_roster_changes(&officer, plan.roster_id, &bad, None).await.unwrap_err();
+        assert_eq!(refused.code(), "invalid");
+        assert!(refused.to_string().contains("违反硬性规则"), "{refused}");
+        assert_eq!(s.store().latest_roster().await.unwrap().unwrap().id, plan.roster_id, "nothing stored");
+
+        // Unknown shift codes, workers and days are refused with what was wrong.
+        let unknown = vec![RosterCell { worker_id: "W404".into(), day: next_day, shift_code: None }];
+        let error = s.check_roster_changes(plan.roster_id, &unknown, None).await.unwrap_err();
+        assert!(error.to_string().contains("W404"), "{error}");
+        let outside = vec![RosterCell {
+            worker_id: worker.id.clone(),
+            day: first_day() - Duration::days(1),
+            shift_code: None,
+        }];
+        assert!(s.check_roster_changes(plan.roster_id, &outside, None).await.is_err());
+
+        // A legal change: a part-time patrol given a day off.
+        let (part, day) = desk
+            .workers
+            .iter()
+            .filter(|w| !w.full_time)
+            .find_map(|w| (0..14).find(|&d| w.cells[d].as_deref() == Some("巡")).map(|d| (w.clone(), d)))
+            .expect("a part-time worker patrols");
+        let off = vec![RosterCell { worker_id: part.id.clone(), day: desk.days[day], shift_code: None }];
+        let check = s.check_roster_changes(plan.roster_id, &off, None).await.unwrap();
+        assert!(check.breaks.is_empty(), "{:?}", check.breaks);
+        let commissioner = person(Role::Commissioner, "commissioner", "梁文华");
+        let forbidden = s.save_roster_changes(&commissioner, plan.roster_id, &off, None).await.unwrap_err();
+        assert_eq!(forbidden.code(), "forbidden");
+        let saved = s.save_roster_changes(&officer, plan.roster_id, &off, None).await.unwrap();
+        let new_id = saved.roster_id.expect("stored as a new roster");
+        assert!(new_id > plan.roster_id);
+        let after = s.roster_desk(Some(new_id)).await.unwrap();
+        let row = after.workers.iter().find(|w| w.id == part.id).unwrap();
+        assert_eq!(row.cells[day], None, "the change is in the new roster");
+        let unchanged = after.workers.iter().zip(&desk.workers).filter(|(a, b)| a.cells != b.cells).count();
+        assert_eq!(unchanged, 1, "and nothing else changed");
+        let audit = s.store().latest_audit_of("roster_edit").await.unwrap().expect("the edit is audited");
+        assert_eq!(audit.entry.actor_id, "duty1");
+        assert!(audit.entry.reason.contains(&format!("#{}", plan.roster_id)), "{}", audit.entry.reason);
+
+        // A second officer still looking at the old roster is told who changed it.
+        let stale = s.save_roster_changes(&officer, plan.roster_id, &off, None).await.unwrap_err();
+        assert_eq!(stale.code(), "conflict");
+        assert!(
+            stale.to_string().contains("黄志明") && stale.to_string().contains(&format!("#{new_id}")),
+            "{stale}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_sick_worker_is_replanned_with_few_changes_and_wartime_raises_cover() {
+        let t = demo_station(1).await;
+        let s = &t.station;
+        let officer = person(Role::DutyOfficer, "duty1", "黄志明");
+        let leader = person(Role::Leader, "leader", "陈永福");
+        let plan = s.plan_roster(&officer, &request(Mode::Peacetime)).await.unwrap();
+        let desk = s.roster_desk(Some(plan.roster_id)).await.unwrap();
+        // A full-time worker who works the first two days falls sick for them.
+        let sick = desk
+            .workers
+            .iter()
+            .find(|w| w.full_time && w.cells[0].is_some() && w.cells[1].is_some())
+            .expect("a full-time worker works the first two days")
+            .clone();
+        let reason =
+            ReplanReason::Sick { worker_id: sick.id.clone(), days: vec![desk.days[0], desk.days[1]] };
+        let proposal = s.propose_replan(plan.roster_id, &reason, 300_000).await.unwrap();
+        for d in 0..2 {
+            let cell = proposal
+                .changes
+                .iter()
+                .find(|c| c.worker_id == sick.id && c.day == desk.days[d])
+                .expect("the sick days are cleared");
+            assert_eq!(cell.shift_code, None);
+        }
+        let cells = 14 * desk.workers.len();
+        assert!(
+            proposal.changes.len() * 20 < cells,
+            "a re-plan changes a small part of the roster: {} of {cells} cells",
+            proposal.changes.len()
+        );
+        assert_eq!(proposal.changes.len(), proposal.before.len());
+        for (change, before) in proposal.changes.iter().zip(&proposal.before) {
+            assert_ne!(&change.shift_code, before, "only cells that differ are listed");
+        }
+        assert_eq!(
+            s.store().latest_roster().await.unwrap().unwrap().id,
+            plan.roster_id,
+            "a proposal stores nothing"
+        );
+
+        let saved =
+            s.save_roster_changes(&officer, plan.roster_id, &proposal.changes, Some(&reason)).await.unwrap();
+        let new_id = saved.roster_id.unwrap();
+        let after = s.roster_desk(Some(new_id)).await.unwrap();
+        let row = after.workers.iter().find(|w| w.id == sick.id).unwrap();
+        assert_eq!((&row.cells[0], &row.cells[1]), (&None, &None));
+        assert!(after.breaks.is_empty(), "the accepted re-plan keeps every rule: {:?}", after.breaks.first());
+        assert!(s.store().latest_audit_of("roster_replan").await.unwrap().is_some());
+        let leave = s.store().leave_between(desk.days[0], desk.days[13]).await.unwrap();
+        assert_eq!(
+            leave.iter().map(|l| (l.worker_id.as_str(), l.day)).collect::<Vec<_>>(),
+            vec![(sick.id.as_str(), desk.days[0]), (sick.id.as_str(), desk.days[1])],
+            "the sick days are kept as leave for later rosters"
+        );
+        assert!(
+            leave.iter().all(|l| l.credit_minutes > 0),
+            "each lost shift counts towards the worker's hours"
+        );
+
+        // Wartime: the leader's re-plan covers at least as much of the wartime demand as the old roster.
+        let war = s.propose_replan(new_id, &ReplanReason::Wartime, 300_000).await.unwrap();
+        assert!(war.coverage_before.required > after.coverage.required, "wartime demand is higher");
+        assert!(war.coverage_after.covered > war.coverage_before.covered, "and the re-plan meets more of it");
+        let refused = s
+            .save_roster_changes(&officer, new_id, &war.changes, Some(&ReplanReason::Wartime))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), "forbidden", "a duty officer may not make a wartime roster in peacetime");
+        let saved =
+            s.save_roster_changes(&leader, new_id, &war.changes, Some(&ReplanReason::Wartime)).await.unwrap();
+        let wartime = s.roster_desk(saved.roster_id).await.unwrap();
+        assert_eq!(wartime.header.mode, Mode::Wartime);
+        assert!(wartime.breaks.is_empty(), "{:?}", wartime.breaks.first());
+    }
+}

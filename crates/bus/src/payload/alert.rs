@@ -132,6 +132,40 @@ const DISTRESS_LABELS: &[&str] =
 const WATER_ZONE_FRAGMENTS: &[&str] =
     &["water", "river", "pond", "lake", "reservoir", "pool", "canal", "水", "河", "塘", "湖", "江", "渠"];
 
+/// The Chinese for a Frigate object or audio label, for descriptions an officer reads; `None` for a label
+/// this table does not know (shown as the NVR sent it).
+pub fn label_zh(label: &str) -> Option<&'static str> {
+    Some(match label.to_ascii_lowercase().as_str() {
+        "person" => "人员",
+        "face" => "人脸",
+        "car" => "小汽车",
+        "truck" => "货车",
+        "bus" => "客车",
+        "motorcycle" => "摩托车",
+        "bicycle" => "自行车",
+        "license_plate" => "车牌",
+        "boat" => "船只",
+        "vehicle" => "车辆",
+        "tractor" => "拖拉机",
+        "fire" | "flame" => "明火",
+        "smoke" => "烟雾",
+        "fire_alarm" => "火警声",
+        "smoke_alarm" | "smoke_detector" => "烟感报警声",
+        "scream" => "尖叫声",
+        "yell" | "shout" => "呼喊声",
+        "gunshot" => "枪声",
+        "explosion" => "爆炸声",
+        "glass" => "玻璃破碎声",
+        "siren" => "警笛声",
+        "crying" => "哭声",
+        "dog" => "狗",
+        "cat" => "猫",
+        "bird" => "鸟",
+        "package" => "包裹",
+        _ => return None,
+    })
+}
+
 /// Whether a Frigate zone name marks water.
 pub fn is_water_zone(zone: &str) -> bool {
     let zone = zone.to_lowercase();

@@ -26,7 +26,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-pub use alert::{frigate_alert_class, is_water_zone, AlertClass, AlertKind, AlertPriority, ReviewSeverity};
+pub use alert::{
+    frigate_alert_class, is_water_zone, label_zh, AlertClass, AlertKind, AlertPriority, ReviewSeverity,
+};
 pub use encode::{
     decode_outbound, encode_broadcast, encode_camera_alert, encode_presence, encode_report, encode_task,
     encode_terminal_ack, encode_terminal_arrive, encode_terminal_feedback, encode_terminal_location,
