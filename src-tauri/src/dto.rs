@@ -182,6 +182,14 @@ pub struct QueueRow {
     pub updated_by: String,
 }
 
+/// `queue`: a page of the open queue.
+#[derive(Debug, Serialize)]
+pub struct QueuePage {
+    pub rows: Vec<QueueRow>,
+    pub total: i64,
+    pub now: Millis,
+}
+
 fn request_kind(kind: RequestKind) -> &'static str {
     match kind {
         RequestKind::Escalate => "escalate",
@@ -590,4 +598,49 @@ mod tests {
         assert_eq!(mask_phones_in("张三（13812345678）"), "张三（138****5678）");
         assert_eq!(mask_phones_in("3 号楼"), "3 号楼");
     }
+}
+
+/// `grid_boundaries`: one level as a GeoJSON FeatureCollection, geometries passed through unparsed.
+#[derive(Debug, Serialize)]
+pub struct FeatureCollection {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub features: Vec<Feature>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Feature {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub geometry: Box<serde_json::value::RawValue>,
+    pub properties: GridProperties,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GridProperties {
+    pub code: String,
+    pub depth: i64,
+    pub kind: String,
+    pub name: String,
+}
+
+/// `positions`: workers and cameras on the map.
+#[derive(Debug, Serialize)]
+pub struct Positions {
+    pub workers: Vec<WorkerPositionDto>,
+    pub cameras: Vec<serde_json::Value>,
+}
+
+/// One worker on the map.
+#[derive(Debug, Serialize)]
+pub struct WorkerPositionDto {
+    pub id: String,
+    pub name: String,
+    pub employment: String,
+    pub on_duty: bool,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    pub located_at: Option<i64>,
+    pub grid_code: String,
+    pub active_tasks: i64,
 }

@@ -6,15 +6,19 @@
 //! - [`commands`]: one thin adapter per command of `docs/ipc.md` over `redgrid_api`.
 //! - [`feed`]: the change feed forwarded to the window over a Channel, in batches.
 //! - [`dto`]: the JSON shapes of the contract, converted by hand.
+//! - [`roster`]: the roster desk (week views, checked manual changes, re-plan proposals).
+//! - [`bench`]: `--bench-ui`, the console measuring itself at city scale.
 //!
 //! The window opens at once; commands wait until the station is up (a first `--demo` seeds the township
 //! first, and says so in the window title and on stderr).
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod bench;
 mod commands;
 mod dto;
 mod feed;
+mod roster;
 mod startup;
 
 use std::process::ExitCode;
@@ -58,9 +62,11 @@ fn run(args: Args) -> anyhow::Result<()> {
     tauri::async_runtime::set(runtime.handle().clone());
     let (ready_tx, ready_rx) = watch::channel(None);
     let shell = Shell { ready: ready_rx, subscriptions: Default::default() };
+    let bench = bench::BenchUi::new(if args.bench_ui { args.out.clone() } else { None });
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
         .manage(shell)
+        .manage(bench)
         .invoke_handler(tauri::generate_handler![
             commands::session,
             commands::sign_in,
@@ -91,6 +97,13 @@ fn run(args: Args) -> anyhow::Result<()> {
             commands::handover,
             commands::subscribe,
             commands::unsubscribe,
+            roster::roster_desk,
+            roster::roster_check,
+            roster::roster_save,
+            roster::roster_replan,
+            roster::roster_plan,
+            bench::bench_plan,
+            bench::bench_report,
         ])
         .setup(move |app| {
             let window = app.get_webview_window("main");

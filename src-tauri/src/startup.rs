@@ -53,6 +53,14 @@ pub struct Args {
     /// The end-to-end tests set 0 so that the worker they dispatch always answers.
     #[arg(long, default_value_t = SimConfig::default().no_ack_share)]
     pub sim_no_ack_share: f64,
+    /// Benchmark: open signed in as the demo duty officer, show every grid level at the whole-city view,
+    /// load the queue, pan, and write map_ready_ms, queue_ready_ms, pan_frame_p95_ms and rss_total_mb to
+    /// --out; then quit. Meant for a station from `redgrid demo seed --scale city`, under Xvfb.
+    #[arg(long, requires = "out")]
+    pub bench_ui: bool,
+    /// Where --bench-ui writes its figures (JSON).
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
 }
 
 impl Args {
@@ -182,7 +190,7 @@ pub async fn start(args: &Args, progress: Progress) -> anyhow::Result<Ready> {
     }
 
     let seat = Seat::new(station);
-    if args.demo {
+    if args.demo || args.bench_ui {
         // A database that was not seeded as the demo may lack the account: then the console asks.
         if let Err(error) = seat.sign_in_for_demo(DEMO_ACCOUNT).await {
             progress(format!("演示值班员 {DEMO_ACCOUNT} 未能自动登录（{error}），请手动登录"));

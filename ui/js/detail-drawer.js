@@ -8,7 +8,7 @@ import { timelineSteps, standingText } from './timeline.js';
 import { orderActions, ACTION_SPECS, validateAction, buildCommand } from './actions.js';
 import { formDialog } from './dialogs.js';
 import { CATEGORY, COMMAND, ROLE, SEVERITY, SOURCE, STATUS, OUTCOME, EVALUATION, ALERT_KIND, nameOf } from './labels.js';
-import { formatDateTime, formatDateTimeSeconds, formatWhen, timeLeft, formatTime } from './time.js';
+import { formatDateTime, formatDateTimeSeconds, formatWhen, timeLeft, formatTime, formatDuration } from './time.js';
 import { maskNumbersInText } from './mask.js';
 import { now } from './clock.js';
 import * as ipc from './ipc.js';
@@ -124,7 +124,7 @@ export class DetailDrawer {
           fact('上报人', maskNumbersInText(e.reporter) || '—'),
           fact('上报时间', formatDateTime(e.reported_at)),
           e.due_at != null ? h('div.fact', h('dt', '当前时限'), h('dd', formatDateTime(e.due_at), ' ', h(`span.d-due.tl-${left.level}`, left.text))) : null,
-          e.clock ? fact('时限规则', `${e.clock.limit_minutes} 分钟（${e.clock.basis === 'working' ? '工作时间' : '自然时间'}）${e.clock.extension_minutes ? `，已延时 ${e.clock.extension_minutes} 分钟` : ''}`) : null,
+          e.clock ? fact('时限规则', `${formatDuration(e.clock.limit_minutes * 60)}（${e.clock.basis === 'working' ? '工作时间' : '自然时间'}）${e.clock.extension_minutes ? `，已延时 ${formatDuration(e.clock.extension_minutes * 60)}` : ''}`) : null,
           e.outcome ? fact('结案结果', `${nameOf(OUTCOME, e.outcome)}${e.evaluation ? ` · ${nameOf(EVALUATION, e.evaluation)}` : ''}`) : null,
           e.reminders || e.supervisions || e.send_backs ? fact('催督', `催办 ${e.reminders} 次 · 督办 ${e.supervisions} 次 · 退回 ${e.send_backs} 次`) : null,
         ),

@@ -22,11 +22,11 @@ export function closeTopDialog() {
  * Opens a dialog. `body` and `footer` are nodes; returns `{ el, body, close, setError, setBusy }`.
  * `onClose(result)` runs once, whichever way it closes.
  */
-export function openDialog({ title, subtitle, body, footer, wide = false, onClose }) {
+export function openDialog({ title, subtitle, body, footer, wide = false, className = '', onClose }) {
   const error = h('div.dialog-error', { attrs: { role: 'alert' }, hidden: true });
   const closeButton = h('button.icon-button.dialog-close', { type: 'button', title: '关闭 (Esc)', attrs: { 'aria-label': '关闭' } }, '×');
   const panel = h(
-    `div.dialog${wide ? '.dialog-wide' : ''}`,
+    `div.dialog${wide ? '.dialog-wide' : ''}${className ? `.${className}` : ''}`,
     { attrs: { role: 'dialog', 'aria-modal': 'true', 'aria-label': title } },
     h('header.dialog-head', h('div', h('h2', title), subtitle ? h('p.dialog-sub', subtitle) : null), closeButton),
     h('div.dialog-body', body),

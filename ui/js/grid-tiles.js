@@ -14,6 +14,8 @@ const LEVEL_STYLES = [
   { stroke: 'rgba(62, 82, 104, 0.55)', width: 0.5, fill: null, labelZoom: 18, font: 400, size: 11 },
 ];
 const DEDICATED_FILL = 'rgba(150, 118, 196, 0.16)';
+/** Milliseconds of tile drawing per animation frame; the rest of the frame is the map's own work. */
+const TILE_BUDGET_MS = 12;
 const LABEL_FILL = 'rgba(190, 204, 220, 0.92)';
 const LABEL_HALO = 'rgba(12, 18, 25, 0.9)';
 const FONT_FAMILY = '"Noto Sans SC", sans-serif';
@@ -55,6 +57,8 @@ export function createGridTiles(L) {
       L.GridLayer.prototype.initialize.call(this, options);
       this.levels = new Map();
       this.visible = new Set();
+      /** Tiles drawn and the time spent drawing them, for the benchmark. */
+      this.drawStats = { tiles: 0, totalMs: 0, maxMs: 0 };
     },
 
     setLevel(depth, prepared) {
@@ -82,16 +86,43 @@ export function createGridTiles(L) {
       return null;
     },
 
-    createTile(coords) {
+    // Tiles are drawn asynchronously, a few per animation frame within a time budget: at the whole-city
+    // view one tile holds thousands of polygons, and drawing every new tile inside the frame that uncovered
+    // it made panning stutter. Leaflet shows a tile once `done` is called and fires `load` when all are.
+    createTile(coords, done) {
       const size = this.getTileSize();
       const ratio = window.devicePixelRatio || 1;
       const canvas = L.DomUtil.create('canvas', 'grid-tile');
       canvas.width = size.x * ratio;
       canvas.height = size.y * ratio;
-      const ctx = canvas.getContext('2d');
-      ctx.scale(ratio, ratio);
-      this.drawTile(ctx, coords, size.x);
+      this.pending ??= [];
+      this.pending.push({ canvas, coords, done, ratio, size: size.x });
+      if (!this.drawing) {
+        this.drawing = true;
+        L.Util.requestAnimFrame(() => this.drawPending());
+      }
       return canvas;
+    },
+
+    /** Draws queued tiles until the frame's budget is spent, then asks for another frame. */
+    drawPending() {
+      const started = performance.now();
+      while (this.pending.length && performance.now() - started < TILE_BUDGET_MS) {
+        const { canvas, coords, done, ratio, size } = this.pending.shift();
+        // A tile pruned or redrawn since it was asked for has left the map: nothing to draw.
+        if (!canvas.isConnected) continue;
+        const ctx = canvas.getContext('2d');
+        ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+        const t0 = performance.now();
+        this.drawTile(ctx, coords, size);
+        const ms = performance.now() - t0;
+        this.drawStats.tiles += 1;
+        this.drawStats.totalMs += ms;
+        this.drawStats.maxMs = Math.max(this.drawStats.maxMs, ms);
+        done(null, canvas);
+      }
+      if (this.pending.length) L.Util.requestAnimFrame(() => this.drawPending());
+      else this.drawing = false;
     },
 
     drawTile(ctx, coords, size) {
@@ -100,7 +131,9 @@ export function createGridTiles(L) {
       const oy = coords.y * size;
       const depths = [...this.visible].filter((d) => this.levels.has(d)).sort((a, b) => b - a);
       const box = tileBBox(coords.x, coords.y, z, 4);
-      // Deeper levels first, so that the thicker outlines of the levels above lie on top of them.
+      // Deeper levels first, so that the thicker outlines of the levels above lie on top of them. The grids
+      // of one level tile the ground without overlapping, so each level is one path per fill — filled and
+      // stroked once — rather than a fill and a stroke per grid (thousands per tile at the city view).
       for (const depth of depths) {
         const style = styleOf(depth);
         const items = this.levels.get(depth).index.search(box);
@@ -109,14 +142,22 @@ export function createGridTiles(L) {
         ctx.strokeStyle = style.stroke;
         ctx.setLineDash(style.dash ?? []);
         ctx.lineJoin = 'round';
+        const dedicated = [];
+        ctx.beginPath();
         for (const item of items) {
+          if (item.kind && item.kind !== 'comprehensive') dedicated.push(item);
+          else traceGeometry(ctx, item.geometry, z, ox, oy);
+        }
+        if (style.fill) {
+          ctx.fillStyle = style.fill;
+          ctx.fill('evenodd');
+        }
+        ctx.stroke();
+        if (dedicated.length) {
           ctx.beginPath();
-          traceGeometry(ctx, item.geometry, z, ox, oy);
-          const fill = item.kind && item.kind !== 'comprehensive' ? DEDICATED_FILL : style.fill;
-          if (fill) {
-            ctx.fillStyle = fill;
-            ctx.fill('evenodd');
-          }
+          for (const item of dedicated) traceGeometry(ctx, item.geometry, z, ox, oy);
+          ctx.fillStyle = DEDICATED_FILL;
+          ctx.fill('evenodd');
           ctx.stroke();
         }
       }

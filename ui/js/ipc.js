@@ -163,3 +163,23 @@ export async function notifyDesktop(title, body) {
     return false;
   }
 }
+
+// ---- rosters --------------------------------------------------------------------------------------------
+
+/** The roster as the desk shows it (the newest when `rosterId` is omitted); `{ roster: null }` when none. */
+export const rosterDesk = (rosterId) => call('roster_desk', rosterId ? { roster_id: rosterId } : {});
+/** Checks manual changes (`[{ worker_id, day, shift_code|null }]`) against every hard rule; stores nothing. */
+export const rosterCheck = (rosterId, cells, reason) => call('roster_check', { roster_id: rosterId, cells, reason });
+/** Saves changes (or an accepted re-plan with its `reason`) as a new roster. */
+export const rosterSave = (rosterId, cells, reason) => call('roster_save', { roster_id: rosterId, cells, reason });
+/** A re-plan proposal for `{ kind: 'sick', worker_id, days }` or `{ kind: 'wartime' }`; stores nothing. */
+export const rosterReplan = (rosterId, reason) => call('roster_replan', { roster_id: rosterId, reason });
+/** Plans a new roster: `{ first_day?, weeks?, mode?, seconds? }`. */
+export const rosterPlan = (request = {}) => call('roster_plan', request);
+
+// ---- benchmark -----------------------------------------------------------------------------------------
+
+/** `{ enabled }`: whether the shell was started with `--bench-ui` (then the window measures itself). */
+export const benchPlan = () => call('bench_plan');
+/** Hands the window's figures to the shell, which adds memory, writes the file and quits. */
+export const benchReport = (figures) => call('bench_report', figures);

@@ -24,8 +24,13 @@ import { handoverDialog } from './handover-dialog.js';
 import { formDialog, isDialogOpen, openDialog } from './dialogs.js';
 import { groupKey } from './alerts-model.js';
 import { toast, toastError } from './toast.js';
+import { runBench, tilesDrawn } from './bench.js';
+import { startMarks, mark } from './marks.js';
+import { openRoster } from './roster-view.js';
 
 const QUEUE_PAGE = 2000;
+/** The most the back end sends in one `queue` answer (docs/ipc.md). */
+const QUEUE_REST = 20000;
 
 const state = {
   session: null,
@@ -49,6 +54,7 @@ function buildConsole() {
   const statusbar = new StatusBar($('#statusbar'), {
     report: () => openReport(),
     handover: () => openHandover(),
+    roster: () => openRoster({ session: state.session }),
     settings: () => openSettings(),
     lock: () => lockStation(),
     signOut: () => signOut(),
@@ -149,10 +155,35 @@ async function startConsole(session) {
     toastError(error, '实时更新订阅失败，界面将定时刷新');
     setInterval(() => resync(), 15000);
   }
-  await Promise.all([loadTree(), loadQueue({ first: true }), loadAlerts(), loadPositions()]);
+  const bench = await ipc.benchPlan().catch(() => ({ enabled: false }));
+  // With --bench-ui every level above the household is drawn, and the load is timed from here.
+  const started = performance.now();
+  if (bench.enabled) startMarks(started);
+  const done = {};
+  // The queue and the grids first; worker and camera markers once the grids are on the map, so that at
+  // city scale 65,000 positions do not hold up the first picture (a township hardly notices the wait).
+  const queue = loadQueue({ first: true, onListed: () => { done.queue = performance.now(); } });
+  const tree = loadTree({ maxDepth: bench.enabled ? (householdDepth) => householdDepth - 1 : undefined, deepAfter: queue });
+  const waits = [
+    tree,
+    queue,
+    loadAlerts(),
+    tree.then(() => loadPositions()),
+  ];
+  if (bench.enabled) {
+    waits.push(tree.then(() => tilesDrawn(ui.map.grids)).then(() => {
+      done.map = performance.now();
+      mark('map_ready');
+    }));
+  }
+  await Promise.all(waits);
   state.loading = false;
   for (const batch of state.buffered.splice(0)) await handleBatch(batch);
   setInterval(tick, 1000);
+  if (bench.enabled) {
+    runBench({ ui, started, done, ipc });
+    return;
+  }
   watchIdle();
   document.addEventListener('keydown', onKey);
 }
@@ -170,34 +201,56 @@ function applyHealth(health) {
   ui.statusbar.setHealth(health);
 }
 
-async function loadTree() {
+async function loadTree({ maxDepth, deepAfter } = {}) {
   try {
     const tree = await ipc.gridTree(1);
     state.tree = tree;
     const villageLevel = tree.levels.find((l) => l.key === 'village');
     state.villageDepth = villageLevel ? villageLevel.depth : 1;
     ui.queue.setVillages(tree.nodes.filter((n) => n.depth === state.villageDepth));
-    await ui.map.init({ levels: tree.levels, root: tree.nodes.find((n) => n.depth === 0), settings: state.settings });
+    const household = tree.levels.find((l) => l.key === 'household');
+    await ui.map.init({
+      levels: tree.levels,
+      root: tree.nodes.find((n) => n.depth === 0),
+      settings: state.settings,
+      maxDepth: maxDepth ? maxDepth(household ? household.depth : tree.levels.length) : undefined,
+      deepAfter,
+    });
   } catch (error) {
     toastError(error, '网格数据载入失败');
   }
 }
 
-async function loadQueue({ first = false } = {}) {
+/** Resolves after the next frame has been painted. */
+const painted = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
+
+/** `onListed` is called once the list holds every open event and a frame showing it was painted. */
+async function loadQueue({ first = false, onListed } = {}) {
   ui.queue.setLoading(state.drill ? '正在载入演练事件队列…' : '正在载入事件队列…');
   try {
     const filter = { drill: state.drill };
     const page = await ipc.queue(filter, 0, QUEUE_PAGE);
+    mark('queue_first_page');
     syncClock(page.now);
     let rows = page.rows;
+    // The most urgent page is shown at once; the rest of a city's backlog follows in one request (one
+    // sort of the open events rather than one per page).
     ui.queue.replaceAll(rows);
+    mark('queue_first_shown');
     while (rows.length < page.total) {
-      const next = await ipc.queue(filter, rows.length, QUEUE_PAGE);
-      if (!next.rows.length) break;
-      rows = rows.concat(next.rows);
+      const rest = await ipc.queue(filter, rows.length, QUEUE_REST);
+      mark('queue_rest');
+      if (!rest.rows.length) break;
+      rows = rows.concat(rest.rows);
       ui.queue.replaceAll(rows);
     }
+    if (onListed) {
+      await painted();
+      mark('queue_listed');
+      onListed();
+    }
     ui.map.setEvents(ui.queue.model.all(now()));
+    mark('queue_on_map');
     const raised = ui.alarm.book.observeQueueRows(rows, now());
     // What was already serious or overdue when the shift began is shown in red at the top, not rung.
     if (first) ui.alarm.book.absorb(raised);
@@ -227,9 +280,11 @@ const refreshAlertsSoon = throttle(() => loadAlerts(), 300);
 async function loadPositions() {
   try {
     const p = await ipc.positions();
+    mark('positions');
     state.cameras = new Map(p.cameras.map((c) => [c.id, c]));
     ui.map.setWorkers(p.workers);
     ui.map.setCameras(p.cameras);
+    mark('positions_on_map');
   } catch (error) {
     toastError(error, '人员与摄像头位置载入失败');
   }
@@ -456,6 +511,7 @@ function showHelp() {
         row(['F2'], '确认最新告警（Shift+F2 全部确认）'),
         row(['F3'], '登记事件（来电来访）'),
         row(['F4'], '交接班'),
+        row(['F6'], '排班（按人员/按网格查看、人工调整、病休与战时重排）'),
         row(['F8'], '锁屏'),
       ),
     ),
@@ -464,7 +520,7 @@ function showHelp() {
 
 function onKey(e) {
   if (state.locked || !$('#overlay').hidden) return;
-  const fkeys = { F1: showHelp, F3: openReport, F4: openHandover, F8: () => lockStation() };
+  const fkeys = { F1: showHelp, F3: openReport, F4: openHandover, F6: () => openRoster({ session: state.session }), F8: () => lockStation() };
   if (e.key === 'F2') {
     e.preventDefault();
     if (e.shiftKey) ui.alarm.acknowledgeAll();

@@ -13,6 +13,7 @@ import { timeLeft } from './time.js';
 import { now } from './clock.js';
 import * as ipc from './ipc.js';
 import { toastError } from './toast.js';
+import { mark } from './marks.js';
 
 const SEVERITY_COLOURS = { 1: '#6f8fb0', 2: '#d2a53a', 3: '#e27d3d', 4: '#e5484d' };
 
@@ -33,7 +34,12 @@ export class MapPane {
     this.boundaryCache = new Map();
   }
 
-  init({ levels, root: rootNode, settings }) {
+  /**
+   * `maxDepth`: the deepest level shown at first (the benchmark shows every level above the household).
+   * `deepAfter`: a promise the levels below the village wait for, so that at city scale their tens of
+   * thousands of polygons do not compete with the queue's first load.
+   */
+  init({ levels, root: rootNode, settings, maxDepth = DEFAULT_MAX_DEPTH, deepAfter = null }) {
     const L = this.L;
     this.mapEl = h('div.map');
     this.layersEl = h('div.map-layers');
@@ -101,14 +107,18 @@ export class MapPane {
     this.map.on('click', (e) => this.onMapClick(e));
     this.map.once('dragstart zoomstart', () => { if (this.extent) this.touched = true; });
     this.levels = levels;
-    for (const level of levels) if (level.depth <= DEFAULT_MAX_DEPTH) this.visibleDepths.add(level.depth);
+    for (const level of levels) if (level.depth <= maxDepth) this.visibleDepths.add(level.depth);
     this.applySettings(settings);
     this.renderLayerToggles();
     this.renderLegend();
     this.workers.setEnabled(true);
     this.cameras.setEnabled(true);
     this.events.setEnabled(true);
-    return Promise.all([...this.visibleDepths].map((d) => this.showDepth(d, true)));
+    const depths = [...this.visibleDepths];
+    const shallow = depths.filter((d) => d <= 1);
+    const deep = depths.filter((d) => d > 1);
+    const later = Promise.resolve(deepAfter).then(() => Promise.all(deep.map((d) => this.showDepth(d, true))));
+    return Promise.all([...shallow.map((d) => this.showDepth(d, true)), later]);
   }
 
   /** Fits the township to the pane; the pane may only now have its final size. */
@@ -145,8 +155,10 @@ export class MapPane {
     if (on && !this.grids.hasLevel(depth)) {
       try {
         const fc = await ipc.gridBoundaries(depth);
+        mark(`boundaries_${depth}`);
         this.boundaryCache.set(depth, fc);
         const prepared = prepareLevel(fc, this.project);
+        mark(`prepared_${depth}`);
         this.grids.setLevel(depth, prepared);
         if (!this.fitted && prepared.items.length && depth <= 1) {
           this.fitted = true;
@@ -258,6 +270,13 @@ export class MapPane {
       interactive: false,
       keyboard: false,
     }).addTo(this.map);
+  }
+
+  /** Polygons in the levels now shown. */
+  polygonCount() {
+    let n = 0;
+    for (const depth of this.visibleDepths) n += this.grids.levels.get(depth)?.items.length ?? 0;
+    return n;
   }
 
   invalidate() {

@@ -66,7 +66,8 @@ export class PointClusters {
 
   rebuild() {
     const { map: mapFn, reduce } = this.options;
-    this.index = new window.Supercluster({ radius: this.options.radius ?? 50, maxZoom: 17, map: mapFn, reduce });
+    // Past zoom 16 every point stands alone; fewer levels also keep 65,000 workers' index smaller.
+    this.index = new window.Supercluster({ radius: this.options.radius ?? 50, maxZoom: 16, map: mapFn, reduce });
     const features = [];
     for (const p of this.points.values()) {
       if (p.lon == null || p.lat == null) continue;
@@ -141,16 +142,72 @@ export class PointClusters {
     const scale = this.options.clusterScale ?? 1;
     const size = Math.round((n < 10 ? 24 : n < 100 ? 30 : n < 1000 ? 36 : 42) * scale);
     const extra = this.options.clusterClass?.(props) ?? '';
-    const icon = L.divIcon({
-      className: `mcluster mcluster-${this.options.kind} ${extra}`,
-      html: `<span>${props.point_count_abbreviated}</span>`,
-      iconSize: [size, size],
+    const [fill, halo] = clusterColours(this.options.kind, extra);
+    const marker = new (clusterCircleClass(L))([lat, lon], {
+      renderer: this.options.renderer,
+      radius: size / 2,
+      // The halo is drawn 4 px outside the circle; a stroke of that width makes the renderer's redraw box
+      // and hit area include it.
+      stroke: true,
+      weight: 8,
+      fill: true,
+      bubblingMouseEvents: false,
+      label: String(props.point_count_abbreviated),
+      fillColour: fill,
+      haloColour: halo,
     });
-    const marker = L.marker([lat, lon], { icon, keyboard: false, bubblingMouseEvents: false });
     marker.on('click', () => {
       const zoom = Math.min(this.index.getClusterExpansionZoom(props.cluster_id), 18);
       this.map.flyTo([lat, lon], zoom, { duration: 0.4 });
     });
     return marker;
   }
+}
+
+const CLUSTER_COLOURS = {
+  worker: ['rgba(63, 182, 139, 0.78)', 'rgba(63, 182, 139, 0.22)'],
+  'worker off': ['rgba(107, 119, 133, 0.8)', 'rgba(107, 119, 133, 0.22)'],
+  camera: ['rgba(118, 102, 214, 0.8)', 'rgba(118, 102, 214, 0.22)'],
+  event: ['rgba(111, 143, 176, 0.85)', 'rgba(111, 143, 176, 0.25)'],
+  'event severe': ['rgba(226, 125, 61, 0.9)', 'rgba(226, 125, 61, 0.25)'],
+  'event alarm': ['rgba(229, 72, 77, 0.92)', 'rgba(229, 72, 77, 0.3)'],
+};
+
+/** Fill and halo of a cluster bubble of `kind` with the extra class (`off`, `severe`, `alarm`). */
+export function clusterColours(kind, extra) {
+  return CLUSTER_COLOURS[extra ? `${kind} ${extra}` : kind] ?? CLUSTER_COLOURS[kind] ?? CLUSTER_COLOURS.event;
+}
+
+let ClusterCircle = null;
+
+/**
+ * A cluster bubble drawn on the map's canvas — a halo, a disc and the count — rather than as a DOM marker:
+ * at the whole-city view there are a thousand of them, and as DOM elements every frame of a drag had to
+ * composite each one (software rendering made that 40 ms a frame); on the canvas they move as one image.
+ */
+function clusterCircleClass(L) {
+  ClusterCircle ??= L.CircleMarker.extend({
+    _updatePath() {
+      const renderer = this._renderer;
+      if (!renderer._drawing || this._empty()) return;
+      const ctx = renderer._ctx;
+      const p = this._point;
+      const r = Math.max(Math.round(this._radius), 1);
+      const o = this.options;
+      ctx.beginPath();
+      ctx.arc(p.x, p.y, r + 4, 0, Math.PI * 2);
+      ctx.fillStyle = o.haloColour;
+      ctx.fill();
+      ctx.beginPath();
+      ctx.arc(p.x, p.y, r, 0, Math.PI * 2);
+      ctx.fillStyle = o.fillColour;
+      ctx.fill();
+      ctx.font = '700 11.5px "Noto Sans SC", sans-serif';
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'middle';
+      ctx.fillStyle = '#e9f0f7';
+      ctx.fillText(o.label, p.x, p.y + 0.5);
+    },
+  });
+  return ClusterCircle;
 }

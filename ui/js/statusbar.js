@@ -42,6 +42,7 @@ export class StatusBar {
         'div.sb-actions',
         this.reportButton,
         this.handoverButton,
+        button('排班', 'F6', () => this.actions.roster()),
         button('统计', null, () => this.showStats()),
         button('设置', null, () => this.actions.settings()),
         button('锁屏', 'F8', () => this.actions.lock()),

@@ -6,6 +6,7 @@
 
 mod commissioner;
 mod duty_officer;
+mod roster;
 
 use std::sync::Mutex;
 use std::time::Duration;
