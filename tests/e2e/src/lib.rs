@@ -171,13 +171,19 @@ impl Drop for Spawned {
 
 /// The X display the window opens on: the caller's `DISPLAY` when set (a developer watching), otherwise
 /// an Xvfb of the scenario's own at 1920×1080, the console's design size.
-struct Display {
+pub struct Display {
     name: String,
     _xvfb: Option<Spawned>,
 }
 
 impl Display {
-    fn start(log: &Path) -> Result<Display> {
+    /// The display's name for `DISPLAY`, e.g. `:90`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Xvfb's own output goes to `log`.
+    pub fn start(log: &Path) -> Result<Display> {
         if let Some(name) = std::env::var_os("DISPLAY").filter(|d| !d.is_empty()) {
             return Ok(Display { name: name.to_string_lossy().into_owned(), _xvfb: None });
         }

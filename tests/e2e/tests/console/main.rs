@@ -4,6 +4,7 @@
 //! `WebKitWebDriver` and Xvfb (`scripts/setup.sh` installs them); then `cargo test -p redgrid-e2e`.
 //! Screenshots of every stage are kept in `target/e2e/`.
 
+mod bench_ui;
 mod commissioner;
 mod duty_officer;
 mod roster;
