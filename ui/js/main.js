@@ -229,19 +229,27 @@ async function loadQueue({ first = false, onListed } = {}) {
   ui.queue.setLoading(state.drill ? '正在载入演练事件队列…' : '正在载入事件队列…');
   try {
     const filter = { drill: state.drill };
+    // The most urgent page is shown as soon as it comes; the rest of a city's backlog is asked for at the
+    // same time in one request (one sort of the open events rather than one per page). The two are
+    // separate reads: a change between them is caught by the feed, subscribed before this load.
+    const restRequest = ipc.queue(filter, QUEUE_PAGE, QUEUE_REST);
+    restRequest.catch(() => {}); // awaited below; a failure there is reported there
     const page = await ipc.queue(filter, 0, QUEUE_PAGE);
     mark('queue_first_page');
     syncClock(page.now);
     let rows = page.rows;
-    // The most urgent page is shown at once; the rest of a city's backlog follows in one request (one
-    // sort of the open events rather than one per page).
     ui.queue.replaceAll(rows);
     mark('queue_first_shown');
-    while (rows.length < page.total) {
-      const rest = await ipc.queue(filter, rows.length, QUEUE_REST);
+    if (rows.length < page.total) {
+      const rest = await restRequest;
       mark('queue_rest');
-      if (!rest.rows.length) break;
       rows = rows.concat(rest.rows);
+      // A city beyond one request's worth: the remainder page by page.
+      while (rows.length < Math.max(page.total, rest.total)) {
+        const more = await ipc.queue(filter, rows.length, QUEUE_REST);
+        if (!more.rows.length) break;
+        rows = rows.concat(more.rows);
+      }
       ui.queue.replaceAll(rows);
     }
     if (onListed) {

@@ -133,14 +133,15 @@ async fn roster_desk(console: &mut Console) -> Result<()> {
     ensure!(console.count_visible(".rt-cell.bad").await? >= 1, "the breaking cell is marked on the grid");
     console.screenshot("roster-rule-broken").await?;
 
-    // Set the day back to rest with 0: nothing pending, nothing broken.
+    // 撤销全部调整: nothing pending, nothing broken.
     console
-        .js(
-            "const b = document.querySelector(arguments[0]); b.focus();
-             b.dispatchEvent(new KeyboardEvent('keydown', { key: 'Delete', bubbles: true }));",
-            vec![Value::String(next_day.clone())],
-        )
+        .js("[...document.querySelectorAll('.roster-actions button')].find((b) => b.innerText === '撤销全部调整').click();", vec![])
         .await?;
+    let undone = summary(console).await?;
+    ensure!(
+        undone.contains("全部硬性规则均满足") && !undone.contains("待保存调整"),
+        "undoing every change leaves the roster as planned; the summary says {undone:?}"
+    );
     // A legal change: a part-time patrol given the day off, then saved as a new roster.
     let patrol = console
         .js(
