@@ -104,6 +104,8 @@ function buildConsole() {
     onOpenGrid: (node) => ui.registers.open(node.code, node.name),
   });
   new ResizeObserver(() => map.invalidate()).observe($('#map-pane'));
+  // The drawer lies over the map's left part: opening or closing it changes how much map is left.
+  new ResizeObserver(() => map.fitLayerPanel()).observe($('#detail-drawer'));
   return { statusbar, alarm, queue, alerts, map, detail, registers };
 }
 

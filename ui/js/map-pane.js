@@ -176,13 +176,13 @@ export class MapPane {
   renderLayerToggles() {
     const toggle = (label, checked, onChange, cls = '') =>
       h(`label.layer-toggle${cls}`, h('input', { type: 'checkbox', checked, on: { change: (e) => onChange(e.target.checked) } }), h('span', label));
-    if (this.layersCollapsed == null) this.layersCollapsed = this.root.clientWidth < 900;
+    if (this.layersCollapsed == null) this.layersCollapsed = this.visibleWidth() < 900;
     this.layersEl.classList.toggle('collapsed', this.layersCollapsed);
     fill(
       this.layersEl,
       h(
         'button.map-layers-head',
-        { type: 'button', title: this.layersCollapsed ? '展开图层设置' : '收起图层设置', on: { click: () => { this.layersCollapsed = !this.layersCollapsed; this.renderLayerToggles(); } } },
+        { type: 'button', title: this.layersCollapsed ? '展开图层设置' : '收起图层设置', on: { click: () => { this.layersCollapsed = !this.layersCollapsed; this.layersChosen = true; this.renderLayerToggles(); } } },
         '图层',
         h('span.caret', this.layersCollapsed ? '▸' : '▾'),
       ),
@@ -279,9 +279,28 @@ export class MapPane {
     return n;
   }
 
+  /** The map's width not covered by the detail drawer. */
+  visibleWidth() {
+    return this.root.clientWidth - (this.insetLeft?.() ?? 0);
+  }
+
+  /**
+   * On a narrow screen with the detail drawer open the layer panel would cover what is left of the map: it
+   * folds away, and opens again with room, until the officer folds or opens it themselves.
+   */
+  fitLayerPanel() {
+    if (this.layersChosen || !this.levels.length) return;
+    const collapse = this.visibleWidth() < 600;
+    if (collapse !== this.layersCollapsed) {
+      this.layersCollapsed = collapse;
+      this.renderLayerToggles();
+    }
+  }
+
   invalidate() {
     if (!this.map) return;
     this.map.invalidateSize();
+    this.fitLayerPanel();
     // Until the officer moves the map, a resize (the window settling, a drawer) keeps the township fitted.
     if (!this.touched) this.fitTownship();
   }
