@@ -95,7 +95,7 @@ export class PointClusters {
       if (props.cluster) {
         const sig = `${props.point_count}|${this.options.clusterClass?.(props) ?? ''}`;
         if (!layer || layer._sig !== sig) {
-          layer?.remove();
+          if (layer) this.group.removeLayer(layer);
           layer = this.clusterMarker(lon, lat, props);
           layer._sig = sig;
           this.layers.set(key, layer);
@@ -103,6 +103,7 @@ export class PointClusters {
         } else {
           layer.setLatLng([lat, lon]);
         }
+        layer._clusterId = props.cluster_id;
       } else {
         const style = this.options.pointStyle(props);
         const sig = JSON.stringify(style);
@@ -130,7 +131,8 @@ export class PointClusters {
     }
     for (const [key, layer] of this.layers) {
       if (!keep.has(key)) {
-        layer.remove();
+        // Out of the group, not only off the map: a group shown again would bring it back.
+        this.group.removeLayer(layer);
         this.layers.delete(key);
       }
     }
@@ -156,9 +158,11 @@ export class PointClusters {
       fillColour: fill,
       haloColour: halo,
     });
+    // The bubble is reused across renders: its current cluster and place, not those it was made with.
+    marker._clusterId = props.cluster_id;
     marker.on('click', () => {
-      const zoom = Math.min(this.index.getClusterExpansionZoom(props.cluster_id), 18);
-      this.map.flyTo([lat, lon], zoom, { duration: 0.4 });
+      const zoom = Math.min(this.index.getClusterExpansionZoom(marker._clusterId), 18);
+      this.map.flyTo(marker.getLatLng(), zoom, { duration: 0.4 });
     });
     return marker;
   }

@@ -102,6 +102,8 @@ class RosterView {
     if (week < 0 || week >= this.weeks.length) return;
     this.week = week;
     this.render();
+    // The keyboard stays on the grid: the same row and weekday of the new week.
+    if (this.by === 'worker') this.focusCell(this.focus.row, this.focus.col);
   }
 
   weekDays() {
@@ -129,12 +131,19 @@ class RosterView {
     const needle = this.filter.trim();
     this.rows = this.desk.workers.filter((w) => !needle || w.name.includes(needle) || w.area_name.includes(needle) || w.id.includes(needle));
     const search = h('input.roster-filter', { type: 'search', placeholder: '按姓名、村（社区）或编号筛选', value: this.filter });
-    search.addEventListener('input', () => {
+    // Not while an input method is composing (pinyin): rebuilding the field would commit the letters.
+    const apply = () => {
       this.filter = search.value;
       this.focus = { row: 0, col: 0 };
       this.renderTable();
-      this.table.querySelector('.roster-filter')?.focus();
+      const field = this.table.querySelector('.roster-filter');
+      field?.focus();
+      field?.setSelectionRange(field.value.length, field.value.length);
+    };
+    search.addEventListener('input', (e) => {
+      if (!e.isComposing) apply();
     });
+    search.addEventListener('compositionend', apply);
     const head = h('tr', h('th.rt-name', '网格员'), h('th.rt-area', '所属'), days.map((d) => h('th', dayLabel(d))), h('th', '本周'));
     const body = this.rows.map((w, row) =>
       h(
@@ -222,7 +231,9 @@ class RosterView {
 
   renderActions() {
     const n = this.draft.changeCount;
-    const save = h('button.btn.btn-primary', { type: 'button', disabled: !this.draft.canSave, title: n && !this.draft.canSave ? '调整违反硬性规则，不能保存' : '保存为新的排班版本' }, n ? `保存调整（${n} 处）` : '保存调整');
+    // Not while a check is on its way (its answer may yet break a rule) or a save is.
+    const ready = this.draft.canSave && !this.checking && !this.saving;
+    const save = h('button.btn.btn-primary', { type: 'button', disabled: !ready, title: n && !this.draft.canSave ? '调整违反硬性规则，不能保存' : '保存为新的排班版本' }, n ? `保存调整（${n} 处）` : '保存调整');
     save.addEventListener('click', () => this.save());
     const undo = h('button.btn.btn-ghost', { type: 'button', disabled: !n }, '撤销全部调整');
     undo.addEventListener('click', () => {
@@ -275,7 +286,9 @@ class RosterView {
       dlg.close(null);
       this.setCell(row, col, code);
     };
+    // Esc or ×: back to the cell the choice was for.
     const dlg = openDialog({
+      onClose: () => this.focusCell(row, col),
       title: `${worker.name} · ${dayLabel(day)}`,
       subtitle: `当前：${cellText(current)}（键 0 休息，1–${this.desk.shift_types.length} 班次）`,
       body: h(
@@ -305,6 +318,7 @@ class RosterView {
   /** Asks the back end to check every pending change; a later edit supersedes an answer still on its way. */
   async recheck() {
     const seq = ++this.checkSeq;
+    this.checking = true;
     this.summary.classList.add('checking');
     try {
       const check = this.draft.changeCount
@@ -317,6 +331,7 @@ class RosterView {
       if (seq !== this.checkSeq) return;
       this.dialog.setError(`校验失败：${error.message}`);
     }
+    this.checking = false;
     this.summary.classList.remove('checking');
     const { row, col } = this.focus;
     this.renderTable();
@@ -326,6 +341,9 @@ class RosterView {
   }
 
   async save() {
+    if (this.saving) return;
+    this.saving = true;
+    this.renderActions();
     this.dialog.setBusy(true);
     try {
       const saved = await ipc.rosterSave(this.desk.roster.id, this.draft.cells());
@@ -336,7 +354,9 @@ class RosterView {
       this.dialog.setError(error.message);
       if (error.code === 'conflict') toast('排班已被他人更新：请关闭后重新打开排班', 'error');
     } finally {
+      this.saving = false;
       this.dialog.setBusy(false);
+      if (this.actions) this.renderActions();
     }
   }
 

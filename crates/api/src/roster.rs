@@ -392,13 +392,32 @@ pub async fn township_roster(
     let scheme = station.scheme();
     let village_depth = scheme.village_depth();
     let tree = store.grid_tree(village_depth as i64 + 1).await?;
-    let township = tree
-        .iter()
-        .find(|n| n.parent_code.is_none())
-        .ok_or_else(|| ApiError::Invalid("还没有网格数据，无法排班：请先导入或生成演示数据".into()))?;
+    // The station's township: the `township` setting, or the one top grid. A station holding several
+    // townships (the city-scale demo) rosters the township of its setting, never all of them at once.
+    let roots: Vec<&redgrid_store::GridNode> = tree.iter().filter(|n| n.parent_code.is_none()).collect();
+    let setting = store.setting("township").await?;
+    let township = match (setting.as_deref(), roots.as_slice()) {
+        (_, []) => return Err(ApiError::Invalid("还没有网格数据，无法排班：请先导入或生成演示数据".into())),
+        (Some(code), _) if roots.iter().any(|r| r.code == code) => {
+            *roots.iter().find(|r| r.code == code).expect("checked")
+        }
+        (_, [only]) => *only,
+        _ => {
+            return Err(ApiError::Invalid(format!(
+                "本站有 {} 个乡镇的网格，请先用 township 设置指定排班的乡镇",
+                roots.len()
+            )))
+        }
+    };
     let comprehensive = GridKind::Comprehensive.key();
-    let villages: Vec<&redgrid_store::GridNode> =
-        tree.iter().filter(|n| n.depth == village_depth as i64 && n.kind == comprehensive).collect();
+    let villages: Vec<&redgrid_store::GridNode> = tree
+        .iter()
+        .filter(|n| {
+            n.depth == village_depth as i64
+                && n.kind == comprehensive
+                && n.code.starts_with(township.code.as_str())
+        })
+        .collect();
     let small_grids: Vec<usize> = villages
         .iter()
         .map(|v| {
@@ -421,6 +440,10 @@ pub async fn township_roster(
         }
     };
     let mut records = store.workers(&scheme).await?;
+    // The township's own force: workers whose grids lie in it.
+    if roots.len() > 1 {
+        records.retain(|r| r.worker.grids.iter().any(|g| g.as_str().starts_with(township.code.as_str())));
+    }
     if records.is_empty() {
         return Err(ApiError::Invalid("登记册中没有网格员，无法排班".into()));
     }

@@ -262,13 +262,18 @@ impl Loaded {
 impl Station {
     async fn load_roster(&self, roster_id: Option<i64>) -> Result<Loaded> {
         let store = self.store();
+        // By default the roster in force today; before any covers today, the newest.
+        let today = redgrid_core::time::local_date(self.now());
         let id = match roster_id {
             Some(id) => id,
-            None => store
-                .latest_roster()
-                .await?
-                .map(|h| h.id)
-                .ok_or_else(|| ApiError::Invalid("还没有排班：请先编制排班".into()))?,
+            None => match store.roster_covering(today).await? {
+                Some(header) => header.id,
+                None => store
+                    .latest_roster()
+                    .await?
+                    .map(|h| h.id)
+                    .ok_or_else(|| ApiError::Invalid("还没有排班：请先编制排班".into()))?,
+            },
         };
         let stored =
             store.roster(id).await?.ok_or_else(|| ApiError::Invalid(format!("排班 #{id} 不存在")))?;
@@ -414,7 +419,11 @@ impl Station {
         let leave: Vec<LeaveDay> = match reason {
             Some(ReplanReason::Sick { worker_id, days }) => {
                 let w = loaded.worker_index(worker_id)?;
+                // A day already on leave keeps the credit it was given: the base roster has it off, so
+                // it would be credited 0 now.
+                let already = &loaded.township.model.workers[w].days_off;
                 days.iter()
+                    .filter(|&&day| loaded.day_index(day).map_or(true, |d| !already.contains(&d)))
                     .map(|&day| {
                         let d = loaded.day_index(day)?;
                         let credit = loaded
@@ -433,7 +442,14 @@ impl Station {
             _ => Vec::new(),
         };
         let mut tx = self.store().begin_write().await?;
-        if let Some(newer) = tx.newest_roster().await?.filter(|h| h.id != roster_id) {
+        // Only a newer roster over some of the same days supersedes this one: next fortnight's plan does
+        // not stop a change to this fortnight.
+        let newer = tx
+            .rosters_overlapping(header.first_day, header.first_day + chrono::Duration::days(header.days - 1))
+            .await?
+            .into_iter()
+            .find(|h| h.id > roster_id);
+        if let Some(newer) = newer {
             tracing::warn!(actor = %actor.id, base = roster_id, newer = newer.id, "roster change on a superseded roster");
             return Err(ApiError::Conflict(format!(
                 "排班 #{roster_id} 已被 {} 更新为 #{}（{}），请重新载入后再调整",

@@ -242,15 +242,22 @@ impl WriteTx {
         Ok(())
     }
 
-    /// The newest roster, read under the write lock: an edit of roster N checks here that nobody has
-    /// stored a newer one since N was shown, and no other writer can store one before this commits.
-    pub async fn newest_roster(&mut self) -> Result<Option<RosterHeader>> {
-        sqlx::query(&format!("SELECT {HEADER_COLUMNS} FROM rosters ORDER BY id DESC LIMIT 1"))
-            .fetch_optional(self.conn())
-            .await?
-            .as_ref()
-            .map(decode_header)
-            .transpose()
+    /// Rosters whose span shares a day with `first..=last`, newest first, read under the write lock.
+    pub async fn rosters_overlapping(
+        &mut self,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<Vec<RosterHeader>> {
+        sqlx::query(&format!(
+            "SELECT {HEADER_COLUMNS} FROM rosters WHERE first_day <= $1 AND last_day >= $2 ORDER BY id DESC"
+        ))
+        .bind(day_text(last))
+        .bind(day_text(first))
+        .fetch_all(self.conn())
+        .await?
+        .iter()
+        .map(decode_header)
+        .collect()
     }
 }
 

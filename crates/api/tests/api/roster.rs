@@ -362,6 +362,20 @@ mod desk {
             stale.to_string().contains("黄志明") && stale.to_string().contains(&format!("#{new_id}")),
             "{stale}"
         );
+
+        // Next fortnight's plan does not supersede this fortnight's roster: a change to it is still saved.
+        let next =
+            RosterPlanRequest { first_day: first_day() + Duration::days(14), ..request(Mode::Peacetime) };
+        let later = s.plan_roster(&officer, &next).await.unwrap();
+        assert!(later.roster_id > new_id);
+        let back = vec![RosterCell {
+            worker_id: part.id.clone(),
+            day: desk.days[day],
+            shift_code: Some("巡".into()),
+        }];
+        let saved =
+            s.save_roster_changes(&officer, new_id, &back, None).await.expect("no overlap, no conflict");
+        assert!(saved.roster_id.unwrap() > later.roster_id);
     }
 
     #[tokio::test]
@@ -424,6 +438,18 @@ mod desk {
             leave.iter().all(|l| l.credit_minutes > 0),
             "each lost shift counts towards the worker's hours"
         );
+
+        // The sickness runs on: a second re-plan over the second day again and the third. The day already
+        // on leave keeps its credit (the roster has it off, so it would be credited nothing now).
+        let again = ReplanReason::Sick { worker_id: sick.id.clone(), days: vec![desk.days[1], desk.days[2]] };
+        let proposal = s.propose_replan(new_id, &again, 300_000).await.unwrap();
+        let saved = s.save_roster_changes(&officer, new_id, &proposal.changes, Some(&again)).await.unwrap();
+        let new_id = saved.roster_id.unwrap();
+        let longer = s.store().leave_between(desk.days[0], desk.days[13]).await.unwrap();
+        assert_eq!(longer.len(), 3);
+        assert_eq!(longer[1].credit_minutes, leave[1].credit_minutes, "the second day keeps its credit");
+        let after = s.roster_desk(Some(new_id)).await.unwrap();
+        assert!(after.breaks.is_empty(), "{:?}", after.breaks.first());
 
         // Wartime: the leader's re-plan covers at least as much of the wartime demand as the old roster.
         let war = s.propose_replan(new_id, &ReplanReason::Wartime, 300_000).await.unwrap();
