@@ -66,8 +66,15 @@ export class PointClusters {
 
   rebuild() {
     const { map: mapFn, reduce } = this.options;
-    // Past zoom 16 every point stands alone; fewer levels also keep 65,000 workers' index smaller.
-    this.index = new window.Supercluster({ radius: this.options.radius ?? 50, maxZoom: 16, map: mapFn, reduce });
+    // One index level per zoom the map can show and that still clusters: from the map's least zoom (no
+    // level below it is ever asked for) to 15, past which every point stands alone.
+    this.index = new window.Supercluster({
+      radius: this.options.radius ?? 50,
+      minZoom: Math.max(0, Math.floor(this.map.getMinZoom())),
+      maxZoom: 15,
+      map: mapFn,
+      reduce,
+    });
     const features = [];
     for (const p of this.points.values()) {
       if (p.lon == null || p.lat == null) continue;
