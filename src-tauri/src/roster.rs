@@ -60,6 +60,7 @@ fn coverage_json(c: &Coverage) -> Value {
 fn check_json(check: &ChangeCheck) -> Value {
     json!({
         "breaks": breaks_json(&check.breaks),
+        "new_breaks": breaks_json(&check.new_breaks),
         "coverage": coverage_json(&check.coverage),
         "objective": check.objective,
         "roster_id": check.roster_id,
@@ -148,6 +149,7 @@ pub async fn roster_desk(shell: State<'_, Shell>, request: DeskRequest) -> Reply
         })).collect::<Vec<_>>(),
         "breaks": breaks_json(&desk.breaks),
         "coverage": coverage_json(&desk.coverage),
+        "departed": desk.departed,
     }))
 }
 

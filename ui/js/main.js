@@ -157,6 +157,12 @@ async function startConsole(session) {
     toastError(error, '实时更新订阅失败，界面将定时刷新');
     setInterval(() => resync(), 15000);
   }
+  // Keys work from the first rows on, not only once the last marker has loaded (a city's 65,000 workers
+  // take a second or two); bound once, however many times an officer signs in.
+  if (!state.keysBound) {
+    document.addEventListener('keydown', onKey);
+    state.keysBound = true;
+  }
   const bench = await ipc.benchPlan().catch(() => ({ enabled: false }));
   // With --bench-ui every level above the household is drawn, and the load is timed from here.
   const started = performance.now();
@@ -187,7 +193,6 @@ async function startConsole(session) {
     return;
   }
   watchIdle();
-  document.addEventListener('keydown', onKey);
 }
 
 /** What the signed-in person may do beyond event actions comes from the back end (`session.can`). */

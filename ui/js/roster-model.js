@@ -26,7 +26,7 @@ export class RosterDraft {
     this.workerIndex = new Map(this.workers.map((w, i) => [w.id, i]));
     /** Pending changes: key → shift code, or null for a day off. */
     this.pending = new Map();
-    this.check = { breaks: desk.breaks, coverage: desk.coverage, objective: desk.roster.objective };
+    this.check = { breaks: desk.breaks, new_breaks: [], coverage: desk.coverage, objective: desk.roster.objective };
   }
 
   stored(workerId, day) {
@@ -58,7 +58,7 @@ export class RosterDraft {
 
   discard() {
     this.pending.clear();
-    this.check = { breaks: this.desk.breaks, coverage: this.desk.coverage, objective: this.desk.roster.objective };
+    this.check = { breaks: this.desk.breaks, new_breaks: [], coverage: this.desk.coverage, objective: this.desk.roster.objective };
   }
 
   /** The pending changes as the `roster_check` / `roster_save` commands take them, in a stable order. */
@@ -99,9 +99,18 @@ export class RosterDraft {
     return out;
   }
 
-  /** Whether the pending changes may be saved: some, and every hard rule met. */
+  /**
+   * Whether the pending changes may be saved: some, and none breaks a hard rule the stored roster kept
+   * (a break it already had — someone added to the register since — may stay while other cells change).
+   */
   get canSave() {
-    return this.pending.size > 0 && (this.check.breaks?.length ?? 0) === 0;
+    const added = this.check.new_breaks ?? this.check.breaks ?? [];
+    return this.pending.size > 0 && added.length === 0;
+  }
+
+  /** Breaks the roster already had as stored. */
+  get oldBreaks() {
+    return (this.check.breaks?.length ?? 0) - (this.check.new_breaks?.length ?? 0);
   }
 }
 

@@ -117,7 +117,8 @@ class RosterView {
       this.summary,
       h('span', `需求班次覆盖 ${c.covered}/${c.required}`),
       h(`span${c.gaps.length ? '.warn' : ''}`, `缺口 ${c.gaps.length} 处`),
-      h(`span${breaks ? '.bad' : '.good'}`, breaks ? `违反硬性规则 ${breaks} 条` : '全部硬性规则均满足'),
+      h(`span${breaks ? '.bad' : '.good'}`, breaks ? `违反硬性规则 ${breaks} 条${this.draft.oldBreaks ? `（原排班已有 ${this.draft.oldBreaks} 条）` : ''}` : '全部硬性规则均满足'),
+      this.desk.departed?.length ? h('span.warn', { title: this.desk.departed.join('、') }, `${this.desk.departed.length} 名网格员已不在登记册，其班次不再保留`) : null,
       this.draft.changeCount ? h('span.changed', `待保存调整 ${this.draft.changeCount} 处`) : null,
     );
   }
@@ -323,7 +324,7 @@ class RosterView {
     try {
       const check = this.draft.changeCount
         ? await ipc.rosterCheck(this.desk.roster.id, this.draft.cells())
-        : { breaks: this.desk.breaks, coverage: this.desk.coverage, objective: this.desk.roster.objective };
+        : { breaks: this.desk.breaks, new_breaks: [], coverage: this.desk.coverage, objective: this.desk.roster.objective };
       if (seq !== this.checkSeq) return;
       this.draft.check = check;
       this.dialog.setError('');

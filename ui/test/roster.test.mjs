@@ -86,3 +86,14 @@ test('days and cells read in Chinese', () => {
   assert.equal(cellText(null), '休');
   assert.equal(cellText('夜'), '夜');
 });
+
+test('a break the stored roster already had does not block saving; a new one does', () => {
+  const draft = new RosterDraft(desk());
+  draft.set('W1', '2026-12-05', '白');
+  const old = { worker_id: 'W9', day: null, text: '新来的：工时不足' };
+  draft.check = { breaks: [old], new_breaks: [], coverage: { gaps: [] } };
+  assert.equal(draft.canSave, true);
+  assert.equal(draft.oldBreaks, 1);
+  draft.check = { breaks: [old, { worker_id: 'W1', day: '2026-12-05', text: '新' }], new_breaks: [{ worker_id: 'W1', day: '2026-12-05', text: '新' }], coverage: { gaps: [] } };
+  assert.equal(draft.canSave, false);
+});

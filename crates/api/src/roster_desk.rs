@@ -51,6 +51,9 @@ pub struct RosterDesk {
     pub breaks: Vec<RuleBreak>,
     pub coverage: Coverage,
     pub objective: i64,
+    /// Ids of workers with shifts in the stored roster who are no longer in the register; a roster saved
+    /// from this one no longer has their shifts.
+    pub departed: Vec<String>,
 }
 
 /// A worker's row: who, where, and the shift code per day.
@@ -94,6 +97,10 @@ pub struct ReplanProposal {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChangeCheck {
     pub breaks: Vec<RuleBreak>,
+    /// The breaks the changes bring: not in the roster as stored (under its own model), or worse than
+    /// there. Only these block a save — a roster read back with a break it already had (a full-time worker
+    /// added to the register since it was planned) can still be corrected one change at a time.
+    pub new_breaks: Vec<RuleBreak>,
     pub coverage: Coverage,
     pub objective: i64,
     /// Set once stored.
@@ -156,9 +163,27 @@ struct Loaded {
     stored: StoredRoster,
     township: TownshipRoster,
     roster: Roster,
+    /// Workers with shifts in the stored roster who are no longer in the register (or the township).
+    departed: Vec<String>,
+    /// The stored roster's own breaks, under the model it is read back with.
+    base_breaks: Vec<RuleBreak>,
 }
 
 impl Loaded {
+    /// Breaks in `breaks` that the stored roster did not have as they are (same worker, day, rule and
+    /// amount): a change may leave an old break alone but not add one or make one worse.
+    fn new_breaks(&self, breaks: &[RuleBreak]) -> Vec<RuleBreak> {
+        breaks
+            .iter()
+            .filter(|b| {
+                !self.base_breaks.iter().any(|o| {
+                    o.worker_id == b.worker_id && o.day == b.day && o.rule == b.rule && o.text == b.text
+                })
+            })
+            .cloned()
+            .collect()
+    }
+
     fn worker_index(&self, id: &str) -> Result<usize> {
         self.township
             .workers
@@ -285,8 +310,23 @@ impl Station {
             )));
         }
         let township = township_roster(self, header.first_day, (header.days / 7) as u32, header.mode).await?;
-        let roster = township.roster_of(&stored)?;
-        Ok(Loaded { stored, township, roster })
+        // Someone who left the register since keeps no line: their shifts are named, not read back.
+        let present: std::collections::HashSet<&str> =
+            township.workers.iter().map(|r| r.worker.id.as_str()).collect();
+        let mut departed: Vec<String> = stored
+            .assignments
+            .iter()
+            .filter(|a| !present.contains(a.worker_id.as_str()))
+            .map(|a| a.worker_id.clone())
+            .collect();
+        departed.sort_unstable();
+        departed.dedup();
+        let mut readable = stored.clone();
+        readable.assignments.retain(|a| present.contains(a.worker_id.as_str()));
+        let roster = township.roster_of(&readable)?;
+        let mut loaded = Loaded { stored, township, roster, departed, base_breaks: Vec::new() };
+        loaded.base_breaks = loaded.breaks(&loaded.township.model, &loaded.roster).0;
+        Ok(loaded)
     }
 
     /// A stored roster (the newest when `roster_id` is `None`) with its rule breaks and coverage.
@@ -338,6 +378,7 @@ impl Station {
             breaks,
             coverage,
             objective,
+            departed: loaded.departed.clone(),
         })
     }
 
@@ -352,7 +393,14 @@ impl Station {
         let (model, _) = loaded.model_after(self, reason).await?;
         let roster = loaded.with_cells(cells)?;
         let (breaks, objective) = loaded.breaks(&model, &roster);
-        Ok(ChangeCheck { coverage: loaded.coverage(&model, &roster), breaks, objective, roster_id: None })
+        let new_breaks = loaded.new_breaks(&breaks);
+        Ok(ChangeCheck {
+            coverage: loaded.coverage(&model, &roster),
+            breaks,
+            new_breaks,
+            objective,
+            roster_id: None,
+        })
     }
 
     /// Stores a stored roster with `cells` changed (by hand, or an accepted re-plan for `reason`) as a new
@@ -375,10 +423,12 @@ impl Station {
         }
         let roster = loaded.with_cells(cells)?;
         let (breaks, objective) = loaded.breaks(&model, &roster);
-        if !breaks.is_empty() {
-            tracing::warn!(actor = %actor.id, roster = roster_id, breaks = breaks.len(), "roster change breaks hard rules");
-            let listed: Vec<&str> = breaks.iter().take(5).map(|b| b.text.as_str()).collect();
-            let more = if breaks.len() > 5 { format!("等 {} 条", breaks.len()) } else { String::new() };
+        let new_breaks = loaded.new_breaks(&breaks);
+        if !new_breaks.is_empty() {
+            tracing::warn!(actor = %actor.id, roster = roster_id, breaks = new_breaks.len(), "roster change breaks hard rules");
+            let listed: Vec<&str> = new_breaks.iter().take(5).map(|b| b.text.as_str()).collect();
+            let more =
+                if new_breaks.len() > 5 { format!("等 {} 条", new_breaks.len()) } else { String::new() };
             return Err(ApiError::Invalid(format!("调整违反硬性规则，未保存：{}{more}", listed.join("；"))));
         }
         let changed = loaded.roster.changed_cells(&roster).len();
@@ -409,7 +459,7 @@ impl Station {
             first_day: header.first_day,
             days: header.days,
             objective,
-            hard_violations: 0,
+            hard_violations: breaks.len() as i64,
             note: note.clone(),
             shift_types: township.shift_types(),
             assignments: township.assignments(&roster),
@@ -465,7 +515,7 @@ impl Station {
             .await?;
         tx.commit().await?;
         tracing::info!(roster = id, base = roster_id, actor = %actor.id, changed, action, "roster changed");
-        Ok(ChangeCheck { breaks: Vec::new(), coverage, objective, roster_id: Some(id) })
+        Ok(ChangeCheck { breaks, new_breaks: Vec::new(), coverage, objective, roster_id: Some(id) })
     }
 
     /// Proposes a re-plan of a stored roster for `reason`, changing as few cells as it can; stores nothing.

@@ -466,4 +466,65 @@ mod desk {
         assert_eq!(wartime.header.mode, Mode::Wartime);
         assert!(wartime.breaks.is_empty(), "{:?}", wartime.breaks.first());
     }
+
+    #[tokio::test]
+    async fn a_worker_added_since_the_plan_does_not_lock_the_roster() {
+        let t = demo_station(1).await;
+        let s = &t.station;
+        let officer = person(Role::DutyOfficer, "duty1", "黄志明");
+        let plan = s.plan_roster(&officer, &request(Mode::Peacetime)).await.unwrap();
+        // A full-time worker joins after the plan: the stored roster gives them nothing, which their
+        // contract's hours forbid.
+        let scheme = s.scheme();
+        let mut newcomer = s
+            .store()
+            .workers(&scheme)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|w| w.worker.employment == Employment::FullTime)
+            .unwrap();
+        newcomer.worker.id = "W1019999".into();
+        newcomer.worker.name = "新来的".into();
+        let mut tx = s.store().begin_write().await.unwrap();
+        tx.upsert_workers(&[newcomer]).await.unwrap();
+        tx.commit().await.unwrap();
+        let desk = s.roster_desk(Some(plan.roster_id)).await.unwrap();
+        assert!(
+            desk.breaks.iter().any(|b| b.worker_id == "W1019999" && b.rule == "min_total_minutes"),
+            "the newcomer's missing hours are named: {:?}",
+            desk.breaks
+        );
+        // A legal change elsewhere still saves; the old break is carried, not blamed on the change.
+        let (part, day) = desk
+            .workers
+            .iter()
+            .filter(|w| !w.full_time)
+            .find_map(|w| (0..14).find(|&d| w.cells[d].as_deref() == Some("巡")).map(|d| (w.clone(), d)))
+            .unwrap();
+        let off = vec![RosterCell { worker_id: part.id.clone(), day: desk.days[day], shift_code: None }];
+        let check = s.check_roster_changes(plan.roster_id, &off, None).await.unwrap();
+        assert!(check.new_breaks.is_empty() && !check.breaks.is_empty(), "{:?}", check.new_breaks);
+        let saved = s
+            .save_roster_changes(&officer, plan.roster_id, &off, None)
+            .await
+            .expect("an old break does not block");
+        let stored = s.store().roster_header(saved.roster_id.unwrap()).await.unwrap().unwrap();
+        assert!(stored.hard_violations > 0, "the stored roster says it still breaks a rule");
+        // A change that adds a break is still refused.
+        let after = s.roster_desk(saved.roster_id).await.unwrap();
+        let (worker, night) = after
+            .workers
+            .iter()
+            .find_map(|w| (0..13).find(|&d| w.cells[d].as_deref() == Some("夜")).map(|d| (w.clone(), d)))
+            .unwrap();
+        let bad = vec![RosterCell {
+            worker_id: worker.id.clone(),
+            day: after.days[night + 1],
+            shift_code: Some("白".into()),
+        }];
+        let refused =
+            s.save_roster_changes(&officer, saved.roster_id.unwrap(), &bad, None).await.unwrap_err();
+        assert_eq!(refused.code(), "invalid", "{refused}");
+    }
 }
