@@ -771,21 +771,7 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
             }
             events.push(event);
         }
-        let mut tx = store.begin_write().await?;
-        let ids = tx.insert_events(&events, &scheme, "演示数据", now).await?;
-        entries.sort_by_key(|(at, offset, _)| (*at, *offset));
-        let entries: Vec<AuditEntry> = entries
-            .into_iter()
-            .map(|(_, offset, mut entry)| {
-                entry.event_id = Some(ids[offset]);
-                entry
-            })
-            .collect();
-        tx.append_audit_batch(&entries).await?;
-        let changes: Vec<(String, i64)> =
-            ids.iter().zip(&events).map(|(id, e)| (id.to_string(), e.version)).collect();
-        tx.append_feed_batch(now, "event", &changes, "seeded").await?;
-        tx.commit().await?;
+        write_events(station, &scheme, now, &events, entries).await?;
         counts.0 += events.len();
         counts.1 += events.iter().filter(|e| e.is_open() && !e.drill).count();
         counts.2 += events.iter().filter(|e| e.drill).count();
@@ -813,6 +799,33 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
         accounts,
     })
     .inspect(|_| tracing::info!(households = household_grid_count, "demo township seeded"))
+}
+
+/// Writes simulated events with their audit trail and feed entries in one transaction. `entries` carry the
+/// index of their event in `events`; they are appended in the order things happened.
+pub(crate) async fn write_events(
+    station: &Station,
+    scheme: &LevelScheme,
+    now: DateTime<Utc>,
+    events: &[Event],
+    mut entries: Vec<(DateTime<Utc>, usize, AuditEntry)>,
+) -> Result<()> {
+    let mut tx = station.store().begin_write().await?;
+    let ids = tx.insert_events(events, scheme, "演示数据", now).await?;
+    entries.sort_by_key(|(at, offset, _)| (*at, *offset));
+    let entries: Vec<AuditEntry> = entries
+        .into_iter()
+        .map(|(_, offset, mut entry)| {
+            entry.event_id = Some(ids[offset]);
+            entry
+        })
+        .collect();
+    tx.append_audit_batch(&entries).await?;
+    let changes: Vec<(String, i64)> =
+        ids.iter().zip(events).map(|(id, e)| (id.to_string(), e.version)).collect();
+    tx.append_feed_batch(now, "event", &changes, "seeded").await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Replays a year of the closed loop through the core state machine.

@@ -18,8 +18,8 @@ use redgrid_core::worker::{BusinessLine, Employment, ForceGroup, ForceRole, NKin
 use redgrid_store::{Account, AuditEntry, GridRecord, WorkerRecord};
 
 use crate::demo::{
-    demo_accounts, load_calendar, offset, polygon_geojson, DemoSummary, History, Point, Quad, SmallPlan,
-    VillagePlan, DEMO_PASSWORD,
+    demo_accounts, load_calendar, offset, polygon_geojson, write_events, DemoSummary, History, Point, Quad,
+    SmallPlan, VillagePlan, DEMO_PASSWORD,
 };
 use crate::divisions::{short_village_name, Divisions, GUIGANG};
 use crate::{audit_entry, names, ApiError, Result, Station};
@@ -329,21 +329,7 @@ pub async fn seed_city(station: &Station, config: &CityConfig) -> Result<DemoSum
             }
             events.push(event);
         }
-        let mut tx = store.begin_write().await?;
-        let ids = tx.insert_events(&events, &scheme, "演示数据", now).await?;
-        entries.sort_by_key(|(at, offset, _)| (*at, *offset));
-        let entries: Vec<AuditEntry> = entries
-            .into_iter()
-            .map(|(_, offset, mut entry)| {
-                entry.event_id = Some(ids[offset]);
-                entry
-            })
-            .collect();
-        tx.append_audit_batch(&entries).await?;
-        let changes: Vec<(String, i64)> =
-            ids.iter().zip(&events).map(|(id, e)| (id.to_string(), e.version)).collect();
-        tx.append_feed_batch(now, "event", &changes, "seeded").await?;
-        tx.commit().await?;
+        write_events(station, &scheme, now, &events, entries).await?;
         events_written += events.len();
         open_written += events.len();
         progress("待办事件", open_written, config.open_events);

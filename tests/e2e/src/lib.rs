@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, ensure, Context, Result};
 use fantoccini::error::{CmdError, ErrorStatus};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
@@ -36,6 +36,21 @@ pub struct Binaries {
 }
 
 impl Binaries {
+    /// Seeds the demo township with `days` of history into `db` with `redgrid demo seed`.
+    pub fn seed_demo(&self, db: &str, days: u32) -> Result<()> {
+        let seeded = Command::new(&self.cli)
+            .args(["demo", "seed", "--db", db, "--days", &days.to_string()])
+            .stdout(Stdio::null())
+            .output()
+            .context("cannot run `redgrid demo seed`")?;
+        ensure!(
+            seeded.status.success(),
+            "redgrid demo seed failed: {}",
+            String::from_utf8_lossy(&seeded.stderr)
+        );
+        Ok(())
+    }
+
     /// Finds the binaries next to this test's own executable (`target/debug/deps/…`), or in
     /// `REDGRID_E2E_BIN_DIR`. A missing one is an error that says how to build it: a stale or absent app
     /// must not be built behind the caller's back (it takes minutes and both cores).

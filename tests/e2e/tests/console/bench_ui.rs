@@ -18,16 +18,7 @@ fn the_ui_benchmark_measures_every_polygon_and_every_open_event() {
         let scratch = Scratch::new("bench-ui")?;
         let binaries = Binaries::locate()?;
         let db = scratch.sqlite_url("b.db");
-        let seeded = Command::new(&binaries.cli)
-            .args(["demo", "seed", "--db", &db, "--days", "3"])
-            .stdout(Stdio::null())
-            .output()
-            .context("cannot run `redgrid demo seed`")?;
-        ensure!(
-            seeded.status.success(),
-            "redgrid demo seed failed: {}",
-            String::from_utf8_lossy(&seeded.stderr)
-        );
+        binaries.seed_demo(&db, 3)?;
         // What the benchmark should find, from the command line's own view of the station.
         let queue = Command::new(&binaries.cli)
             .args(["queue", "--db", &db, "--limit", "100000", "--json"])

@@ -26,16 +26,7 @@ fn commissioner_is_offered_neither_close_nor_triage() {
         let mut scratch = Scratch::new("commissioner")?;
         let binaries = Binaries::locate()?;
         let db = scratch.sqlite_url("r.db");
-        let seeded = Command::new(&binaries.cli)
-            .args(["demo", "seed", "--db", &db, "--days", "7"])
-            .stdout(Stdio::null())
-            .output()
-            .context("cannot run `redgrid demo seed`")?;
-        ensure!(
-            seeded.status.success(),
-            "redgrid demo seed failed: {}",
-            String::from_utf8_lossy(&seeded.stderr)
-        );
+        binaries.seed_demo(&db, 7)?;
         let listen = format!("127.0.0.1:{}", free_port()?);
         let args: Vec<String> = vec!["--db".into(), db.clone(), "--listen".into(), listen.clone()];
         run_scenario("commissioner", &mut scratch, &args, async |console: &mut Console| {

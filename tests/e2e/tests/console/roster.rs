@@ -2,7 +2,6 @@
 //! hard rule by hand and see it named and the save refused, make a legal change and save it as a new
 //! roster, then re-plan around a worker off sick and accept the proposal.
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
@@ -19,16 +18,7 @@ fn a_duty_officer_edits_and_replans_the_roster() {
         let mut scratch = Scratch::new("roster")?;
         let binaries = Binaries::locate()?;
         let db = scratch.sqlite_url("r.db");
-        let seeded = Command::new(&binaries.cli)
-            .args(["demo", "seed", "--db", &db, "--days", "2"])
-            .stdout(Stdio::null())
-            .output()
-            .context("cannot run `redgrid demo seed`")?;
-        ensure!(
-            seeded.status.success(),
-            "redgrid demo seed failed: {}",
-            String::from_utf8_lossy(&seeded.stderr)
-        );
+        binaries.seed_demo(&db, 2)?;
         let listen = format!("127.0.0.1:{}", free_port()?);
         let args: Vec<String> = vec!["--db".into(), db, "--listen".into(), listen];
         run_scenario("roster", &mut scratch, &args, async |console: &mut Console| roster_desk(console).await)
