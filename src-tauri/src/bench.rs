@@ -69,6 +69,9 @@ pub struct BenchFigures {
     /// When each part of the first load finished, in ms from the start (`ui/js/marks.js`).
     #[serde(default)]
     marks: Option<Value>,
+    /// Marker layers drawn at the measured view, per kind.
+    #[serde(default)]
+    markers: Option<Value>,
     /// Grid tiles drawn, their mean and longest drawing time.
     #[serde(default)]
     tiles: Option<Value>,
@@ -104,6 +107,7 @@ pub async fn bench_report(
         "viewport": request.viewport,
         "marks": request.marks,
         "tiles": request.tiles,
+        "markers": request.markers,
         "display": std::env::var("DISPLAY").ok(),
         "targets": {
             "map_ready_ms": 2000,

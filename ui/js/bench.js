@@ -53,6 +53,8 @@ export async function runBench({ ui, started, done, ipc }) {
     figures.polygons = ui.map.polygonCount();
     figures.queue_rows = ui.queue.model.all(Date.now()).length;
     figures.workers = ui.map.workers.points.size;
+    // What is drawn at this view: bubbles and points per layer (workers and cameras only from zoom 11).
+    figures.markers = { events: ui.map.events.layers.size, workers: ui.map.workers.layers.size, cameras: ui.map.cameras.layers.size };
     figures.zoom = map.getZoom();
     figures.viewport = { width: map.getSize().x, height: map.getSize().y };
 

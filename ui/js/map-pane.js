@@ -17,6 +17,12 @@ import { mark } from './marks.js';
 
 const SEVERITY_COLOURS = { 1: '#6f8fb0', 2: '#d2a53a', 3: '#e27d3d', 4: '#e5484d' };
 
+/**
+ * Workers and cameras are drawn from about the size of a township on screen; above that (a county, the
+ * city) the map shows the grids and the events, and says where the rest went.
+ */
+const PEOPLE_MIN_ZOOM = 11;
+
 /** Levels shown at first: down to the small grid; the micro and household levels are dense and opt-in. */
 const DEFAULT_MAX_DEPTH = 2;
 
@@ -68,6 +74,7 @@ export class MapPane {
       kind: 'worker',
       renderer: this.renderer,
       radius: 40,
+      minZoom: PEOPLE_MIN_ZOOM,
       clusterScale: 0.8,
       pointStyle: (p) => ({ radius: 4, weight: 1, color: '#0d141c', fillColor: p.on_duty ? '#3fb68b' : '#6b7785', fillOpacity: 0.9 }),
       tooltip: (p) => `${p.name} · ${nameOf(EMPLOYMENT, p.employment)}${p.on_duty ? ' · 在岗' : ' · 不在岗'}${p.active_tasks ? ` · 任务 ${p.active_tasks}` : ''}`,
@@ -79,6 +86,7 @@ export class MapPane {
       kind: 'camera',
       renderer: this.renderer,
       radius: 40,
+      minZoom: PEOPLE_MIN_ZOOM,
       clusterScale: 0.8,
       pointStyle: (p) => ({ radius: 3.5, weight: 1.5, color: p.online === false ? '#6b7785' : '#9b8df0', fillColor: '#1b2230', fillOpacity: 1 }),
       tooltip: (p) => `${p.name}${p.nvr_name ? ` · ${p.nvr_name}` : ''}${p.online === false ? ' · 离线' : ''}`,
@@ -105,6 +113,13 @@ export class MapPane {
     });
 
     this.map.on('click', (e) => this.onMapClick(e));
+    this.map.on('zoomend', () => {
+      const hidden = this.peopleHidden();
+      if (hidden !== this.peopleWereHidden) {
+        this.peopleWereHidden = hidden;
+        if (this.levels.length) this.renderLayerToggles();
+      }
+    });
     this.map.once('dragstart zoomstart', () => { if (this.extent) this.touched = true; });
     this.levels = levels;
     for (const level of levels) if (level.depth <= maxDepth) this.visibleDepths.add(level.depth);
@@ -190,9 +205,14 @@ export class MapPane {
       this.levels.map((l) => toggle(l.name, this.visibleDepths.has(l.depth), (on) => this.showDepth(l.depth, on))),
       h('div.map-layers-title', '图层'),
       toggle('事件', this.events.enabled, (on) => this.events.setEnabled(on), '.lt-event'),
-      toggle('网格员', this.workers.enabled, (on) => this.workers.setEnabled(on), '.lt-worker'),
-      toggle('摄像头', this.cameras.enabled, (on) => this.cameras.setEnabled(on), '.lt-camera'),
+      toggle(this.peopleHidden() ? '网格员（放大后显示）' : '网格员', this.workers.enabled, (on) => this.workers.setEnabled(on), '.lt-worker'),
+      toggle(this.peopleHidden() ? '摄像头（放大后显示）' : '摄像头', this.cameras.enabled, (on) => this.cameras.setEnabled(on), '.lt-camera'),
     );
+  }
+
+  /** Whether the map is zoomed out past where workers and cameras are drawn. */
+  peopleHidden() {
+    return Math.round(this.map.getZoom()) < PEOPLE_MIN_ZOOM;
   }
 
   renderLegend() {
