@@ -717,19 +717,7 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
     tx.upsert_key_places(&key_places).await?;
     tx.upsert_workers(&workers).await?;
     tx.upsert_cameras(&cameras).await?;
-    for account in &accounts {
-        tx.upsert_account(&Account {
-            id: account.id.clone(),
-            name: account.name.clone(),
-            role: account.role.key().into(),
-            password_hash: crate::hash_password(DEMO_PASSWORD)?,
-            active: true,
-        })
-        .await?;
-    }
-    tx.save_policy(&policy).await?;
-    tx.save_calendar(&calendar).await?;
-    tx.set_setting("mode", Mode::Peacetime.key(), now).await?;
+    write_rules_and_accounts(&mut tx, &accounts, &policy, &calendar, now).await?;
     tx.set_setting("township", &township.code, now).await?;
     tx.append_audit(&crate::station_audit(
         &admin,
@@ -799,6 +787,30 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
         accounts,
     })
     .inspect(|_| tracing::info!(households = household_grid_count, "demo township seeded"))
+}
+
+/// The demo accounts (each with [`DEMO_PASSWORD`]), the time-limit policy, the calendar and peacetime.
+pub(crate) async fn write_rules_and_accounts(
+    tx: &mut redgrid_store::WriteTx,
+    accounts: &[DemoAccount],
+    policy: &TimeLimitPolicy,
+    calendar: &WorkCalendar,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for account in accounts {
+        tx.upsert_account(&Account {
+            id: account.id.clone(),
+            name: account.name.clone(),
+            role: account.role.key().into(),
+            password_hash: crate::hash_password(DEMO_PASSWORD)?,
+            active: true,
+        })
+        .await?;
+    }
+    tx.save_policy(policy).await?;
+    tx.save_calendar(calendar).await?;
+    tx.set_setting("mode", Mode::Peacetime.key(), now).await?;
+    Ok(())
 }
 
 /// Writes simulated events with their audit trail and feed entries in one transaction. `entries` carry the

@@ -13,13 +13,13 @@ use redgrid_core::camera::Camera;
 use redgrid_core::closed_loop::Actor;
 use redgrid_core::closed_loop::Role;
 use redgrid_core::grid::{DedicatedKind, Grid, GridCode, GridKind, LevelScheme};
-use redgrid_core::time_limit::{Mode, TimeLimitPolicy};
+use redgrid_core::time_limit::TimeLimitPolicy;
 use redgrid_core::worker::{BusinessLine, Employment, ForceGroup, ForceRole, NKind, ThreeKind, Worker};
-use redgrid_store::{Account, AuditEntry, GridRecord, WorkerRecord};
+use redgrid_store::{AuditEntry, GridRecord, WorkerRecord};
 
 use crate::demo::{
-    demo_accounts, load_calendar, offset, polygon_geojson, write_events, DemoSummary, History, Point, Quad,
-    SmallPlan, VillagePlan, DEMO_PASSWORD,
+    demo_accounts, load_calendar, offset, polygon_geojson, write_events, write_rules_and_accounts,
+    DemoSummary, History, Point, Quad, SmallPlan, VillagePlan,
 };
 use crate::divisions::{short_village_name, Divisions, GUIGANG};
 use crate::{audit_entry, names, ApiError, Result, Station};
@@ -267,19 +267,7 @@ pub async fn seed_city(station: &Station, config: &CityConfig) -> Result<DemoSum
     tx.upsert_workers(&workers).await?;
     progress("网格员", workers.len(), workers.len());
     tx.upsert_cameras(&cameras).await?;
-    for account in &accounts {
-        tx.upsert_account(&Account {
-            id: account.id.clone(),
-            name: account.name.clone(),
-            role: account.role.key().into(),
-            password_hash: crate::hash_password(DEMO_PASSWORD)?,
-            active: true,
-        })
-        .await?;
-    }
-    tx.save_policy(&policy).await?;
-    tx.save_calendar(&calendar).await?;
-    tx.set_setting("mode", Mode::Peacetime.key(), now).await?;
+    write_rules_and_accounts(&mut tx, &accounts, &policy, &calendar, now).await?;
     // Reports that name no grid land on the city seat's first sub-district.
     if let Some((code, _)) = township_spans.first() {
         tx.set_setting("township", code.as_str(), now).await?;
