@@ -194,7 +194,7 @@ const CLUSTER_COLOURS = {
 };
 
 /** Fill and halo of a cluster bubble of `kind` with the extra class (`off`, `severe`, `alarm`). */
-export function clusterColours(kind, extra) {
+function clusterColours(kind, extra) {
   return CLUSTER_COLOURS[extra ? `${kind} ${extra}` : kind] ?? CLUSTER_COLOURS[kind] ?? CLUSTER_COLOURS.event;
 }
 

@@ -609,7 +609,12 @@ impl TownshipRoster {
 
     /// How `roster` meets the demand of the model's mode, with every gap named.
     pub fn coverage(&self, roster: &Roster) -> Coverage {
-        let m = &self.model;
+        self.coverage_under(&self.model, roster)
+    }
+
+    /// As [`TownshipRoster::coverage`], for a model derived from this township's (a worker's sick days
+    /// off, wartime demand): the same workers, areas and days.
+    pub fn coverage_under(&self, m: &Model, roster: &Roster) -> Coverage {
         let (days, shifts) = (m.horizon_days, m.shifts.len());
         let mut assigned = vec![0u32; m.areas.len() * days * shifts];
         let mut worked_shifts = 0;

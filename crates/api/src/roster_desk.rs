@@ -276,11 +276,8 @@ impl Loaded {
         }
     }
 
-    /// Coverage under `model` (the township's coverage report, with the model's demand).
     fn coverage(&self, model: &roster::Model, roster: &Roster) -> Coverage {
-        let mut township = self.township.clone();
-        township.model = model.clone();
-        township.coverage(roster)
+        self.township.coverage_under(model, roster)
     }
 }
 
@@ -450,8 +447,9 @@ impl Station {
             coverage.gaps.len()
         );
         let now = self.now();
-        let mut township = loaded.township.clone();
-        township.model = model;
+        // The model changed with the reason only in days off, contracts and demand: the township's shift
+        // types and the assignments' areas are those of the roster shown.
+        let township = &loaded.township;
         let new = NewRoster {
             created_at: now,
             created_by: actor.name.clone(),
