@@ -164,22 +164,7 @@ pub async fn station_health(shell: State<'_, Shell>, request: Empty) -> Reply<dt
     let _ = request;
     let ready = shell.ready().await?;
     let health = ready.station().health(&ready.mode_since).await;
-    let broker = &ready.broker;
-    let (ok, detail) = match (&broker.health, &broker.error) {
-        (_, Some(error)) => (false, error.clone()),
-        (Some(health), None) => {
-            let health = health.borrow().clone();
-            let detail = match &health {
-                redgrid_bus::client::Health::Disconnected { error, .. } => {
-                    format!("{}：{error}", health.name_zh())
-                }
-                other => other.name_zh(),
-            };
-            (health == redgrid_bus::client::Health::Connected, detail)
-        }
-        (None, None) => (false, "未连接".into()),
-    };
-    let broker = dto::BrokerDto { ok, kind: broker.kind, url: broker.url.clone(), detail };
+    let broker = dto::broker(&ready).await;
     Ok(dto::health(health, broker))
 }
 
@@ -955,6 +940,7 @@ pub async fn handover_summary(shell: State<'_, Shell>, request: Empty) -> Reply 
     let ready = shell.ready().await?;
     let summary = ready.seat.handover_summary().await?;
     let overdue = queue_rows_of(&ready, &summary.overdue).await?;
+    let unacknowledged = queue_rows_of(&ready, &summary.unacknowledged).await?;
     Ok(json!({
         "now": ms(summary.now),
         "officer": dto::session(&summary.officer),
@@ -963,6 +949,7 @@ pub async fn handover_summary(shell: State<'_, Shell>, request: Empty) -> Reply 
         "overdue_total": summary.overdue_total,
         "by_status": summary.by_status,
         "overdue": overdue,
+        "unacknowledged": unacknowledged,
         "pending_approvals": summary.pending_approvals,
         "alerts_pending": summary.alerts_pending,
         "acts_this_shift": summary.acts_this_shift,

@@ -109,12 +109,36 @@ pub struct DatabaseDto {
     pub detail: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct BrokerDto {
     pub ok: bool,
     pub kind: &'static str,
     pub url: String,
+    /// The state in Chinese (已连接, 已断开，4 秒后重连, …).
+    pub state: String,
     pub detail: String,
+    /// Tasks waiting in the outbox for the broker.
+    pub waiting_tasks: i64,
+}
+
+/// The link as it is now.
+pub async fn broker(ready: &crate::startup::Ready) -> BrokerDto {
+    let broker = &ready.broker;
+    let health = broker.health.as_ref().map(|h| h.borrow().clone());
+    let state = match (&health, &broker.error) {
+        (Some(health), None) => Ok(health),
+        (_, Some(error)) => Err(error.as_str()),
+        (None, None) => Err("未连接"),
+    };
+    let view = ready.station().link_view(state).await;
+    BrokerDto {
+        ok: view.ok,
+        kind: broker.kind,
+        url: broker.url.clone(),
+        state: view.state_zh,
+        detail: view.detail_zh,
+        waiting_tasks: view.waiting_tasks,
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -180,6 +204,17 @@ pub struct QueueRow {
     pub address: String,
     pub updated_at: Millis,
     pub updated_by: String,
+    /// Workers who let the acknowledgement limit pass (未签收超时), oldest first.
+    pub no_ack: Vec<NoAckDto>,
+}
+
+#[derive(Debug, Serialize, Clone)]
+pub struct NoAckDto {
+    pub task_id: String,
+    pub worker_id: String,
+    pub worker_name: String,
+    pub dispatched_at: Millis,
+    pub ack_due_at: Millis,
 }
 
 /// `queue`: a page of the open queue.
@@ -253,6 +288,21 @@ pub fn queue_row(view: &EventView, names: &Names<'_>) -> QueueRow {
         address: e.address.clone(),
         updated_at: ms(view.stored.updated_at),
         updated_by: view.stored.updated_by.clone(),
+        no_ack: view
+            .unacknowledged
+            .iter()
+            .map(|u| NoAckDto {
+                task_id: u.task_id.clone(),
+                worker_name: if u.worker_name.is_empty() {
+                    u.worker_id.clone()
+                } else {
+                    u.worker_name.clone()
+                },
+                worker_id: u.worker_id.clone(),
+                dispatched_at: ms(u.dispatched_at),
+                ack_due_at: ms(u.ack_due_at),
+            })
+            .collect(),
     }
 }
 
@@ -586,6 +636,9 @@ pub fn feed_entry(e: FeedEntry) -> FeedEntryDto {
 pub struct FeedBatch {
     pub entries: Vec<FeedEntryDto>,
     pub resync: bool,
+    /// The broker link, when it changed: it is this station's own state, not on the shared feed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<BrokerDto>,
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use tauri::ipc::Channel;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::dto::{feed_entry, FeedBatch};
+use crate::dto::{broker, feed_entry, FeedBatch};
 use crate::startup::Ready;
 
 /// At most one batch per this long: the console patches its views once per batch.
@@ -71,13 +71,16 @@ async fn forward(ready: Arc<Ready>, after_seq: i64, channel: Channel<FeedBatch>)
     let station = ready.station().clone();
     let store = station.store().clone();
     let mut signals = watch_feed(&store, WatchConfig { poll: POLL });
+    // The link's changes go to the window at once: a red light that waits for the next feed entry lies.
+    let mut link = ready.broker.health.clone();
+    let mut delivered = ready.broker.delivered.clone();
     let mut last = after_seq;
     let mut next_send = Instant::now();
     let send = |batch: FeedBatch| channel.send(batch).is_ok();
     if let Ok(head) = store.feed_head().await {
         if head - last > BACKLOG_MAX {
             last = head;
-            if !send(FeedBatch { entries: Vec::new(), resync: true }) {
+            if !send(FeedBatch { entries: Vec::new(), resync: true, link: None }) {
                 return;
             }
         }
@@ -105,7 +108,11 @@ async fn forward(ready: Arc<Ready>, after_seq: i64, channel: Channel<FeedBatch>)
             }
             tokio::time::sleep_until(next_send).await;
             last = newest;
-            if !send(FeedBatch { entries: entries.into_iter().map(feed_entry).collect(), resync: false }) {
+            if !send(FeedBatch {
+                entries: entries.into_iter().map(feed_entry).collect(),
+                resync: false,
+                link: None,
+            }) {
                 return;
             }
             next_send = Instant::now() + BATCH_EVERY;
@@ -113,7 +120,29 @@ async fn forward(ready: Arc<Ready>, after_seq: i64, channel: Channel<FeedBatch>)
                 break;
             }
         }
-        match signals.recv().await {
+        let link_changed = async {
+            match (link.as_mut(), delivered.as_mut()) {
+                (Some(link), Some(delivered)) => tokio::select! {
+                    changed = link.changed() => changed.is_ok(),
+                    changed = delivered.changed() => changed.is_ok(),
+                },
+                (Some(link), None) => link.changed().await.is_ok(),
+                _ => std::future::pending().await,
+            }
+        };
+        let signal = tokio::select! {
+            signal = signals.recv() => signal,
+            alive = link_changed => {
+                if !alive {
+                    link = None;
+                    delivered = None;
+                } else if !send(FeedBatch { entries: Vec::new(), resync: false, link: Some(broker(&ready).await) }) {
+                    return;
+                }
+                continue;
+            }
+        };
+        match signal {
             // A lost notification loses no entry: the feed table is gapless and read from the cursor, so a
             // Resync from the watcher only means "read again", like Moved.
             Some(FeedSignal::Moved(_) | FeedSignal::Resync) => {}

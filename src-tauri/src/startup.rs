@@ -82,6 +82,8 @@ pub struct BrokerState {
     pub url: String,
     /// `None` when the MQTT side could not start (the console still works on the store).
     pub health: Option<watch::Receiver<Health>>,
+    /// Counts the outbox messages the broker took: the waiting count beside the link changes with it.
+    pub delivered: Option<watch::Receiver<u64>>,
     pub error: Option<String>,
 }
 
@@ -143,27 +145,29 @@ pub async fn start(args: &Args, progress: Progress) -> anyhow::Result<Ready> {
         BrokerChoice::External(_) => "external",
     };
     progress("正在连接消息服务器…".into());
-    let (running, broker) =
-        match redgrid_api::serve::start(station.clone(), ServeOptions::new(broker_choice)).await {
-            Ok(running) => {
-                let broker = BrokerState {
-                    kind,
-                    url: running.broker_url.clone(),
-                    health: Some(running.health.clone()),
-                    error: None,
-                };
-                (Some(running), broker)
-            }
-            Err(error) => {
-                // The console still shows and changes the store; the status bar says MQTT is down and why.
-                tracing::error!(%error, "the station's MQTT side did not start");
-                let url = match &args.broker[..] {
-                    "embedded" => format!("mqtt://{}", args.listen),
-                    other => other.to_string(),
-                };
-                (None, BrokerState { kind, url, health: None, error: Some(error.to_string()) })
-            }
-        };
+    let (running, broker) = match redgrid_api::serve::start(station.clone(), ServeOptions::new(broker_choice))
+        .await
+    {
+        Ok(running) => {
+            let broker = BrokerState {
+                kind,
+                url: running.broker_url.clone(),
+                health: Some(running.health.clone()),
+                delivered: Some(running.delivered.clone()),
+                error: None,
+            };
+            (Some(running), broker)
+        }
+        Err(error) => {
+            // The console still shows and changes the store; the status bar says MQTT is down and why.
+            tracing::error!(%error, "the station's MQTT side did not start");
+            let url = match &args.broker[..] {
+                "embedded" => format!("mqtt://{}", args.listen),
+                other => other.to_string(),
+            };
+            (None, BrokerState { kind, url, health: None, delivered: None, error: Some(error.to_string()) })
+        }
+    };
 
     let (stop_sim, sim_shutdown) = watch::channel(false);
     if args.demo && running.is_some() {

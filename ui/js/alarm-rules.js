@@ -59,6 +59,20 @@ export class AlarmBook {
         });
         if (a) raised.push(a);
       }
+      for (const late of row.no_ack ?? []) {
+        const minutes = Math.max(0, Math.round((now - late.dispatched_at) / 60000));
+        const a = this.raise({
+          key: `task:${late.task_id}:no_ack`,
+          kind: 'no_ack',
+          at: now,
+          level: 'high',
+          title: `事件 #${row.id} 未签收超时`,
+          detail: `${late.worker_name} 派遣 ${minutes} 分钟未签收 · ${row.title}`,
+          eventId: row.id,
+          taskId: late.task_id,
+        });
+        if (a) raised.push(a);
+      }
       if (row.due_at != null && row.due_at < now) {
         // The key carries the deadline: a step that is extended and runs out again rings again.
         const a = this.raise({
@@ -74,6 +88,13 @@ export class AlarmBook {
       }
     }
     return raised;
+  }
+
+  /** Drops the 未签收超时 alarms of these rows whose task is no longer waited for (acknowledged, 改派). */
+  settleNoAck(rows) {
+    const waiting = new Set(rows.flatMap((r) => (r.no_ack ?? []).map((n) => n.task_id)));
+    const shown = new Set(rows.map((r) => r.id));
+    this.resolve((a) => a.kind === 'no_ack' && shown.has(a.eventId) && !waiting.has(a.taskId));
   }
 
   /** Marks everything raised up to now as seen without ringing: for the first load of a shift. */

@@ -11,9 +11,10 @@ import * as ipc from './ipc.js';
 const REPEAT_MS = { top: 2500, high: 4000, overdue: 8000 };
 
 export class Alarm {
-  constructor(root, { onOpen, volume = 0.6 }) {
+  constructor(root, { onOpen, onReassign, volume = 0.6 }) {
     this.root = root;
     this.onOpen = onOpen;
+    this.onReassign = onReassign;
     this.book = new AlarmBook();
     this.volume = volume;
     this.audio = null;
@@ -41,7 +42,8 @@ export class Alarm {
   /** Raised alarms from alarm-rules: rings, notifies the desktop, shows the banner. */
   raised(alarms) {
     if (!alarms.length) return;
-    for (const a of alarms) ipc.notifyDesktop(`红格指挥台 · ${a.kind === 'overdue' ? '事件超时' : '告警'}`, `${a.title}\n${a.detail ?? ''}`);
+    const heading = { overdue: '事件超时', no_ack: '任务未签收' };
+    for (const a of alarms) ipc.notifyDesktop(`红格指挥台 · ${heading[a.kind] ?? '告警'}`, `${a.title}\n${a.detail ?? ''}`);
     this.render();
     this.ring();
   }
@@ -63,6 +65,21 @@ export class Alarm {
     this.render();
   }
 
+  /** The newest 未签收超时 alarm, for the 改派 key. */
+  latestNoAck() {
+    return this.book.pending().filter((a) => a.kind === 'no_ack').pop() ?? null;
+  }
+
+  /** 改派 on the newest 未签收超时 alarm: it is dealt with, so it stops ringing. */
+  reassignLatest() {
+    const alarm = this.latestNoAck();
+    if (!alarm) return false;
+    this.book.acknowledge(alarm.key);
+    this.render();
+    this.onReassign?.(alarm);
+    return true;
+  }
+
   render() {
     const pending = this.book.pending();
     this.root.hidden = pending.length === 0;
@@ -80,6 +97,7 @@ export class Alarm {
       h('button.alarm-title', { type: 'button', on: { click: () => this.onOpen(latest) } }, latest.title),
       latest.detail ? h('span.alarm-detail', latest.detail) : null,
       pending.length > 1 ? h('span.alarm-more', `另有 ${pending.length - 1} 条`) : null,
+      latest.kind === 'no_ack' ? h('button.btn.btn-small.alarm-reassign', { type: 'button', on: { click: () => this.reassignLatest() } }, '改派 ', kbd('F7')) : null,
       h('button.btn.btn-small.alarm-ack', { type: 'button', on: { click: () => this.acknowledgeLatest() } }, '确认 ', kbd('F2')),
       pending.length > 1 ? h('button.btn.btn-small.btn-ghost', { type: 'button', on: { click: () => this.acknowledgeAll() } }, '全部确认') : null,
     );

@@ -190,14 +190,20 @@ export class DetailDrawer {
       h('h3', '派遣人员'),
       h(
         'ul.tasks',
-        e.tasks.map((task) =>
-          h(
+        e.tasks.map((task) => {
+          const late = (e.no_ack ?? []).find((n) => n.worker_id === task.worker_id);
+          const ack = task.acknowledged_at
+            ? h('span.ok', ` · 签收 ${formatTime(task.acknowledged_at)}`)
+            : late
+              ? h('span.bad.task-noack', ` · 未签收超时（应于 ${formatTime(late.ack_due_at)} 前签收）`)
+              : h('span.wait', ' · 未签收');
+          return h(
             'li.task',
             h('span.task-name', task.worker_name || task.worker_id),
             task.phone_masked ? h('span.task-phone', task.phone_masked) : null,
-            h('span.task-steps', `派遣 ${formatTime(task.dispatched_at)}`, h(`span${task.acknowledged_at ? '.ok' : '.wait'}`, task.acknowledged_at ? ` · 签收 ${formatTime(task.acknowledged_at)}` : ' · 未签收'), task.arrived_at ? h('span.ok', ` · 到场 ${formatTime(task.arrived_at)}`) : null),
-          ),
-        ),
+            h('span.task-steps', `派遣 ${formatTime(task.dispatched_at)}`, ack, task.arrived_at ? h('span.ok', ` · 到场 ${formatTime(task.arrived_at)}`) : null),
+          );
+        }),
       ),
     );
   }

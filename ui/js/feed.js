@@ -29,6 +29,7 @@ export function routeBatch(entries) {
       case 'worker':
         route.workerIds.add(String(e.key));
         break;
+      case 'task':
       case 'nvr':
       case 'station':
       case 'terminal':

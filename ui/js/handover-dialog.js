@@ -66,6 +66,7 @@ function renderSummary(s) {
       'div.handover-figures',
       figure('在办事件', s.open_total),
       figure('超时事件', s.overdue_total, s.overdue_total ? 'alarm' : ''),
+      figure('未签收超时', s.unacknowledged?.length ?? 0, s.unacknowledged?.length ? 'alarm' : ''),
       figure('待领导审批', s.pending_approvals ?? 0),
       figure('待研判告警', s.alerts_pending ?? 0, s.alerts_pending ? 'warn' : ''),
       figure('本班办理', s.acts_this_shift ?? (s.duty_log?.length ?? 0)),
@@ -77,6 +78,13 @@ function renderSummary(s) {
           'section',
           h('h3.dialog-h3', `超时事件（前 ${s.overdue.length} 件）`),
           h('ul.handover-list', s.overdue.map((r) => h('li', h('span.qrow-id', `#${r.id}`), h('span.attach-title', r.title), h('span.muted', `${STATUS[r.status]} · ${categoryShort(r.category)}`), h('span.tl-overdue', timeLeft(r.due_at, t).text)))),
+        )
+      : null,
+    s.unacknowledged?.length
+      ? h(
+          'section',
+          h('h3.dialog-h3', `未签收超时（${s.unacknowledged.length} 件）`),
+          h('ul.handover-list', s.unacknowledged.map((r) => h('li', h('span.qrow-id', `#${r.id}`), h('span.attach-title', r.title), h('span.muted', r.no_ack.map((n) => `${n.worker_name} 派遣于 ${formatDateTime(n.dispatched_at)}`).join('，'))))),
         )
       : null,
     s.duty_log?.length

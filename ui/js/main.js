@@ -65,6 +65,7 @@ function buildConsole() {
       if (a.eventId) openEvent(a.eventId);
       else if (a.groupKey) ui.alerts.highlight(a.groupKey);
     },
+    onReassign: (a) => reassign(a.eventId),
   });
   const queue = new QueuePane($('#queue-pane'), {
     onOpen: (id) => openEvent(id),
@@ -321,6 +322,7 @@ function onBatch(batch) {
 }
 
 async function handleBatch(batch) {
+  if (batch.link) ui.statusbar.setLink(batch.link);
   const { fresh, gap } = state.cursor.accept(batch.entries ?? []);
   if (batch.resync || gap) return resync();
   if (!fresh.length) return;
@@ -342,7 +344,9 @@ async function refreshEvents(ids) {
     ui.map.patchEvents(mine.filter((r) => ui.queue.model.get(r.id)), changes.removed);
     ui.detail.refreshIfShowing(ids);
     const added = new Set(changes.added);
-    ui.alarm.raised(ui.alarm.book.observeQueueRows(mine.filter((r) => added.has(r.id) || (r.due_at != null && r.due_at < now())), now()));
+    ui.alarm.book.settleNoAck(mine);
+    ui.alarm.render();
+    ui.alarm.raised(ui.alarm.book.observeQueueRows(mine.filter((r) => added.has(r.id) || r.no_ack?.length || (r.due_at != null && r.due_at < now())), now()));
     if (changes.removed.length) {
       const gone = new Set(changes.removed);
       ui.alarm.book.resolve((a) => gone.has(a.eventId));
@@ -414,10 +418,22 @@ function openEvent(id) {
 
 async function dispatch(detail) {
   const result = await openDispatchDialog(detail);
-  if (result) {
+  if (!result) return;
+  ui.detail.reload();
+  // The desk must not believe help is on its way when the task cannot leave the station yet.
+  const link = await ipc.stationHealth().then((h) => (applyHealth(h), h.broker), () => null);
+  if (link && !link.ok) {
+    toast(`事件 #${detail.id} 已派遣，但消息总线断开：任务在待发队列中（共 ${link.waiting_tasks} 条待发），链路恢复后自动发出`, 'warn', 15000);
+  } else {
     toast(`事件 #${detail.id} 已派遣`, 'ok');
-    ui.detail.reload();
   }
+}
+
+/** 改派 from a 未签收超时 alarm: the event's drawer and the dispatch dialog with the next candidates. */
+async function reassign(eventId) {
+  await openEvent(eventId);
+  const detail = ui.detail.data?.event;
+  if (detail?.id === eventId) await dispatch(detail);
 }
 
 async function triageToEvent(group) {
@@ -527,6 +543,7 @@ function showHelp() {
         row(['F3'], '登记事件（来电来访）'),
         row(['F4'], '交接班'),
         row(['F6'], '排班（按人员/按网格查看、人工调整、病休与战时重排）'),
+        row(['F7'], '改派最新一条“未签收超时”告警的事件'),
         row(['F8'], '锁屏'),
       ),
     ),
@@ -536,6 +553,11 @@ function showHelp() {
 function onKey(e) {
   if (state.locked || !$('#overlay').hidden) return;
   const fkeys = { F1: showHelp, F3: openReport, F4: openHandover, F6: () => openRoster({ session: state.session }), F8: () => lockStation() };
+  if (e.key === 'F7' && ui.alarm.latestNoAck()) {
+    e.preventDefault();
+    if (!isDialogOpen()) ui.alarm.reassignLatest();
+    return;
+  }
   if (e.key === 'F2') {
     e.preventDefault();
     if (e.shiftKey) ui.alarm.acknowledgeAll();

@@ -285,7 +285,7 @@ class QueueRowView {
     this.el.hidden = false;
     this.el.style.transform = `translateY(${top}px)`;
     const left = timeLeft(row.due_at, t);
-    const key = `${row.id}:${row.version}`;
+    const key = `${row.id}:${row.version}:${row.no_ack?.length ?? 0}`;
     if (key !== this.key) {
       this.key = key;
       this.el.dataset.id = String(row.id);
@@ -297,8 +297,10 @@ class QueueRowView {
       this.category.textContent = categoryShort(row.category);
       this.grid.textContent = row.village_name && row.grid_name && row.grid_name !== row.village_name ? `${row.village_name}·${row.grid_name}` : row.grid_name || row.village_name || row.grid_code;
       this.severity.textContent = nameOf(SEVERITY, row.severity);
-      this.pending.textContent = row.pending_kind ? `待审批` : '';
-      this.pending.hidden = !row.pending_kind;
+      // 未签收超时 outranks 待审批: it is the officer's to act on now.
+      this.pending.textContent = row.no_ack?.length ? '未签收超时' : row.pending_kind ? '待审批' : '';
+      this.pending.className = row.no_ack?.length ? 'qrow-pending qrow-noack' : 'qrow-pending';
+      this.pending.hidden = !row.no_ack?.length && !row.pending_kind;
     }
     this.time.textContent = formatWhen(row.reported_at, t);
     this.left.textContent = left.text;

@@ -26,6 +26,7 @@ export class StatusBar {
     this.date = h('span.sb-date');
     this.db = indicator('数据库');
     this.broker = indicator('消息总线');
+    this.broker.el.dataset.testid = 'link';
     this.nvr = indicator('NVR');
     this.station = h('span.sb-station');
     this.user = h('span.sb-user');
@@ -69,11 +70,17 @@ export class StatusBar {
     this.mode.className = `mode-pill mode-${health.mode}${this.session?.can?.switch_mode ? ' can-switch' : ''}`;
     document.body.classList.toggle('wartime', wartime);
     this.db.set(health.database?.ok, health.database?.ok ? `数据库 ${health.database.backend === 'postgres' ? 'PostgreSQL' : 'SQLite'}` : '数据库异常', health.database?.detail);
-    this.broker.set(health.broker?.ok, health.broker?.ok ? '消息总线' : '消息总线断开', health.broker?.detail || health.broker?.url);
+    if (health.broker) this.setLink(health.broker);
     const nvrs = health.nvrs ?? [];
     const online = nvrs.filter((n) => n.state === 'online').length;
     this.nvr.set(nvrs.length === 0 ? null : online === nvrs.length ? true : online === 0 ? false : 'partial', `NVR ${online}/${nvrs.length} 在线`, nvrs.map((n) => `${n.name}：${n.state === 'online' ? '在线' : '离线'}`).join('\n'));
     this.station.textContent = `工作站 ${health.station?.id ?? ''}`;
+  }
+
+  /** The broker link: green only while connected and subscribed; red says why and what waits. */
+  setLink(link) {
+    const waiting = link.waiting_tasks ? ` · ${link.waiting_tasks} 条待发` : '';
+    this.broker.set(link.ok, link.ok ? `消息总线${waiting}` : `消息总线断开${waiting}`, link.detail || link.state);
   }
 
   tick() {

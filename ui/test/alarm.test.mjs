@@ -38,3 +38,17 @@ test('an alarm whose cause went away is resolved', () => {
   book.resolve((a) => a.eventId === 5);
   assert.equal(book.pending().length, 0);
 });
+
+test('a task nobody acknowledged rings once, names the worker, and stops when the event is reassigned', () => {
+  const book = new AlarmBook();
+  const late = { task_id: '7:W1:3', worker_id: 'W1', worker_name: '韦小明', dispatched_at: NOW - 12 * 60_000, ack_due_at: NOW - 2 * 60_000 };
+  const [a] = book.observeQueueRows([row(7, { status: 'dispatched', no_ack: [late] })], NOW);
+  assert.equal(a.kind, 'no_ack');
+  assert.equal(a.title, '事件 #7 未签收超时');
+  assert.match(a.detail, /韦小明 派遣 12 分钟未签收/);
+  assert.equal(book.observeQueueRows([row(7, { no_ack: [late] })], NOW).length, 0, 'the next fetch is silent');
+  book.settleNoAck([row(8, { no_ack: [] })]);
+  assert.equal(book.pending().length, 1, 'another event settling leaves it');
+  book.settleNoAck([row(7, { no_ack: [] })]);
+  assert.equal(book.pending().length, 0, 'after 改派 the alarm goes');
+});

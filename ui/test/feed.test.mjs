@@ -28,3 +28,7 @@ test('the cursor drops replays and notices gaps', () => {
   assert.equal(c.accept([e(15, 'alert', '1')]).gap, true, '13 and 14 never came: resync');
   assert.equal(c.head, 15);
 });
+
+test('a task entry refreshes the station health, where the outbox backlog is shown', () => {
+  assert.equal(routeBatch([e(1, 'task', '1:W1:2', 'sent')]).health, true);
+});

@@ -268,13 +268,13 @@ impl Station {
     pub async fn events_by_ids(&self, ids: &[i64]) -> Result<Vec<EventView>> {
         let mut views = Vec::with_capacity(ids.len());
         for &id in ids {
-            match self.event(id).await {
+            match self.event_alone(id).await {
                 Ok(view) => views.push(view),
                 Err(ApiError::Store(StoreError::EventNotFound(_))) => {}
                 Err(error) => return Err(error),
             }
         }
-        Ok(views)
+        self.with_unacknowledged(views).await
     }
 
     /// The camera alerts turned into or attached to an event.

@@ -6,14 +6,13 @@ use chrono::{DateTime, Duration, Utc};
 use redgrid_bus::payload::{encode_task, GeoPoint, TaskMessage};
 use std::collections::HashSet;
 
-use redgrid_core::closed_loop::{Actor, Command, CommandKind, Event, Transition};
+use redgrid_core::closed_loop::{Actor, Command, CommandKind, Event, Role, Transition};
 use redgrid_core::dispatch::{
     Assessment, Availability, CandidateWorker, DispatchIndex, DispatchTarget, GeoPoint as Point,
     Recommendation,
 };
 use redgrid_core::event::Status;
 use redgrid_core::grid::GridCode;
-use redgrid_core::time_limit::Mode;
 use redgrid_store::dispatch::{TaskProgress, TaskRow};
 use redgrid_store::WriteTx;
 
@@ -38,6 +37,8 @@ pub struct Ranking {
 
 /// Minutes a worker has to acknowledge a task in peacetime; wartime halves it like every other limit.
 pub const DEFAULT_ACK_MINUTES: i64 = 10;
+/// The longest acknowledgement limit a station may set: a day.
+pub const MAX_ACK_MINUTES: i64 = 1440;
 
 /// What [`Station::after_transition`] needs to know of the command beyond its kind.
 pub(crate) struct Extra<'a> {
@@ -64,10 +65,37 @@ impl Station {
             .and_then(|m| m.trim().parse::<i64>().ok())
             .filter(|m| *m > 0)
             .unwrap_or(DEFAULT_ACK_MINUTES);
-        Ok(match self.mode() {
-            Mode::Wartime => (base / 2).max(1),
-            Mode::Peacetime => base,
-        })
+        let rules = self.rules();
+        Ok(rules.policy.acknowledgement_minutes(base, rules.mode))
+    }
+
+    /// Sets the peacetime minutes a worker has to acknowledge a task (wartime takes its percentage of
+    /// them); administrators and leaders only, audited. Tasks already sent keep their limit.
+    pub async fn set_ack_minutes(&self, actor: &Actor, minutes: i64, reason: &str) -> Result<()> {
+        if !matches!(actor.role, Role::Administrator | Role::Leader) {
+            return Err(ApiError::Forbidden(format!("{}无权修改签收时限", actor.role.name_zh())));
+        }
+        if !(1..=MAX_ACK_MINUTES).contains(&minutes) {
+            return Err(ApiError::Invalid(format!(
+                "签收时限应为 1 至 {MAX_ACK_MINUTES} 分钟，收到 {minutes}"
+            )));
+        }
+        let now = self.now();
+        let before = self
+            .store()
+            .setting("task_ack_minutes")
+            .await?
+            .unwrap_or_else(|| DEFAULT_ACK_MINUTES.to_string());
+        let mut text = format!("签收时限：{before} → {minutes} 分钟（平时）");
+        if !reason.trim().is_empty() {
+            text.push_str(&format!("；{}", reason.trim()));
+        }
+        let mut tx = self.store().begin_write().await?;
+        tx.set_setting("task_ack_minutes", &minutes.to_string(), now).await?;
+        tx.append_audit(&crate::station_audit(actor, now, "ack_limit", None, text)).await?;
+        tx.commit().await?;
+        tracing::info!(actor = %actor.id, minutes, "acknowledgement limit changed");
+        Ok(())
     }
 
     /// The side effects of a transition that leave the station: run inside the transition's own
@@ -160,7 +188,7 @@ impl Station {
             at: now,
         };
         let topic = self.config.topics.terminal_tasks(&row.worker_id);
-        tx.enqueue(self.station_id(), &topic, &encode_task(&message), false, now).await?;
+        tx.enqueue_task(self.station_id(), &row.task_id, &topic, &encode_task(&message), now).await?;
         Ok(())
     }
 

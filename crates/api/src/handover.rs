@@ -28,6 +28,8 @@ pub struct HandoverSummary {
     pub by_status: BTreeMap<&'static str, i64>,
     /// Most overdue first.
     pub overdue: Vec<EventView>,
+    /// Events with a worker who let the acknowledgement limit pass (未签收超时), oldest dispatch first.
+    pub unacknowledged: Vec<EventView>,
     /// Open events with an escalation, extension or park request waiting for a leader.
     pub pending_approvals: i64,
     /// Camera alerts not yet triaged.
@@ -42,9 +44,10 @@ impl HandoverSummary {
     /// The figures as the audit record of the handover keeps them.
     pub fn figures_zh(&self) -> String {
         format!(
-            "在办 {} 件，超时 {} 件，待审批 {} 件，待研判告警 {} 条，本班操作 {} 次",
+            "在办 {} 件，超时 {} 件，未签收超时 {} 件，待审批 {} 件，待研判告警 {} 条，本班操作 {} 次",
             self.open_total,
             self.overdue_total,
+            self.unacknowledged.len(),
             self.pending_approvals,
             self.alerts_pending,
             self.acts_this_shift
@@ -73,6 +76,9 @@ impl Seat {
             *by_status.entry(view.stored.event.status.key()).or_default() += 1;
         }
         let pending_approvals = open.iter().filter(|v| v.stored.event.pending.is_some()).count() as i64;
+        let mut unacknowledged: Vec<EventView> =
+            open.iter().filter(|v| !v.unacknowledged.is_empty()).cloned().collect();
+        unacknowledged.sort_by_key(|v| v.unacknowledged.iter().map(|u| u.dispatched_at).min());
         let mut overdue: Vec<EventView> = open.into_iter().filter(|v| v.overdue).collect();
         let overdue_total = overdue.len() as i64;
         overdue.sort_by_key(|v| v.stored.event.due_at);
@@ -84,6 +90,7 @@ impl Seat {
             overdue_total,
             by_status,
             overdue,
+            unacknowledged,
             pending_approvals,
             alerts_pending: store.new_alert_count().await?,
             acts_this_shift: store

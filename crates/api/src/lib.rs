@@ -94,7 +94,7 @@ impl Default for StationConfig {
 
 /// The rules in force, re-read after the settings change.
 #[derive(Debug, Clone)]
-struct Rules {
+pub(crate) struct Rules {
     scheme: LevelScheme,
     policy: TimeLimitPolicy,
     calendar: WorkCalendar,
@@ -121,6 +121,19 @@ pub struct EventView {
     pub overdue: bool,
     /// Seconds left on the current step, negative when overdue.
     pub seconds_left: Option<i64>,
+    /// Workers still on the event who let their task's acknowledgement limit pass (未签收超时). Filled by
+    /// the reads the console shows (`queue`, `event`, `events_by_ids`); empty after a command.
+    pub unacknowledged: Vec<Unacknowledged>,
+}
+
+/// A task sent to a worker who has not acknowledged it within the limit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unacknowledged {
+    pub task_id: String,
+    pub worker_id: String,
+    pub worker_name: String,
+    pub dispatched_at: DateTime<Utc>,
+    pub ack_due_at: DateTime<Utc>,
 }
 
 impl Station {
@@ -177,13 +190,41 @@ impl Station {
         self.rules.read().expect("rules lock").mode
     }
 
-    fn rules(&self) -> Rules {
+    pub(crate) fn rules(&self) -> Rules {
         self.rules.read().expect("rules lock").clone()
     }
 
     fn view(&self, stored: StoredEvent, now: DateTime<Utc>) -> EventView {
         let seconds_left = stored.event.due_at.map(|due| (due - now).num_seconds());
-        EventView { overdue: stored.event.is_overdue(now), seconds_left, stored }
+        EventView { overdue: stored.event.is_overdue(now), seconds_left, stored, unacknowledged: Vec::new() }
+    }
+
+    /// Fills in the tasks gone unacknowledged, in one read for all the views. A worker the event no
+    /// longer lists (replaced by 改派) is no longer waited for.
+    pub(crate) async fn with_unacknowledged(&self, mut views: Vec<EventView>) -> Result<Vec<EventView>> {
+        let ids: Vec<i64> =
+            views.iter().filter(|v| !v.stored.event.tasks.is_empty()).map(|v| v.stored.event.id).collect();
+        let mut late = self.store.unacknowledged_tasks(&ids).await?;
+        if late.is_empty() {
+            return Ok(views);
+        }
+        for view in &mut views {
+            let event = &view.stored.event;
+            view.unacknowledged = late
+                .iter_mut()
+                .filter(|(t, _)| {
+                    t.event_id == event.id && event.tasks.iter().any(|x| x.worker_id == t.worker_id)
+                })
+                .map(|(t, name)| Unacknowledged {
+                    task_id: t.task_id.clone(),
+                    worker_id: t.worker_id.clone(),
+                    worker_name: std::mem::take(name),
+                    dispatched_at: t.dispatched_at,
+                    ack_due_at: t.ack_due_at,
+                })
+                .collect();
+        }
+        Ok(views)
     }
 
     /// Reports a new event (上报): from a terminal, a resident, a camera alert, a drill, or logged by hand
@@ -378,10 +419,17 @@ impl Station {
         let now = self.clock.now();
         let QueuePage { events, total } =
             self.store.open_queue(filter, offset, limit, &self.scheme()).await?;
-        Ok((events.into_iter().map(|e| self.view(e, now)).collect(), total))
+        let views = events.into_iter().map(|e| self.view(e, now)).collect();
+        Ok((self.with_unacknowledged(views).await?, total))
     }
 
     pub async fn event(&self, id: i64) -> Result<EventView> {
+        let view = self.event_alone(id).await?;
+        Ok(self.with_unacknowledged(vec![view]).await?.remove(0))
+    }
+
+    /// The event without its unacknowledged tasks, for reads that fill those in for many at once.
+    pub(crate) async fn event_alone(&self, id: i64) -> Result<EventView> {
         let stored = self.store.load_event(id, &self.scheme()).await?;
         Ok(self.view(stored, self.clock.now()))
     }

@@ -6,7 +6,9 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use redgrid_bus::client::{Health, Link, MqttConfig, Received};
+use std::collections::HashSet;
+
+use redgrid_bus::client::{Delivery, Health, Link, MqttConfig, Outgoing, Publisher, Received};
 use redgrid_bus::payload::{encode_presence, PresenceState};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -38,18 +40,25 @@ pub struct ServeOptions {
     pub broker: BrokerChoice,
     /// How often unacknowledged tasks are looked for.
     pub watchdog_every: Duration,
+    /// A broker that stops answering shows as down within this long.
+    pub keep_alive: Duration,
 }
 
 impl ServeOptions {
     pub fn new(broker: BrokerChoice) -> ServeOptions {
-        ServeOptions { broker, watchdog_every: Duration::from_secs(5) }
+        ServeOptions { broker, watchdog_every: Duration::from_secs(5), keep_alive: Duration::from_secs(15) }
     }
 }
 
 /// A station at work; dropping it does not stop it, [`Running::stop`] does.
 pub struct Running {
     pub broker_url: String,
+    /// The link as the desk sees it: good only while both connections are up and every subscription is
+    /// granted; otherwise the worse of the two.
     pub health: watch::Receiver<Health>,
+    /// How many outbox messages the broker has acknowledged since the start: the backlog shown beside
+    /// the link changed.
+    pub delivered: watch::Receiver<u64>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -83,61 +92,136 @@ pub async fn start(station: Station, options: ServeOptions) -> Result<Running> {
     config.subscriptions = topics.subscriptions();
     let presence = topics.station_presence(station.station_id());
     config.last_will = Some((presence.clone(), encode_presence(PresenceState::Offline, None)));
+    config.keep_alive = options.keep_alive;
+    let publisher = redgrid_bus::client::connect_publisher(&config);
     let link = redgrid_bus::client::connect(config);
     let online = encode_presence(PresenceState::Online, Some(station.now()));
     // Queued in rumqttc until the connection is up; never lost to a slow first connect.
     link.publish(&presence, online, true)
         .await
         .map_err(|e| ApiError::Invalid(format!("消息服务器连接失败：{e}")))?;
-    let health = link.health.clone();
-    let client = link.client.clone();
     let (stop, shutdown) = watch::channel(false);
+    let health = combined_health(&link, &publisher, shutdown.clone());
+    let (delivered_tx, delivered) = watch::channel(0);
     let tasks = vec![
         tokio::spawn(run_ingest(station.clone(), link, shutdown.clone())),
-        tokio::spawn(run_outbox(station.clone(), client, shutdown.clone())),
+        tokio::spawn(run_outbox(station.clone(), publisher, delivered_tx, shutdown.clone())),
         tokio::spawn(run_watchdog(station, options.watchdog_every, shutdown)),
     ];
-    Ok(Running { broker_url, health, stop, tasks })
+    Ok(Running { broker_url, health, delivered, stop, tasks })
 }
 
-/// Publishes the station's outbox in order. A message is marked published once rumqttc has taken it;
-/// rumqttc keeps QoS 1 messages across reconnects of its session, so what it has taken reaches the
-/// broker unless this process dies first. A terminal that never acknowledges is caught by the watchdog,
-/// which is the loop's answer to that last gap.
-pub async fn run_outbox(station: Station, client: rumqttc::AsyncClient, mut shutdown: watch::Receiver<bool>) {
+fn combined_health(
+    link: &Link,
+    publisher: &Publisher,
+    mut shutdown: watch::Receiver<bool>,
+) -> watch::Receiver<Health> {
+    let (mut inbound, mut outbound) = (link.health.clone(), publisher.health.clone());
+    let worse = |a: &Health, b: &Health| if *a != Health::Connected { a.clone() } else { b.clone() };
+    let (tx, rx) = watch::channel(worse(&inbound.borrow(), &outbound.borrow()));
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                changed = inbound.changed() => if changed.is_err() { return },
+                changed = outbound.changed() => if changed.is_err() { return },
+                _ = shutdown.changed() => return,
+            }
+            tx.send_replace(worse(&inbound.borrow(), &outbound.borrow()));
+        }
+    });
+    rx
+}
+
+/// Publishes the station's outbox in order, through a connection of its own that learns of every PUBACK:
+/// a row is marked published only once the broker has acknowledged it, and whatever was in flight when a
+/// connection dropped is sent again on the next. When the broker comes back without the station's
+/// session (it lost its state: every queued message and subscription) and when the station starts, the
+/// tasks still waiting for a worker's acknowledgement are sent again; terminals recognise a task they
+/// hold by its id. A terminal that never acknowledges is caught by the watchdog.
+pub async fn run_outbox(
+    station: Station,
+    mut publisher: Publisher,
+    delivered: watch::Sender<u64>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut sessions = publisher.sessions.clone();
+    let mut health = publisher.health.clone();
+    let mut seen_epoch = 0;
+    // Handed to the connection and not yet acknowledged; acknowledged and not yet marked.
+    let mut in_flight: HashSet<i64> = HashSet::new();
+    let mut acknowledged: Vec<i64> = Vec::new();
     loop {
-        match station.store().pending_outbox(station.station_id(), 200).await {
-            Ok(rows) if !rows.is_empty() => {
-                let mut done = Vec::with_capacity(rows.len());
-                for row in rows {
-                    let published =
-                        client.publish(&row.topic, rumqttc::QoS::AtLeastOnce, row.retained, row.payload);
-                    tokio::select! {
-                        result = published => match result {
-                            Ok(()) => done.push(row.id),
-                            Err(error) => {
-                                tracing::warn!(%error, topic = %row.topic, "publishing failed; will retry");
-                                break;
-                            }
-                        },
-                        _ = shutdown.changed() => break,
+        let session = *sessions.borrow_and_update();
+        if session.epoch != seen_epoch {
+            if seen_epoch == 0 || !session.session_present {
+                match station.store().requeue_unacknowledged(station.station_id()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(tasks = n, "sending unacknowledged tasks again"),
+                    Err(error) => tracing::error!(%error, "putting unacknowledged tasks back failed"),
+                }
+            }
+            seen_epoch = session.epoch;
+        }
+        if !acknowledged.is_empty() {
+            match station.store().mark_published(&acknowledged, station.now()).await {
+                Ok(()) => {
+                    delivered.send_modify(|n| *n += acknowledged.len() as u64);
+                    acknowledged.clear();
+                }
+                Err(error) => tracing::error!(%error, "marking outbox messages failed; will retry"),
+            }
+        }
+        if *health.borrow_and_update() == Health::Connected {
+            match station.store().pending_outbox(station.station_id(), 200).await {
+                Ok(rows) => {
+                    for row in rows {
+                        if in_flight.contains(&row.id) || acknowledged.contains(&row.id) {
+                            continue;
+                        }
+                        let message = Outgoing {
+                            id: row.id,
+                            topic: row.topic,
+                            payload: row.payload,
+                            retain: row.retained,
+                        };
+                        if !publisher.try_send(&message) {
+                            break;
+                        }
+                        in_flight.insert(row.id);
                     }
                 }
-                if let Err(error) = station.store().mark_published(&done, station.now()).await {
-                    tracing::error!(%error, "marking outbox messages failed; they will be sent again");
-                }
-                if *shutdown.borrow() {
-                    return;
-                }
-                continue;
+                Err(error) => tracing::error!(%error, "reading the outbox failed"),
             }
-            Ok(_) => {}
-            Err(error) => tracing::error!(%error, "reading the outbox failed"),
         }
         tokio::select! {
+            delivery = publisher.deliveries.recv() => match delivery {
+                Some(Delivery::Acknowledged(id)) => {
+                    in_flight.remove(&id);
+                    acknowledged.push(id);
+                    // Mark a burst of acknowledgements in one statement.
+                    while let Ok(more) = publisher.deliveries.try_recv() {
+                        match more {
+                            Delivery::Acknowledged(id) => {
+                                in_flight.remove(&id);
+                                acknowledged.push(id);
+                            }
+                            Delivery::Reset => in_flight.clear(),
+                        }
+                    }
+                }
+                Some(Delivery::Reset) => in_flight.clear(),
+                None => return,
+            },
             _ = station.outbox_woken() => {}
+            _ = sessions.changed() => {}
+            _ = health.changed() => {}
             _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-            _ = shutdown.changed() => return,
+            _ = shutdown.changed() => {
+                if !acknowledged.is_empty() {
+                    let _ = station.store().mark_published(&acknowledged, station.now()).await;
+                }
+                return;
+            }
         }
     }
 }
@@ -213,5 +297,38 @@ pub async fn run_ingest(station: Station, mut link: Link, mut shutdown: watch::R
             }
         }
         unacked.extend(batch.drain(..));
+    }
+}
+
+/// The link to the broker as the status bar shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkView {
+    /// Connected, subscribed, publishing.
+    pub ok: bool,
+    /// The state, in Chinese.
+    pub state_zh: String,
+    /// The state with its cause and what waits, in Chinese.
+    pub detail_zh: String,
+    /// Tasks for terminals in the outbox, not yet acknowledged by the broker.
+    pub waiting_tasks: i64,
+    /// All messages in the outbox not yet acknowledged by the broker.
+    pub waiting_messages: i64,
+}
+
+impl Station {
+    /// The link as it is: `health` of the running station, or the error it failed to start with.
+    pub async fn link_view(&self, health: std::result::Result<&Health, &str>) -> LinkView {
+        let (waiting_messages, waiting_tasks) =
+            self.store().outbox_waiting(self.station_id()).await.unwrap_or((0, 0));
+        let (ok, state_zh, mut detail_zh) = match health {
+            Ok(health) => (*health == Health::Connected, health.name_zh(), health.detail_zh()),
+            Err(error) => (false, "未启动".to_string(), format!("消息总线未启动：{error}")),
+        };
+        if waiting_tasks > 0 {
+            detail_zh.push_str(&format!("；{waiting_tasks} 条任务在待发队列中，链路恢复后自动发出"));
+        } else if waiting_messages > 0 {
+            detail_zh.push_str(&format!("；{waiting_messages} 条消息待发"));
+        }
+        LinkView { ok, state_zh, detail_zh, waiting_tasks, waiting_messages }
     }
 }

@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use rumqttc::{AsyncClient, ConnectionError, Event, MqttOptions, Packet, Publish, QoS};
+use rumqttc::{AsyncClient, ConnectionError, Event, MqttOptions, Packet, Publish, QoS, SubscribeReasonCode};
 use tokio::sync::{mpsc, watch};
 
 /// Where and how to connect.
@@ -27,6 +27,9 @@ pub struct MqttConfig {
     pub channel_capacity: usize,
     /// A retained message published as the last will (station presence: offline).
     pub last_will: Option<(String, Vec<u8>)>,
+    /// The promise to the desk: a broker that stops answering shows as down within this long. The client
+    /// pings every half of it (whole seconds, at least one), and a ping unanswered by the next is a lost
+    /// connection.
     pub keep_alive: Duration,
 }
 
@@ -61,11 +64,19 @@ impl MqttConfig {
 #[error("消息服务器地址无效：{0}（应为 mqtt://主机:端口）")]
 pub struct BrokerUrlError(pub String);
 
-/// What the console shows of the connection.
+/// What the console shows of the connection. Only [`Health::Connected`] is good: connected *and* every
+/// subscription granted, so that a green light means the station hears what it should.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Health {
     Connecting,
+    /// Connected; waiting for the broker to grant the subscriptions.
+    Subscribing,
     Connected,
+    /// Connected, but the broker refused a subscription (an ACL, most often): the station would miss
+    /// what that filter carries.
+    Refused {
+        filter: String,
+    },
     /// Waiting `retry_in` before the next try, after `error`.
     Disconnected {
         error: String,
@@ -77,10 +88,28 @@ impl Health {
     pub fn name_zh(&self) -> String {
         match self {
             Health::Connecting => "正在连接".into(),
+            Health::Subscribing => "已连接，正在订阅".into(),
             Health::Connected => "已连接".into(),
+            Health::Refused { filter } => format!("服务器拒绝订阅 {filter}"),
             Health::Disconnected { retry_in, .. } => format!("已断开，{} 秒后重连", retry_in.as_secs()),
         }
     }
+
+    /// The state with its cause, in Chinese, for a tooltip.
+    pub fn detail_zh(&self) -> String {
+        match self {
+            Health::Disconnected { error, .. } => format!("{}：{error}", self.name_zh()),
+            other => other.name_zh(),
+        }
+    }
+}
+
+/// One connection to the broker, as its ConnAck told: `epoch` counts connections since the link began
+/// (0 before the first), `session_present` is whether the broker still had the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Session {
+    pub epoch: u64,
+    pub session_present: bool,
 }
 
 /// An inbound message, with what is needed to acknowledge it once stored.
@@ -96,6 +125,7 @@ pub struct Link {
     pub client: AsyncClient,
     pub inbound: mpsc::Receiver<Received>,
     pub health: watch::Receiver<Health>,
+    pub sessions: watch::Receiver<Session>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -137,14 +167,26 @@ pub fn next_backoff(current: Duration) -> Duration {
     (current * 2).min(MAX_BACKOFF)
 }
 
-/// Connects (in the background; the first try starts at once) and returns the link.
-pub fn connect(config: MqttConfig) -> Link {
-    let mut options = MqttOptions::new(config.client_id.clone(), config.host.clone(), config.port);
+fn options(config: &MqttConfig, client_id: &str) -> MqttOptions {
+    let mut options = MqttOptions::new(client_id, config.host.clone(), config.port);
     options.set_clean_session(false);
     options.set_manual_acks(true);
-    options.set_keep_alive(config.keep_alive);
+    options.set_keep_alive(ping_every(config.keep_alive));
     options.set_inflight(config.inflight);
     options.set_max_packet_size(512 * 1024, 512 * 1024);
+    options
+}
+
+/// rumqttc pings every `keep_alive` and gives up when a ping is still unanswered at the next one, so a
+/// broker that stops answering is noticed one to two intervals later; pinging at half the promise keeps
+/// that within it.
+fn ping_every(keep_alive: Duration) -> Duration {
+    Duration::from_secs((keep_alive.as_secs() / 2).max(1))
+}
+
+/// Connects (in the background; the first try starts at once) and returns the link.
+pub fn connect(config: MqttConfig) -> Link {
+    let mut options = options(&config, &config.client_id);
     if let Some((topic, payload)) = &config.last_will {
         options.set_last_will(rumqttc::LastWill::new(topic, payload.clone(), QoS::AtLeastOnce, true));
     }
@@ -152,10 +194,13 @@ pub fn connect(config: MqttConfig) -> Link {
     let (client, mut eventloop) = AsyncClient::new(options, 4096);
     let (inbound_tx, inbound) = mpsc::channel(config.channel_capacity);
     let (health_tx, health) = watch::channel(Health::Connecting);
+    let (session_tx, sessions) = watch::channel(Session::default());
     let subscriber = client.clone();
     let subscriptions = config.subscriptions.clone();
     let task = tokio::spawn(async move {
         let mut backoff = FIRST_BACKOFF;
+        // SubAcks still owed on this connection; green only once every filter is granted.
+        let mut owed = 0usize;
         loop {
             match eventloop.poll().await {
                 Ok(Event::Incoming(Packet::Publish(publish))) => {
@@ -169,21 +214,36 @@ pub fn connect(config: MqttConfig) -> Link {
                 Ok(Event::Incoming(Packet::ConnAck(ack))) => {
                     backoff = FIRST_BACKOFF;
                     tracing::info!(session_present = ack.session_present, "MQTT connected");
-                    health_tx.send_replace(Health::Connected);
+                    session_tx.send_modify(|s| {
+                        s.epoch += 1;
+                        s.session_present = ack.session_present;
+                    });
+                    owed = subscriptions.len();
+                    health_tx.send_replace(if owed == 0 { Health::Connected } else { Health::Subscribing });
                     // Subscribing again when the broker kept the session is harmless (queued messages stay
                     // queued) and necessary when the configured topics changed since the session began.
-                    {
-                        // Subscribing goes through the request channel; doing it from another task keeps this
-                        // loop polling whatever happens to that channel.
-                        let client = subscriber.clone();
-                        let filters = subscriptions.clone();
-                        tokio::spawn(async move {
-                            for filter in filters {
-                                if let Err(error) = client.subscribe(&filter, QoS::AtLeastOnce).await {
-                                    tracing::warn!(%filter, %error, "MQTT subscribe failed");
-                                }
+                    // It goes through the request channel; doing it from another task keeps this loop
+                    // polling whatever happens to that channel.
+                    let client = subscriber.clone();
+                    let filters = subscriptions.clone();
+                    tokio::spawn(async move {
+                        for filter in filters {
+                            if let Err(error) = client.subscribe(&filter, QoS::AtLeastOnce).await {
+                                tracing::warn!(%filter, %error, "MQTT subscribe failed");
                             }
-                        });
+                        }
+                    });
+                }
+                Ok(Event::Incoming(Packet::SubAck(ack))) => {
+                    // Filters are subscribed one per request, in order, so the owed count names the filter.
+                    let index = subscriptions.len().saturating_sub(owed);
+                    owed = owed.saturating_sub(1);
+                    if ack.return_codes.iter().any(|c| matches!(c, SubscribeReasonCode::Failure)) {
+                        let filter = subscriptions.get(index).cloned().unwrap_or_default();
+                        tracing::error!(%filter, "the broker refused a subscription");
+                        health_tx.send_replace(Health::Refused { filter });
+                    } else if owed == 0 && *health_tx.borrow() == Health::Subscribing {
+                        health_tx.send_replace(Health::Connected);
                     }
                 }
                 Ok(_) => {}
@@ -198,13 +258,169 @@ pub fn connect(config: MqttConfig) -> Link {
             }
         }
     });
-    Link { client, inbound, health, task }
+    Link { client, inbound, health, sessions, task }
 }
 
+/// A message handed to the [`Publisher`], with the caller's id for it.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub id: i64,
+    pub topic: String,
+    pub payload: Vec<u8>,
+    pub retain: bool,
+}
+
+/// What the broker made of what the [`Publisher`] sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// The broker acknowledged (PUBACK) the message with this id: it is the broker's now.
+    Acknowledged(i64),
+    /// The connection dropped: every message sent and not yet acknowledged is the caller's again, to send
+    /// once the publisher is connected.
+    Reset,
+}
+
+/// Messages sent on this connection in request order until rumqttc gives them a packet id, then by
+/// packet id until the broker acknowledges them. One lock covers handing a request to rumqttc and this
+/// bookkeeping, so the order of ids here is the order of publishes on the wire.
+#[derive(Default)]
+struct Tracker {
+    unnumbered: std::collections::VecDeque<i64>,
+    numbered: std::collections::HashMap<u16, i64>,
+}
+
+/// A connection only for publishing, that learns when the broker has each message. rumqttc's own
+/// promise ends when it takes a request: after a lost connection it replays unacknowledged messages only
+/// if the broker kept the session, and drops them otherwise. So this connection replays nothing itself;
+/// it hands every unacknowledged message back ([`Delivery::Reset`]) and the caller sends it again.
+pub struct Publisher {
+    client: AsyncClient,
+    tracker: std::sync::Arc<std::sync::Mutex<Tracker>>,
+    pub deliveries: mpsc::UnboundedReceiver<Delivery>,
+    pub health: watch::Receiver<Health>,
+    pub sessions: watch::Receiver<Session>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Publisher {
+    /// Hands a message to the connection without waiting; `false` when it cannot take it now (not
+    /// connected, or its request channel is full), and the caller keeps it.
+    pub fn try_send(&self, message: &Outgoing) -> bool {
+        // Checked under the lock: the event loop turns the health bad under it when the connection drops,
+        // so a message is either handed back by that drop's Reset or refused here, never lost between.
+        let mut tracker = self.tracker.lock().expect("publisher tracker");
+        if *self.health.borrow() != Health::Connected {
+            return false;
+        }
+        let sent = self.client.try_publish(
+            &message.topic,
+            QoS::AtLeastOnce,
+            message.retain,
+            message.payload.clone(),
+        );
+        if sent.is_ok() {
+            tracker.unnumbered.push_back(message.id);
+        }
+        sent.is_ok()
+    }
+
+    /// Messages handed over and not yet acknowledged by the broker.
+    pub fn in_flight(&self) -> usize {
+        let tracker = self.tracker.lock().expect("publisher tracker");
+        tracker.unnumbered.len() + tracker.numbered.len()
+    }
+
+    pub fn abort(&self) {
+        self.task.abort();
+    }
+}
+
+impl Drop for Publisher {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Connects a publishing connection as `<client_id>-out` (a client id of its own: two connections
+/// sharing one would take the session from each other) with a persistent session, so that a ConnAck
+/// without a session says the broker lost its state.
+pub fn connect_publisher(config: &MqttConfig) -> Publisher {
+    let client_id = format!("{}-out", config.client_id);
+    let mut options = options(config, &client_id);
+    options.set_manual_acks(false);
+    let (client, mut eventloop) = AsyncClient::new(options, 4096);
+    let (health_tx, health) = watch::channel(Health::Connecting);
+    let (session_tx, sessions) = watch::channel(Session::default());
+    let (deliveries_tx, deliveries) = mpsc::unbounded_channel();
+    let tracker = std::sync::Arc::new(std::sync::Mutex::new(Tracker::default()));
+    let book = tracker.clone();
+    let task = tokio::spawn(async move {
+        let mut backoff = FIRST_BACKOFF;
+        loop {
+            match eventloop.poll().await {
+                Ok(Event::Incoming(Packet::ConnAck(ack))) => {
+                    backoff = FIRST_BACKOFF;
+                    tracing::info!(session_present = ack.session_present, "MQTT publisher connected");
+                    session_tx.send_modify(|s| {
+                        s.epoch += 1;
+                        s.session_present = ack.session_present;
+                    });
+                    health_tx.send_replace(Health::Connected);
+                }
+                Ok(Event::Outgoing(rumqttc::Outgoing::Publish(pkid))) => {
+                    let mut tracker = book.lock().expect("publisher tracker");
+                    if let Some(id) = tracker.unnumbered.pop_front() {
+                        tracker.numbered.insert(pkid, id);
+                    }
+                }
+                Ok(Event::Incoming(Packet::PubAck(ack))) => {
+                    let id = book.lock().expect("publisher tracker").numbered.remove(&ack.pkid);
+                    if let Some(id) = id {
+                        if deliveries_tx.send(Delivery::Acknowledged(id)).is_err() {
+                            return;
+                        }
+                    }
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    let retry_in = backoff;
+                    {
+                        let mut tracker = book.lock().expect("publisher tracker");
+                        health_tx.send_replace(Health::Disconnected { error: describe(&error), retry_in });
+                        // Whatever rumqttc holds (sent, or still in its request channel) is dropped here and
+                        // handed back to the caller, who sends it again on the next connection.
+                        eventloop.clean();
+                        eventloop.pending.clear();
+                        tracker.unnumbered.clear();
+                        tracker.numbered.clear();
+                    }
+                    if deliveries_tx.send(Delivery::Reset).is_err() {
+                        return;
+                    }
+                    tracing::warn!(%error, retry_in_s = retry_in.as_secs(), "MQTT publisher connection lost");
+                    tokio::time::sleep(retry_in).await;
+                    backoff = next_backoff(backoff);
+                    health_tx.send_replace(Health::Connecting);
+                }
+            }
+        }
+    });
+    Publisher { client, tracker, deliveries, health, sessions, task }
+}
+
+/// The cause in Chinese; the English original goes to the log with the warning.
 fn describe(error: &ConnectionError) -> String {
     match error {
-        ConnectionError::Io(e) => format!("网络错误：{e}"),
-        ConnectionError::ConnectionRefused(code) => format!("服务器拒绝连接：{code:?}"),
-        other => other.to_string(),
+        ConnectionError::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "消息服务器未运行或拒绝连接".into()
+        }
+        ConnectionError::Io(e) => format!("网络错误（{}）", e.kind()),
+        ConnectionError::ConnectionRefused(code) => format!("服务器拒绝连接（{code:?}）"),
+        ConnectionError::NetworkTimeout | ConnectionError::FlushTimeout => "连接超时".into(),
+        ConnectionError::MqttState(rumqttc::StateError::AwaitPingResp) => {
+            "消息服务器无响应（心跳超时）".into()
+        }
+        ConnectionError::MqttState(_) => "通信协议错误，已断开重连".into(),
+        _ => "连接中断".into(),
     }
 }

@@ -70,6 +70,27 @@ impl Mosquitto {
         Ok(broker)
     }
 
+    /// Starts a stopped broker again on its port with its config.
+    pub fn start_again(&mut self) -> Result<(), MosquittoError> {
+        self.spawn()
+    }
+
+    /// Freezes the broker (SIGSTOP): its sockets stay open and nothing answers, as when the machine or the
+    /// network under it hangs. Only keep-alive can tell a client; [`Mosquitto::resume`] thaws it.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        if let Some(child) = &self.child {
+            let _ = std::process::Command::new("kill").arg(signal).arg(child.id().to_string()).status();
+        }
+    }
+
     fn spawn(&mut self) -> Result<(), MosquittoError> {
         let child = std::process::Command::new("mosquitto")
             .arg("-c")
@@ -99,7 +120,8 @@ impl Mosquitto {
         self.spawn()
     }
 
-    fn stop(&mut self) {
+    /// Stops the broker as a service manager does; [`Mosquitto::start_again`] brings it back.
+    pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             // SIGTERM through kill(1): the standard library only sends SIGKILL, which skips the save.
             let _ = std::process::Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
@@ -117,6 +139,7 @@ impl Mosquitto {
 
 impl Drop for Mosquitto {
     fn drop(&mut self) {
+        self.resume();
         self.stop();
         std::fs::remove_dir_all(&self.dir).ok();
     }

@@ -94,6 +94,9 @@ enum Top {
     /// Messages that could not be taken in.
     #[command(subcommand)]
     Quarantine(QuarantineCommand),
+    /// The station's settings.
+    #[command(subcommand)]
+    Settings(SettingsCommand),
     /// Benchmarks that print their figures and write them to a JSON file.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -231,6 +234,21 @@ struct SimArgs {
     /// Topic prefix the simulated Frigate NVR publishes under.
     #[arg(long, default_value = "frigate")]
     frigate_prefix: String,
+}
+
+#[derive(Subcommand)]
+enum SettingsCommand {
+    /// Sets the minutes a worker has to acknowledge (签收) a task in peacetime; wartime takes the same
+    /// percentage of it as of every step limit. Administrator's act, audited. Without a value, shows it.
+    AckMinutes {
+        minutes: Option<i64>,
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -494,6 +512,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Top::Serve(args) => serve(args).await?,
         Top::Sim(args) => sim(args).await?,
         Top::Calendar(command) => calendar(command).await?,
+        Top::Settings(SettingsCommand::AckMinutes { minutes, reason, db, json }) => {
+            let station = db.station().await?;
+            if let Some(minutes) = minutes {
+                station.set_ack_minutes(&cli_actor(&station, Role::Administrator), minutes, &reason).await?;
+            }
+            let now = station.ack_minutes().await?;
+            if json {
+                output::print_json(
+                    &serde_json::json!({ "task_ack_minutes": now, "mode": station.mode().key() }),
+                );
+            } else {
+                say!("签收时限：{now} 分钟（{}）", station.mode().name_zh());
+            }
+        }
         Top::Quarantine(QuarantineCommand::List { db, limit, json }) => {
             let station = db.station().await?;
             let rows = station.store().quarantine_list(limit).await?;

@@ -121,6 +121,16 @@ impl TimeLimitPolicy {
         Some(limit)
     }
 
+    /// Minutes a worker has to acknowledge (签收) a task, from the station's peacetime figure: wartime
+    /// shortens it by the same percentage as every step limit (rounded up, never below a minute).
+    pub fn acknowledgement_minutes(&self, peacetime: i64, mode: Mode) -> i64 {
+        let minutes = match mode {
+            Mode::Peacetime => peacetime,
+            Mode::Wartime => (peacetime * self.wartime_percent + 99) / 100,
+        };
+        minutes.max(1)
+    }
+
     /// The default table: quick acceptance and dispatch on the calendar clock, handling in working days for
     /// ordinary matters and in hours for serious ones, fires and public-order emergencies.
     pub fn standard() -> TimeLimitPolicy {

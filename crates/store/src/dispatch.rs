@@ -157,6 +157,7 @@ impl WriteTx {
     }
 
     /// Marks a task whose acknowledgement is overdue; `false` if it was acknowledged or marked meanwhile.
+    /// The event gets a feed entry too: its queue row and drawer now say 未签收超时.
     pub async fn mark_no_ack(&mut self, task_id: &str, at: DateTime<Utc>) -> Result<bool> {
         let changed = sqlx::query(
             "UPDATE dispatch_tasks SET no_ack_at = $1 WHERE task_id = $2 AND acked_at IS NULL \
@@ -171,6 +172,16 @@ impl WriteTx {
             return Ok(false);
         }
         self.append_feed(at, "task", task_id, "no_ack", 0).await?;
+        let event = sqlx::query(
+            "SELECT e.id, e.version FROM events e JOIN dispatch_tasks t ON t.event_id = e.id WHERE t.task_id = $1",
+        )
+        .bind(task_id)
+        .fetch_optional(self.conn())
+        .await?;
+        if let Some(event) = event {
+            let id: i64 = event.try_get("id")?;
+            self.append_feed(at, "event", &id.to_string(), "no_ack", event.try_get("version")?).await?;
+        }
         Ok(true)
     }
 
@@ -183,11 +194,37 @@ impl WriteTx {
         retained: bool,
         at: DateTime<Utc>,
     ) -> Result<i64> {
+        self.enqueue_for(station, None, topic, payload, retained, at).await
+    }
+
+    /// Queues a task's message: the outbox row remembers the task so that it can be sent again while the
+    /// task waits for its acknowledgement ([`Store::requeue_unacknowledged`]).
+    pub async fn enqueue_task(
+        &mut self,
+        station: &str,
+        task_id: &str,
+        topic: &str,
+        payload: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<i64> {
+        self.enqueue_for(station, Some(task_id), topic, payload, false, at).await
+    }
+
+    async fn enqueue_for(
+        &mut self,
+        station: &str,
+        task_id: Option<&str>,
+        topic: &str,
+        payload: &[u8],
+        retained: bool,
+        at: DateTime<Utc>,
+    ) -> Result<i64> {
         let row = sqlx::query(
-            "INSERT INTO outbox (station, topic, payload, retained, created_at) VALUES ($1, $2, $3, $4, $5) \
-             RETURNING id",
+            "INSERT INTO outbox (station, task_id, topic, payload, retained, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(station)
+        .bind(task_id)
         .bind(topic)
         .bind(payload)
         .bind(i64::from(retained))
@@ -299,6 +336,35 @@ impl Store {
             .await?)
     }
 
+    /// How many of a station's messages wait, and how many of those are tasks for terminals.
+    pub async fn outbox_waiting(&self, station: &str) -> Result<(i64, i64)> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS messages, COUNT(task_id) AS tasks FROM outbox WHERE station = $1 \
+             AND published_at IS NULL",
+        )
+        .bind(station)
+        .fetch_one(self.read_pool())
+        .await?;
+        Ok((row.try_get("messages")?, row.try_get("tasks")?))
+    }
+
+    /// Puts back into a station's outbox the newest message of every task it published that is still
+    /// live and unacknowledged and whose acknowledgement is not yet overdue: after the broker lost its
+    /// state those messages may be gone with it. A terminal that has the task already recognises it by
+    /// its id. Returns how many were put back. Delivery bookkeeping like [`Store::mark_published`].
+    pub async fn requeue_unacknowledged(&self, station: &str) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE outbox SET published_at = NULL WHERE station = $1 AND published_at IS NOT NULL AND id IN \
+               (SELECT MAX(o.id) FROM outbox o JOIN dispatch_tasks t ON t.task_id = o.task_id \
+                WHERE o.station = $1 AND t.acked_at IS NULL AND t.cancelled_at IS NULL AND t.done_at IS NULL \
+                  AND t.no_ack_at IS NULL GROUP BY o.task_id)",
+        )
+        .bind(station)
+        .execute(&self.write)
+        .await?
+        .rows_affected())
+    }
+
     /// Tasks whose acknowledgement deadline passed with no acknowledgement and no alert yet.
     pub async fn overdue_acks(&self, now: DateTime<Utc>) -> Result<Vec<TaskRow>> {
         sqlx::query(&format!(
@@ -310,6 +376,28 @@ impl Store {
         .await?
         .iter()
         .map(decode_task)
+        .collect()
+    }
+
+    /// The tasks of these events that ran past their acknowledgement limit and are still live and
+    /// unacknowledged, with the worker's name, oldest first.
+    pub async fn unacknowledged_tasks(&self, event_ids: &[i64]) -> Result<Vec<(TaskRow, String)>> {
+        if event_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Integers only: the list is written into the statement.
+        let list = event_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let columns =
+            TASK_COLUMNS.split(", ").map(|c| format!("t.{}", c.trim())).collect::<Vec<_>>().join(", ");
+        sqlx::query(&format!(
+            "SELECT {columns}, COALESCE(w.name, '') AS worker_name FROM dispatch_tasks t \
+             LEFT JOIN workers w ON w.id = t.worker_id WHERE t.event_id IN ({list}) AND t.no_ack_at IS NOT NULL \
+             AND t.acked_at IS NULL AND t.cancelled_at IS NULL AND t.done_at IS NULL ORDER BY t.ack_due_at, t.task_id"
+        ))
+        .fetch_all(self.read_pool())
+        .await?
+        .iter()
+        .map(|r| Ok((decode_task(r)?, r.try_get("worker_name")?)))
         .collect()
     }
 

@@ -51,6 +51,16 @@ impl Binaries {
         Ok(())
     }
 
+    /// Runs `redgrid` with `args` and returns what it printed; a failure carries its error output.
+    pub fn redgrid(&self, args: &[&str]) -> Result<String> {
+        let ran = Command::new(&self.cli)
+            .args(args)
+            .output()
+            .with_context(|| format!("cannot run redgrid {args:?}"))?;
+        ensure!(ran.status.success(), "redgrid {args:?} failed: {}", String::from_utf8_lossy(&ran.stderr));
+        Ok(String::from_utf8_lossy(&ran.stdout).into_owned())
+    }
+
     /// Finds the binaries next to this test's own executable (`target/debug/deps/…`), or in
     /// `REDGRID_E2E_BIN_DIR`. A missing one is an error that says how to build it: a stale or absent app
     /// must not be built behind the caller's back (it takes minutes and both cores).
@@ -440,6 +450,14 @@ impl Console {
         }
     }
 
+    /// Presses a key on whatever has the focus, through WebDriver (a real key event, not a synthetic
+    /// one): `key` is the character or WebDriver's code point for it (F7 is `\u{E037}`).
+    pub async fn press(&self, key: &str) -> Result<()> {
+        let focused = self.client.active_element().await.context("nothing has the focus")?;
+        focused.send_keys(key).await.with_context(|| format!("cannot press {key:?}"))?;
+        Ok(())
+    }
+
     /// Types `text` into the field matching `css`.
     pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {
         let element =
@@ -523,4 +541,75 @@ where
     console.shutdown().await;
     eprintln!("e2e[{scenario}]: {:.1} s", started.elapsed().as_secs_f64());
     outcome
+}
+
+/// A Mosquitto of the scenario's own, configured as docs/mqtt.md recommends for a centre (persistent
+/// sessions kept across a graceful restart), so that the scenario may stop it and start it again.
+pub struct Broker {
+    pub port: u16,
+    config: PathBuf,
+    child: Option<std::process::Child>,
+}
+
+impl Broker {
+    pub fn start(scratch: &Scratch) -> Result<Broker> {
+        let port = free_port()?;
+        let dir = scratch.dir.join("mosquitto");
+        std::fs::create_dir_all(&dir)?;
+        {
+            // Started as root, Mosquitto drops to its own user and must still write its database here.
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777))?;
+        }
+        let config = dir.join("mosquitto.conf");
+        std::fs::write(
+            &config,
+            format!(
+                "listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {}/\n\
+                 max_queued_messages 0\nlog_dest none\n",
+                dir.display()
+            ),
+        )?;
+        let mut broker = Broker { port, config, child: None };
+        broker.resume()?;
+        Ok(broker)
+    }
+
+    pub fn url(&self) -> String {
+        format!("mqtt://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts it again after [`Broker::stop`], on the same port, and waits until it listens.
+    pub fn resume(&mut self) -> Result<()> {
+        let child = Command::new("mosquitto")
+            .arg("-c")
+            .arg(&self.config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("mosquitto is not installed (scripts/setup.sh installs it)")?;
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            ensure!(Instant::now() < deadline, "mosquitto did not listen on port {}", self.port);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(())
+    }
+
+    /// Stops it as a service manager does (SIGTERM: it saves the sessions first) and waits for the end.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+            if child.wait().is_err() {
+                let _ = child.kill();
+            }
+        }
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }

@@ -248,6 +248,20 @@ async fn a_task_nobody_acknowledges_raises_an_alert_and_the_next_candidate_is_of
         feed.iter().any(|e| e.entity == "task" && e.change == "no_ack"),
         "the officer sees it on the feed"
     );
+    assert!(
+        feed.iter().any(|e| e.entity == "event" && e.entity_id == id.to_string() && e.change == "no_ack"),
+        "the event's row is refreshed, so that the queue and the drawer say 未签收超时"
+    );
+    let late = s.event(id).await.unwrap().unacknowledged;
+    let first_name = s.store().worker(&first, &s.scheme()).await.unwrap().unwrap().worker.name;
+    assert_eq!(late.len(), 1);
+    assert_eq!(
+        (late[0].worker_id.as_str(), late[0].worker_name.as_str()),
+        (first.as_str(), first_name.as_str())
+    );
+    let (queue, _) = s.queue(&Default::default(), 0, 500).await.unwrap();
+    let row = queue.iter().find(|v| v.stored.event.id == id).expect("the event is in the queue");
+    assert_eq!(row.unacknowledged, late, "the queue row says the same");
     let next = s.recommend(id, 3).await.unwrap();
     assert!(next.candidates.iter().all(|c| c.worker_id != first), "the silent worker is not offered again");
     let second = next.candidates[0].worker_id.clone();
@@ -264,6 +278,7 @@ async fn a_task_nobody_acknowledges_raises_an_alert_and_the_next_candidate_is_of
     let tasks = s.store().event_tasks(id).await.unwrap();
     let old = tasks.iter().find(|t| t.worker_id == first).unwrap();
     assert!(old.no_ack_at.is_some());
+    assert!(s.event(id).await.unwrap().unacknowledged.is_empty(), "after 改派 nobody is waited for any more");
     let name = s.store().worker(&second, &s.scheme()).await.unwrap().unwrap().worker.name;
     assert_eq!(
         s.history(id).await.unwrap().last().unwrap().entry.reason,

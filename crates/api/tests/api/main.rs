@@ -4,5 +4,6 @@ mod city;
 mod dispatch;
 mod import;
 mod ingest;
+mod link;
 mod roster;
 mod station;

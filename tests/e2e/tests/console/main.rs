@@ -7,6 +7,7 @@
 mod bench_ui;
 mod commissioner;
 mod duty_officer;
+mod link;
 mod roster;
 
 use std::sync::Mutex;
