@@ -114,8 +114,10 @@ pub struct BrokerDto {
     pub ok: bool,
     pub kind: &'static str,
     pub url: String,
+    /// `connected`, `connecting`, `subscribing`, `refused`, `disconnected`, `unstable` or `not_started`.
+    pub state: &'static str,
     /// The state in Chinese (已连接, 已断开，4 秒后重连, …).
-    pub state: String,
+    pub state_zh: String,
     pub detail: String,
     /// Tasks waiting in the outbox for the broker.
     pub waiting_tasks: i64,
@@ -135,7 +137,8 @@ pub async fn broker(ready: &crate::startup::Ready) -> BrokerDto {
         ok: view.ok,
         kind: broker.kind,
         url: broker.url.clone(),
-        state: view.state_zh,
+        state: view.state,
+        state_zh: view.state_zh,
         detail: view.detail_zh,
         waiting_tasks: view.waiting_tasks,
     }
@@ -485,6 +488,7 @@ fn station_command_name(command: &str) -> Option<&'static str> {
         "import" => "导入",
         "seed" | "demo_seed" => "生成演示数据",
         "roster_plan" => "排班",
+        "ack_limit" => "修改签收时限",
         _ => return None,
     })
 }

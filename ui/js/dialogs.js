@@ -3,6 +3,7 @@
 // is shown inside the dialog, next to what the officer typed, rather than in a toast behind it.
 
 import { h, fill } from './dom.js';
+import { isDirty, submitsOnEnter } from './form-rules.js';
 
 const stack = [];
 
@@ -14,15 +15,16 @@ export function isDialogOpen() {
 export function closeTopDialog() {
   const top = stack[stack.length - 1];
   if (!top) return false;
-  top.close(null);
+  top.requestClose();
   return true;
 }
 
 /**
- * Opens a dialog. `body` and `footer` are nodes; returns `{ el, body, close, setError, setBusy }`.
- * `onClose(result)` runs once, whichever way it closes.
+ * Opens a dialog. `body` and `footer` are nodes; returns `{ el, body, close, requestClose, setError, setBusy }`.
+ * `onClose(result)` runs once, whichever way it closes. `guard()` true means something typed would be lost:
+ * Esc and a click beside the dialog then ask first (the × and 取消 buttons are meant, and do not).
  */
-export function openDialog({ title, subtitle, body, footer, wide = false, className = '', onClose }) {
+export function openDialog({ title, subtitle, body, footer, wide = false, className = '', onClose, guard }) {
   const error = h('div.dialog-error', { attrs: { role: 'alert' }, hidden: true });
   const closeButton = h('button.icon-button.dialog-close', { type: 'button', title: '关闭 (Esc)', attrs: { 'aria-label': '关闭' } }, '×');
   const panel = h(
@@ -35,6 +37,7 @@ export function openDialog({ title, subtitle, body, footer, wide = false, classN
   );
   const backdrop = h('div.dialog-backdrop', panel);
   let closed = false;
+  let asking = false;
   const handle = {
     el: panel,
     close(result = null) {
@@ -44,6 +47,16 @@ export function openDialog({ title, subtitle, body, footer, wide = false, classN
       const i = stack.indexOf(handle);
       if (i >= 0) stack.splice(i, 1);
       onClose?.(result);
+    },
+    async requestClose() {
+      if (closed || asking) return;
+      if (guard?.()) {
+        asking = true;
+        const discard = await confirmDialog({ title: '放弃已填写的内容？', message: '对话框中已填写的内容尚未提交，关闭后将丢失。', confirmLabel: '放弃', tone: 'danger' });
+        asking = false;
+        if (!discard) return;
+      }
+      handle.close(null);
     },
     setError(message) {
       error.hidden = !message;
@@ -56,7 +69,7 @@ export function openDialog({ title, subtitle, body, footer, wide = false, classN
   };
   closeButton.addEventListener('click', () => handle.close(null));
   backdrop.addEventListener('mousedown', (e) => {
-    if (e.target === backdrop) handle.close(null);
+    if (e.target === backdrop) handle.requestClose();
   });
   stack.push(handle);
   document.body.append(backdrop);
@@ -120,9 +133,11 @@ export function formDialog({ title, subtitle, intro, fields, submitLabel = '确�
     const read = () => Object.fromEntries([...inputs].map(([name, el]) => [name, el.value]));
     const submit = h(`button.btn.btn-${tone}`, { type: 'button', attrs: { 'data-testid': 'dialog-submit' } }, submitLabel);
     const cancel = h('button.btn.btn-ghost', { type: 'button' }, '取消');
-    const dialog = openDialog({ title, subtitle, body: form, footer: [cancel, submit], wide, onClose: resolve });
+    let initial = null;
+    const dialog = openDialog({ title, subtitle, body: form, footer: [cancel, submit], wide, onClose: resolve, guard: () => initial !== null && isDirty(initial, read()) });
     // Fields that depend on each other (a village, then its grids) are wired by the caller.
     setup?.(inputs);
+    initial = read();
     cancel.addEventListener('click', () => dialog.close(null));
     const go = async () => {
       const values = read();
@@ -147,8 +162,7 @@ export function formDialog({ title, subtitle, intro, fields, submitLabel = '确�
       go();
     });
     form.addEventListener('keydown', (e) => {
-      // Enter submits from a single-line field; in a textarea it is a new line and Ctrl+Enter submits.
-      if (e.key === 'Enter' && (e.ctrlKey || e.target.tagName === 'INPUT')) {
+      if (submitsOnEnter(e)) {
         e.preventDefault();
         go();
       }

@@ -46,6 +46,7 @@ export function openDispatchDialog(detail) {
       body: [summary, h('h3.dialog-h3', '推荐人员'), list, search, results, h('h3.dialog-h3', '已选人员'), chosenEl, note, overrideBox],
       footer: [cancel, submit],
       onClose: resolve,
+      guard: () => Boolean(note.value.trim() || overrideReason.value.trim()),
     });
 
     const isOverride = () => {

@@ -16,6 +16,7 @@ import { DetailDrawer } from './detail-drawer.js';
 import { RegistersDrawer } from './registers-drawer.js';
 import { StatusBar } from './statusbar.js';
 import { Alarm } from './alarm.js';
+import { shouldLock } from './idle-rules.js';
 import { showSignIn, showLock } from './signin.js';
 import { openDispatchDialog } from './dispatch-dialog.js';
 import { alertToEventDialog, attachDialog, dismissDialog } from './triage.js';
@@ -511,6 +512,8 @@ async function lockStation({ already = false } = {}) {
   const session = await showLock($('#overlay'), state.session, { alarmCount: () => ui.alarm.count(), onSignOut: () => signOut() });
   state.locked = false;
   applySession(session);
+  // Reads refused while locked left the views as they were: bring them up to date once.
+  resync();
 }
 
 async function signOut() {
@@ -609,8 +612,8 @@ function watchIdle() {
   };
   for (const type of ['pointerdown', 'pointermove', 'keydown', 'wheel']) window.addEventListener(type, bump, { passive: true, capture: true });
   setInterval(() => {
-    const minutes = state.settings.idleLockMinutes;
-    if (!state.locked && minutes > 0 && Date.now() - last > minutes * 60_000) {
+    const idle = { now: Date.now(), lastActivity: last, minutes: state.settings.idleLockMinutes, locked: state.locked, alarmsOpen: ui.alarm.count() };
+    if (shouldLock(idle)) {
       last = Date.now();
       lockStation();
     }

@@ -50,7 +50,16 @@ export class QueuePane {
       attrs: { 'aria-label': '搜索事件' },
       on: { input: () => this.setFilter({ text: this.search.value }) },
     });
+    // WebKitGTK clears a search field on Esc (and on its × button) with no `input` event: the filter must
+    // follow the field whatever cleared it, or the queue looks empty with every count at 0.
+    this.search.addEventListener('search', () => this.setFilter({ text: this.search.value }));
     this.search.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        this.clearSearch();
+        this.search.blur();
+        return;
+      }
       if (e.key === 'ArrowDown' || e.key === 'Enter') {
         e.preventDefault();
         this.search.blur();
@@ -249,7 +258,7 @@ export class QueuePane {
   }
 
   clearSearch() {
-    if (!this.search.value) return false;
+    if (!this.search.value && !this.filter.text) return false;
     this.search.value = '';
     this.setFilter({ text: '' });
     return true;

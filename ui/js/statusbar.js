@@ -80,7 +80,8 @@ export class StatusBar {
   /** The broker link: green only while connected and subscribed; red says why and what waits. */
   setLink(link) {
     const waiting = link.waiting_tasks ? ` · ${link.waiting_tasks} 条待发` : '';
-    this.broker.set(link.ok, link.ok ? `消息总线${waiting}` : `消息总线断开${waiting}`, link.detail || link.state);
+    const label = { unstable: '消息总线不稳定', subscribing: '消息总线订阅中', refused: '消息总线订阅被拒' }[link.state] ?? '消息总线断开';
+    this.broker.set(link.ok, `${link.ok ? '消息总线' : label}${waiting}`, link.detail || link.state_zh);
   }
 
   tick() {

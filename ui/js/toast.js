@@ -2,6 +2,7 @@
 // words. Errors stay until clicked — a refusal read late at night must not vanish before it is read.
 
 import { h } from './dom.js';
+import { silentWhileLocked } from './idle-rules.js';
 
 let root = null;
 
@@ -14,6 +15,8 @@ function container() {
 }
 
 export function toast(message, kind = 'info', ms = 4000) {
+  // The same words again replace the older toast rather than stack on it.
+  for (const old of container().children) if (old.textContent === message) old.remove();
   const el = h(`div.toast.toast-${kind}`, { on: { click: () => el.remove() } }, message);
   container().append(el);
   if (kind !== 'error') setTimeout(() => el.remove(), ms);
@@ -23,6 +26,7 @@ export function toast(message, kind = 'info', ms = 4000) {
 
 /** Shows an IpcError (or anything thrown) as a toast; the conflict message names who acted first. */
 export function toastError(error, prefix = '') {
+  if (silentWhileLocked(error)) return null;
   const message = error?.message || String(error);
   return toast(prefix ? `${prefix}：${message}` : message, 'error');
 }

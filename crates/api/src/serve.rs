@@ -78,8 +78,7 @@ impl Running {
 pub async fn start(station: Station, options: ServeOptions) -> Result<Running> {
     let broker_url = match &options.broker {
         BrokerChoice::Embedded(listen) => {
-            redgrid_bus::broker::start_embedded(*listen)
-                .map_err(|e| ApiError::Invalid(format!("内置消息服务器无法启动：{e}")))?;
+            redgrid_bus::broker::start_embedded(*listen).map_err(|e| ApiError::Invalid(e.to_string()))?;
             tracing::info!(%listen, "embedded broker started");
             format!("mqtt://{listen}")
         }
@@ -305,6 +304,8 @@ pub async fn run_ingest(station: Station, mut link: Link, mut shutdown: watch::R
 pub struct LinkView {
     /// Connected, subscribed, publishing.
     pub ok: bool,
+    /// `Health::key`, or `not_started`.
+    pub state: &'static str,
     /// The state, in Chinese.
     pub state_zh: String,
     /// The state with its cause and what waits, in Chinese.
@@ -320,15 +321,15 @@ impl Station {
     pub async fn link_view(&self, health: std::result::Result<&Health, &str>) -> LinkView {
         let (waiting_messages, waiting_tasks) =
             self.store().outbox_waiting(self.station_id()).await.unwrap_or((0, 0));
-        let (ok, state_zh, mut detail_zh) = match health {
-            Ok(health) => (*health == Health::Connected, health.name_zh(), health.detail_zh()),
-            Err(error) => (false, "未启动".to_string(), format!("消息总线未启动：{error}")),
+        let (ok, state, state_zh, mut detail_zh) = match health {
+            Ok(health) => (*health == Health::Connected, health.key(), health.name_zh(), health.detail_zh()),
+            Err(error) => (false, "not_started", "未启动".to_string(), format!("消息总线未启动：{error}")),
         };
         if waiting_tasks > 0 {
             detail_zh.push_str(&format!("；{waiting_tasks} 条任务在待发队列中，链路恢复后自动发出"));
         } else if waiting_messages > 0 {
             detail_zh.push_str(&format!("；{waiting_messages} 条消息待发"));
         }
-        LinkView { ok, state_zh, detail_zh, waiting_tasks, waiting_messages }
+        LinkView { ok, state, state_zh, detail_zh, waiting_tasks, waiting_messages }
     }
 }

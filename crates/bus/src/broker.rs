@@ -12,8 +12,18 @@ pub enum BrokerError {
     Start(String),
 }
 
-/// Starts the broker on `listen` in threads of its own and returns once it accepts connections.
+/// Starts the broker on `listen` in threads of its own and returns once it accepts connections. A port
+/// someone already listens on is refused: that is another console or `redgrid serve` with its own embedded
+/// broker, and connecting to it as this station would make the two stations take the one client id from
+/// each other in an endless loop.
 pub fn start_embedded(listen: SocketAddr) -> Result<(), BrokerError> {
+    if let Err(error) = std::net::TcpListener::bind(listen) {
+        return Err(BrokerError::Start(if error.kind() == std::io::ErrorKind::AddrInUse {
+            format!("端口 {listen} 已被占用（可能另一个指挥台或 redgrid serve 正在运行；请先关闭它，或用 --listen 换一个端口）")
+        } else {
+            format!("无法监听 {listen}（{}）", error.kind())
+        }));
+    }
     let connections = ConnectionSettings {
         connection_timeout_ms: 60_000,
         max_payload_size: 512 * 1024,

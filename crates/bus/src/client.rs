@@ -82,9 +82,26 @@ pub enum Health {
         error: String,
         retry_in: Duration,
     },
+    /// Connected now, but the connection dropped `drops` times in the last minute: most often another
+    /// station connecting with the same client id, each taking the session from the other.
+    Unstable {
+        drops: usize,
+    },
 }
 
 impl Health {
+    /// A stable key for callers that style by state.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Health::Connecting => "connecting",
+            Health::Subscribing => "subscribing",
+            Health::Connected => "connected",
+            Health::Refused { .. } => "refused",
+            Health::Disconnected { .. } => "disconnected",
+            Health::Unstable { .. } => "unstable",
+        }
+    }
+
     pub fn name_zh(&self) -> String {
         match self {
             Health::Connecting => "正在连接".into(),
@@ -92,6 +109,7 @@ impl Health {
             Health::Connected => "已连接".into(),
             Health::Refused { filter } => format!("服务器拒绝订阅 {filter}"),
             Health::Disconnected { retry_in, .. } => format!("已断开，{} 秒后重连", retry_in.as_secs()),
+            Health::Unstable { drops } => format!("连接不稳定：1 分钟内断开 {drops} 次"),
         }
     }
 
@@ -99,7 +117,40 @@ impl Health {
     pub fn detail_zh(&self) -> String {
         match self {
             Health::Disconnected { error, .. } => format!("{}：{error}", self.name_zh()),
+            Health::Unstable { .. } => format!(
+                "{}。若服务器日志有“Duplicate client_id”，是另一台工作站用了相同的站点编号，两者互相挤占连接",
+                self.name_zh()
+            ),
             other => other.name_zh(),
+        }
+    }
+}
+
+/// A link that dropped this often within [`FLAP_WINDOW`] is shown as [`Health::Unstable`], not green.
+const FLAP_DROPS: usize = 3;
+const FLAP_WINDOW: Duration = Duration::from_secs(60);
+
+/// The connection drops of the last [`FLAP_WINDOW`].
+#[derive(Default)]
+struct Drops(std::collections::VecDeque<std::time::Instant>);
+
+impl Drops {
+    fn record(&mut self) {
+        self.0.push_back(std::time::Instant::now());
+    }
+
+    fn recent(&mut self) -> usize {
+        while self.0.front().is_some_and(|at| at.elapsed() > FLAP_WINDOW) {
+            self.0.pop_front();
+        }
+        self.0.len()
+    }
+
+    /// What a link that is up and subscribed shows.
+    fn up(&mut self) -> Health {
+        match self.recent() {
+            drops if drops >= FLAP_DROPS => Health::Unstable { drops },
+            _ => Health::Connected,
         }
     }
 }
@@ -201,6 +252,7 @@ pub fn connect(config: MqttConfig) -> Link {
         let mut backoff = FIRST_BACKOFF;
         // SubAcks still owed on this connection; green only once every filter is granted.
         let mut owed = 0usize;
+        let mut drops = Drops::default();
         loop {
             match eventloop.poll().await {
                 Ok(Event::Incoming(Packet::Publish(publish))) => {
@@ -219,7 +271,7 @@ pub fn connect(config: MqttConfig) -> Link {
                         s.session_present = ack.session_present;
                     });
                     owed = subscriptions.len();
-                    health_tx.send_replace(if owed == 0 { Health::Connected } else { Health::Subscribing });
+                    health_tx.send_replace(if owed == 0 { drops.up() } else { Health::Subscribing });
                     // Subscribing again when the broker kept the session is harmless (queued messages stay
                     // queued) and necessary when the configured topics changed since the session began.
                     // It goes through the request channel; doing it from another task keeps this loop
@@ -243,12 +295,23 @@ pub fn connect(config: MqttConfig) -> Link {
                         tracing::error!(%filter, "the broker refused a subscription");
                         health_tx.send_replace(Health::Refused { filter });
                     } else if owed == 0 && *health_tx.borrow() == Health::Subscribing {
-                        health_tx.send_replace(Health::Connected);
+                        health_tx.send_replace(drops.up());
                     }
                 }
-                Ok(_) => {}
+                Ok(_) => {
+                    // Pings keep coming while the link is up: a minute without a drop makes it green again.
+                    if matches!(*health_tx.borrow(), Health::Unstable { .. }) {
+                        let now = drops.up();
+                        health_tx.send_if_modified(|h| {
+                            let changed = *h != now;
+                            *h = now;
+                            changed
+                        });
+                    }
+                }
                 Err(error) => {
                     let retry_in = backoff;
+                    drops.record();
                     tracing::warn!(%error, retry_in_s = retry_in.as_secs(), "MQTT connection lost");
                     health_tx.send_replace(Health::Disconnected { error: describe(&error), retry_in });
                     tokio::time::sleep(retry_in).await;

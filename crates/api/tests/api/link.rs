@@ -170,3 +170,34 @@ async fn the_link_turns_bad_within_the_keep_alive_of_a_broker_that_stops_answeri
     assert!(noticed <= keep_alive + Duration::from_secs(1), "noticed after {noticed:?}");
     running.stop().await;
 }
+
+#[tokio::test]
+async fn two_stations_with_one_client_id_show_an_unstable_link_not_a_green_one() {
+    let broker = Mosquitto::start(&MosquittoConfig::default()).expect("mosquitto must be installed");
+    let config = MqttConfig::from_url(&broker.url(), "redgrid-station-1").unwrap();
+    // The broker drops the older connection of a client id whenever the other connects: each reconnects
+    // after a second, and so on for ever.
+    let first = connect(config.clone());
+    let second = connect(config);
+    let (a, b) = (first.health.clone(), second.health.clone());
+    wait_until("the link to show as unstable", Duration::from_secs(40), || {
+        matches!(*a.borrow(), Health::Unstable { .. }) || matches!(*b.borrow(), Health::Unstable { .. })
+    })
+    .await;
+    let shown =
+        if matches!(*a.borrow(), Health::Unstable { .. }) { a.borrow().clone() } else { b.borrow().clone() };
+    assert!(shown.name_zh().starts_with("连接不稳定"), "{}", shown.name_zh());
+    assert!(shown.detail_zh().contains("相同的站点编号"), "{}", shown.detail_zh());
+}
+
+#[tokio::test]
+async fn an_embedded_broker_refuses_a_port_another_station_listens_on() {
+    let listen: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    redgrid_bus::broker::start_embedded(listen).expect("the first embedded broker starts");
+    let error = redgrid_bus::broker::start_embedded(listen).expect_err("the port is taken");
+    assert!(error.to_string().contains("已被占用"), "{error}");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
