@@ -10,7 +10,7 @@ use redgrid_api::dispatch::DispatchChoice;
 use redgrid_api::triage::AlertToEvent;
 use redgrid_api::{EventView, Station};
 use redgrid_core::closed_loop::{Actor, Command, MergeTarget, NewEvent};
-use redgrid_core::event::{Category, Evaluation, Outcome, Severity, Source, Status};
+use redgrid_core::event::{Category, Evaluation, Outcome, Severity, Status};
 use redgrid_core::grid::GridCode;
 use redgrid_core::register::{mask_id_number, mask_phone};
 use redgrid_core::time::Month;
@@ -485,11 +485,7 @@ pub struct ReportRequest {
 pub async fn report_event(shell: State<'_, Shell>, request: ReportRequest) -> Reply<dto::EventDetail> {
     let (ready, actor) = shell.acting().await?;
     let station = ready.station();
-    let source = match request.source.as_str() {
-        "by_hand" => Source::ByHand,
-        "hotline" => Source::Hotline,
-        other => return Err(UiError::invalid(format!("指挥台只能登记来电来访或热线转办，而不是“{other}”"))),
-    };
+    let source = redgrid_api::console::hand_logged_source(&request.source, request.drill)?;
     let grid = parse_grid(station, &request.grid)?;
     // A report logged by hand is placed at its grid's centre until someone on the spot reports a position.
     let node = station.store().grid_node(grid.as_str()).await?;
@@ -607,13 +603,15 @@ fn default_alerts() -> i64 {
 }
 
 #[tauri::command]
-pub async fn alert_groups(shell: State<'_, Shell>, request: LimitRequest) -> Reply<Vec<Value>> {
+pub async fn alert_groups(shell: State<'_, Shell>, request: LimitRequest) -> Reply<Value> {
     let (ready, _) = shell.acting().await?;
     let station = ready.station();
     let groups = station.alert_groups(request.limit.clamp(1, 2_000)).await?;
+    // The groups are the newest `limit` alerts; the count is all of them, as the handover counts.
+    let total = station.store().new_alert_count().await?;
     let codes: Vec<&str> = groups.iter().filter_map(|g| g.alerts.first()?.grid_code.as_deref()).collect();
     let names = ready.grid_names.names(station, &codes).await?;
-    Ok(groups
+    let groups: Vec<Value> = groups
         .iter()
         .map(|g| {
             let first = g.alerts.first();
@@ -632,7 +630,8 @@ pub async fn alert_groups(shell: State<'_, Shell>, request: LimitRequest) -> Rep
                 "alerts": g.alerts.iter().map(dto::alert).collect::<Vec<_>>(),
             })
         })
-        .collect())
+        .collect();
+    Ok(json!({ "groups": groups, "total": total }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -747,6 +746,22 @@ pub async fn grid_tree(shell: State<'_, Shell>, request: GridTreeRequest) -> Rep
 }
 
 #[derive(Debug, Deserialize)]
+pub struct GridSubtreeRequest {
+    code: String,
+    max_depth: i64,
+}
+
+#[tauri::command]
+pub async fn grid_subtree(
+    shell: State<'_, Shell>,
+    request: GridSubtreeRequest,
+) -> Reply<Vec<dto::GridNodeDto>> {
+    let (ready, _) = shell.acting().await?;
+    let nodes = ready.station().grid_subtree(&request.code, request.max_depth).await?;
+    Ok(nodes.into_iter().map(dto::grid_node).collect())
+}
+
+#[derive(Debug, Deserialize)]
 pub struct BoundariesRequest {
     depth: i64,
 }
@@ -817,6 +832,8 @@ pub async fn registers(shell: State<'_, Shell>, request: RegistersRequest) -> Re
                 "id_number_masked": mask_id_number(&r.id_number),
                 "phone_masked": mask_phone(&r.phone),
                 "household_id": r.household_id,
+                // 户号: the household's number within its grid, as the register book writes it.
+                "household_no": r.grid.serial(&scheme).map(|n| format!("{n}号")).unwrap_or_else(|| r.household_id.clone()),
                 "grid_code": r.grid.as_str(),
                 "care_tags": r.care_tags.iter().map(|t| t.key()).collect::<Vec<_>>(),
             })
@@ -955,6 +972,13 @@ pub async fn handover_summary(shell: State<'_, Shell>, request: Empty) -> Reply 
         "acts_this_shift": summary.acts_this_shift,
         "duty_log": summary.duty_log.iter().map(dto::audit_row).collect::<Vec<_>>(),
     }))
+}
+
+#[tauri::command]
+pub async fn shift_brief(shell: State<'_, Shell>, request: Empty) -> Reply<dto::ShiftBriefDto> {
+    let _ = request;
+    let ready = shell.ready().await?;
+    Ok(dto::shift_brief(&ready.seat.shift_brief().await?))
 }
 
 #[derive(Debug, Deserialize)]

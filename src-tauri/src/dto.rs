@@ -701,3 +701,38 @@ pub struct WorkerPositionDto {
     pub grid_code: String,
     pub active_tasks: i64,
 }
+
+#[derive(Debug, Serialize)]
+pub struct HandoverDto {
+    pub id: i64,
+    pub station: String,
+    pub from_account: String,
+    pub from_name: String,
+    pub to_name: String,
+    pub at: Millis,
+    pub note: String,
+    pub figures: String,
+}
+
+/// `shift_brief`: when the shift began, and the handover that began it.
+#[derive(Debug, Serialize)]
+pub struct ShiftBriefDto {
+    pub started_at: Millis,
+    pub handover: Option<HandoverDto>,
+}
+
+pub fn shift_brief(brief: &redgrid_api::session::ShiftBrief) -> ShiftBriefDto {
+    ShiftBriefDto {
+        started_at: ms(brief.started_at),
+        handover: brief.handover.as_ref().map(|h| HandoverDto {
+            id: h.id,
+            station: h.station.clone(),
+            from_account: h.from_account.clone(),
+            from_name: h.from_name.clone(),
+            to_name: h.to_name.clone(),
+            at: ms(h.at),
+            note: h.note.clone(),
+            figures: h.figures.clone(),
+        }),
+    }
+}

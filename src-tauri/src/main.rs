@@ -119,11 +119,13 @@ fn run(args: Args) -> anyhow::Result<()> {
             commands::attach_alerts,
             commands::dismiss_alerts,
             commands::grid_tree,
+            commands::grid_subtree,
             commands::grid_boundaries,
             commands::registers,
             commands::reveal,
             commands::positions,
             commands::handover_summary,
+            commands::shift_brief,
             commands::handover,
             commands::subscribe,
             commands::unsubscribe,
@@ -136,6 +138,9 @@ fn run(args: Args) -> anyhow::Result<()> {
             bench::bench_report,
         ])
         .setup(move |app| {
+            if let Some(window) = app.get_webview_window("main") {
+                fill_the_screen(&window);
+            }
             let window = app.get_webview_window("main");
             let progress: Progress = Arc::new(move |message: String| {
                 eprintln!("{message}");
@@ -171,4 +176,16 @@ fn run(args: Args) -> anyhow::Result<()> {
     });
     drop(runtime);
     Ok(())
+}
+
+/// Opens the console over the whole screen it is on, whatever its size (1366×768 on many a township desk):
+/// a fixed 1920×1080 window is cut off there. Maximising needs a window manager; the size is set as well so
+/// that a bare X display (a kiosk, the end-to-end tests' Xvfb) gets the same.
+fn fill_the_screen(window: &tauri::WebviewWindow) {
+    if let Ok(Some(monitor)) = window.current_monitor().or_else(|_| window.primary_monitor()) {
+        let area = monitor.work_area();
+        let _ = window.set_position(area.position);
+        let _ = window.set_size(area.size);
+    }
+    let _ = window.maximize();
 }

@@ -70,7 +70,7 @@ export const ACTION_SPECS = {
   request_extension: {
     tone: 'plain',
     fields: () => [
-      { name: 'minutes', label: '延时（分钟）', type: 'number', required: true, min: 1, value: 120 },
+      { name: 'minutes', label: '延时（分钟）', type: 'number', required: true, min: 1, value: 120, hint: '自原时限起延长；若已超时，则自领导批准时起算' },
       reason('延时理由'),
     ],
   },
@@ -85,7 +85,8 @@ export const ACTION_SPECS = {
 
 /** Close outcomes: mediation results are for disputes only, as the core insists. */
 export function outcomeOptions(category) {
-  const keys = isDispute(category) ? ['mediated', 'mediation_failed', 'resolved'] : ['resolved'];
+  // 误报/无效 last: what the officer closes a camera's false alarm (or an unfounded call) with.
+  const keys = isDispute(category) ? ['mediated', 'mediation_failed', 'resolved', 'false_alarm'] : ['resolved', 'false_alarm'];
   return keys.map((value) => ({ value, label: OUTCOME[value] }));
 }
 

@@ -83,3 +83,14 @@ export function diffGroups(before, after) {
   const removed = [...old.keys()].filter((k) => !keys.has(k));
   return { added, changed, removed };
 }
+
+/**
+ * The pane's count: the groups shown and every new alert. The pane loads the newest alerts only, so the
+ * alerts in its groups may be fewer than `total` (the handover's figure); then it says how many it shows.
+ */
+export function alertCount(groups, total) {
+  const shown = groups.reduce((n, g) => n + g.alerts.length, 0);
+  const all = Math.max(total ?? shown, shown);
+  if (!groups.length && !all) return '';
+  return all > shown ? `${groups.length} 组 / ${all} 条待研判（显示最新 ${shown} 条）` : `${groups.length} 组 / ${all} 条待研判`;
+}

@@ -3,10 +3,11 @@
 // so a fetch after a live change moves, adds and removes cards without rebuilding the ones that stayed.
 
 import { h, fill } from './dom.js';
-import { summariseGroup, groupKey } from './alerts-model.js';
+import { alertCount, summariseGroup, groupKey } from './alerts-model.js';
 import { formatAgo } from './time.js';
 import { now } from './clock.js';
 import * as ipc from './ipc.js';
+import { nvrName } from './labels.js';
 
 export class AlertsPane {
   constructor(root, { onToEvent, onAttach, onDismiss, onFocus }) {
@@ -34,7 +35,7 @@ export class AlertsPane {
     for (const card of this.cards.values()) this.fillCard(card, card.group, summariseGroup(card.group, now()));
   }
 
-  update(groups) {
+  update(groups, total) {
     this.groups = groups;
     const t = now();
     const keys = new Set();
@@ -62,8 +63,7 @@ export class AlertsPane {
         this.cards.delete(key);
       }
     }
-    const alerts = groups.reduce((n, g) => n + g.alerts.length, 0);
-    this.countEl.textContent = groups.length ? `${groups.length} 组 / ${alerts} 条待研判` : '';
+    this.countEl.textContent = alertCount(groups, total);
     this.empty.hidden = groups.length > 0;
     fill(this.empty, '暂无待研判的视频告警');
   }
@@ -100,7 +100,7 @@ export class AlertsPane {
         h(
           'div.acard-info',
           h('div.acard-camera', group.camera_name),
-          h('div.acard-grid', [group.grid_name || '未登记摄像头（需指定网格）', group.nvr].filter(Boolean).join(' · ')),
+          h('div.acard-grid', [group.grid_name || '未登记摄像头（需指定网格）', nvrName(group.nvr)].filter(Boolean).join(' · ')),
           h('div.acard-meta', summary.confidence ? `置信度 ${summary.confidence}` : '', recognition ? h('span.acard-recog', recognition) : null),
         ),
         snap,

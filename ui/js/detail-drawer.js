@@ -98,7 +98,8 @@ export class DetailDrawer {
         h(`span.badge.st-${e.status}`, { attrs: { 'data-testid': 'event-status' } }, STATUS[e.status] ?? e.status),
         h(`span.badge.sev-badge.sev-${e.severity}`, nameOf(SEVERITY, e.severity)),
         h('span.badge.badge-plain', nameOf(CATEGORY, e.category)),
-        h('span.badge.badge-plain', nameOf(SOURCE, e.source)),
+        // A drill event's source is the drill itself: one 演练 badge says both.
+        e.source === 'drill' ? null : h('span.badge.badge-plain', nameOf(SOURCE, e.source)),
         e.drill ? h('span.badge.badge-drill', '演练') : null,
       ),
       close,

@@ -28,6 +28,7 @@ export function handoverDialog(session) {
       ],
       footer: [cancel, submit],
       onClose: resolve,
+      guard: () => Boolean(note.value.trim() || account.value.trim()),
     });
     cancel.addEventListener('click', () => dialog.close(null));
 
@@ -99,4 +100,47 @@ function renderSummary(s) {
 
 function figure(label, value, tone = '') {
   return h(`div.figure${tone ? `.${tone}` : ''}`, h('span.figure-value', String(value ?? 0)), h('span.figure-label', label));
+}
+
+/**
+ * 接班提示: the officer whose shift began with a handover is shown, once, who handed over, when, their note
+ * and what is open now (overdue and 未签收超时 events). Shown again after a restart until acknowledged.
+ */
+export async function showShiftBrief() {
+  const brief = await ipc.shiftBrief();
+  const handover = brief?.handover;
+  const seenKey = handover ? `redgrid.brief.${handover.station}.${handover.id}` : null;
+  if (!handover || localStorage.getItem(seenKey)) return;
+  const open = h('div', h('p.muted', '正在载入在办事项…'));
+  const ok = h('button.btn.btn-primary', { type: 'button', attrs: { 'data-testid': 'brief-ok' } }, '已阅，开始值班');
+  const dialog = openDialog({
+    title: '接班提示',
+    subtitle: `${handover.from_name} 于 ${formatDateTime(handover.at)} 交班给 ${handover.to_name}`,
+    wide: true,
+    className: 'shift-brief',
+    body: [
+      h('h3.dialog-h3', '交班说明'),
+      h('p.brief-note', { attrs: { 'data-testid': 'brief-note' } }, handover.note || '（交班人未填写说明）'),
+      h('p.muted', `交班时：${handover.figures}`),
+      open,
+    ],
+    footer: [ok],
+  });
+  ok.addEventListener('click', () => {
+    localStorage.setItem(seenKey, '1');
+    dialog.close(true);
+  });
+  try {
+    const s = await ipc.handoverSummary();
+    const t = s.now;
+    const item = (r, tail) => h('li', h('span.qrow-id', `#${r.id}`), h('span.attach-title', r.title), tail);
+    fill(
+      open,
+      s.overdue?.length ? [h('h3.dialog-h3', `超时事件（${s.overdue_total} 件）`), h('ul.handover-list', s.overdue.map((r) => item(r, h('span.tl-overdue', timeLeft(r.due_at, t).text))))] : null,
+      s.unacknowledged?.length ? [h('h3.dialog-h3', `未签收超时（${s.unacknowledged.length} 件）`), h('ul.handover-list', s.unacknowledged.map((r) => item(r, h('span.muted', r.no_ack.map((n) => n.worker_name).join('、')))))] : null,
+      !s.overdue?.length && !s.unacknowledged?.length ? h('p.muted', `在办 ${s.open_total} 件，无超时或未签收事项`) : null,
+    );
+  } catch (error) {
+    fill(open, h('p.dialog-error', `在办事项载入失败：${error.message}`));
+  }
 }

@@ -106,6 +106,8 @@ export const dismissAlerts = (ids, reason) => call('dismiss_alerts', { ids, reas
 // ---- grids, map, registers ----------------------------------------------------------------------------
 
 export const gridTree = (maxDepth) => call('grid_tree', { max_depth: maxDepth });
+/** A grid and its descendants to `maxDepth`: the small and micro grids of a village for 登记事件. */
+export const gridSubtree = (code, maxDepth) => call('grid_subtree', { code, max_depth: maxDepth });
 /** A GeoJSON FeatureCollection of one grid level's boundaries. */
 export const gridBoundaries = (depth) => call('grid_boundaries', { depth });
 /** The four registers of a grid, ID and phone numbers masked. */
@@ -118,6 +120,8 @@ export const positions = (workerIds) => call('positions', workerIds ? { worker_i
 // ---- shift handover ---------------------------------------------------------------------------------
 
 export const handoverSummary = () => call('handover_summary');
+/** The signed-in officer's shift: when it began and the handover (with its note) that began it. */
+export const shiftBrief = () => call('shift_brief');
 /** Signs the shift over: the incoming officer signs in with their own password in the same act. */
 export const handover = (toAccount, toPassword, note) => call('handover', { to_account: toAccount, to_password: toPassword, note });
 

@@ -131,7 +131,7 @@ export const ROLE = {
 
 export const PENDING_KIND = { escalate: '提级', extend: '延时', park: '挂账', unpark: '解除挂账' };
 
-export const OUTCOME = { resolved: '已办结', mediated: '调解成功', mediation_failed: '调解不成功' };
+export const OUTCOME = { resolved: '已办结', mediated: '调解成功', mediation_failed: '调解不成功', false_alarm: '误报/无效' };
 
 export const EVALUATION = { satisfied: '满意', acceptable: '基本满意', unsatisfied: '不满意' };
 
@@ -197,4 +197,13 @@ export const GRID_KIND = {
 export function nameOf(table, key) {
   if (key == null) return '';
   return table[key] ?? String(key);
+}
+
+/** NVR sources the console knows, by the key their messages carry (the topic segment or Frigate). */
+export const NVR_VENDOR = { frigate: 'Frigate', hikvision: '海康威视', dahua: '大华', uniview: '宇视', tiandy: '天地伟业', native: '本地接入' };
+
+/** An NVR as people read it: a known vendor key by its name, anything else as configured. */
+export function nvrName(nvr) {
+  if (!nvr) return '';
+  return NVR_VENDOR[String(nvr).toLowerCase()] ?? nvr;
 }

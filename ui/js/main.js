@@ -21,7 +21,7 @@ import { showSignIn, showLock } from './signin.js';
 import { openDispatchDialog } from './dispatch-dialog.js';
 import { alertToEventDialog, attachDialog, dismissDialog } from './triage.js';
 import { reportDialog } from './report-dialog.js';
-import { handoverDialog } from './handover-dialog.js';
+import { handoverDialog, showShiftBrief } from './handover-dialog.js';
 import { formDialog, isDialogOpen, openDialog } from './dialogs.js';
 import { groupKey } from './alerts-model.js';
 import { toast, toastError } from './toast.js';
@@ -195,6 +195,8 @@ async function startConsole(session) {
     return;
   }
   watchIdle();
+  // An officer whose shift began with a handover reads the outgoing note first (again after a restart).
+  showShiftBrief().catch((error) => toastError(error, '接班提示载入失败'));
 }
 
 /** What the signed-in person may do beyond event actions comes from the back end (`session.can`). */
@@ -280,8 +282,8 @@ async function loadQueue({ first = false, onListed } = {}) {
 
 async function loadAlerts() {
   try {
-    const groups = await ipc.alertGroups(200);
-    ui.alerts.update(groups);
+    const { groups, total } = await ipc.alertGroups(2000);
+    ui.alerts.update(groups, total);
     // Alerts waiting at sign-in do ring, unlike an old overdue event: nobody has looked at them yet.
     const raised = ui.alarm.book.observeAlertGroups(groups, now());
     // A burst triaged (here or at another station) no longer needs acknowledging.
@@ -475,6 +477,7 @@ async function openHandover() {
   if (!incoming) return;
   applySession(incoming);
   toast(`交接完成，当前值班：${incoming.name}`, 'ok');
+  showShiftBrief().catch((error) => toastError(error, '接班提示载入失败'));
   if (ui.detail.isOpen) ui.detail.reload();
 }
 

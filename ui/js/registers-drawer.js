@@ -120,7 +120,7 @@ export class RegistersDrawer {
               this.revealable(r.id_number_masked, 'resident.id_number', r.ref),
               this.revealable(r.phone_masked, 'resident.phone', r.ref),
               // The household id extends the grid code; its tail is what tells households apart here.
-              h('span.mono', { title: r.household_id }, String(r.household_id).replace(r.grid_code ?? '', '') || r.household_id),
+              h('span.mono', { title: r.household_id }, r.household_no || r.household_id),
               h('span.care-tags', (r.care_tags ?? []).map((t) => h('span.chip.chip-care', nameOf(CARE_TAG, t)))),
             ]),
           ),

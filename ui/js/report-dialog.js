@@ -1,23 +1,23 @@
 // Logging an event by hand: a phone call or a walk-in at the centre (来电来访登记), or a hotline transfer.
-// The grid is chosen village first, then the grid within it, from the grid tree already loaded for the
-// map; the officer on the phone should not have to know a 15-digit code.
+// The grid is chosen village first, then the grid within it (loaded for the village chosen: the map's tree
+// stops at villages); the officer on the phone should not have to know a 15-digit code.
 
 import { h, fill } from './dom.js';
 import { formDialog } from './dialogs.js';
 import { CATEGORIES, SEVERITY } from './labels.js';
 import * as ipc from './ipc.js';
+import { gridChoices, reportSources } from './report-model.js';
 
 /** `tree` is the grid tree `{ levels, nodes }`; `villageDepth` the depth of villages in it. */
 export function reportDialog({ tree, villageDepth, drill }) {
   const nodes = tree?.nodes ?? [];
   const villages = nodes.filter((n) => n.depth === villageDepth);
-  const childrenOf = (code) => nodes.filter((n) => n.parent_code === code);
   return formDialog({
     title: drill ? '登记演练事件' : '登记事件',
     subtitle: '来电、来访或热线转办，登记后进入待受理',
     wide: true,
     fields: [
-      { name: 'source', label: '来源', type: 'select', options: [{ value: 'by_hand', label: '来电来访' }, { value: 'hotline', label: '热线转办（12345/110）' }], value: 'by_hand' },
+      { name: 'source', label: '来源', type: 'select', options: reportSources(drill), value: reportSources(drill)[0].value },
       { name: 'reporter', label: '反映人', type: 'text', placeholder: '姓名或称呼' },
       { name: 'reporter_phone', label: '联系电话', type: 'text', placeholder: '仅用于回访，列表中脱敏显示' },
       { name: 'title', label: '事件标题', type: 'text', required: true, placeholder: '一句话说明，如“某村两户因宅基地边界争执”', wide: true },
@@ -32,8 +32,19 @@ export function reportDialog({ tree, villageDepth, drill }) {
     setup: (inputs) => {
       const village = inputs.get('village');
       const grid = inputs.get('grid');
-      village.addEventListener('change', () => {
-        fill(grid, h('option', { value: '' }, '整个村（社区）'), childrenOf(village.value).map((n) => h('option', { value: n.code }, n.name)));
+      let asked = 0;
+      village.addEventListener('change', async () => {
+        const ask = ++asked;
+        fill(grid, h('option', { value: '' }, village.value ? '正在载入网格…' : '整个村（社区）'));
+        if (!village.value) return;
+        try {
+          // Small grids and their micro grids; households are not where an event is placed.
+          const subtree = await ipc.gridSubtree(village.value, villageDepth + 2);
+          if (ask !== asked) return;
+          fill(grid, h('option', { value: '' }, '整个村（社区）'), gridChoices(subtree, village.value).map((o) => h('option', { value: o.value }, o.label)));
+        } catch (error) {
+          if (ask === asked) fill(grid, h('option', { value: '' }, `整个村（社区）（网格载入失败：${error.message}）`));
+        }
       });
     },
     validate: (v) => {

@@ -41,8 +41,8 @@ test('commands are built in the shape of the core Command, snake_case', () => {
 });
 
 test('mediation outcomes are offered for disputes only', () => {
-  assert.deepEqual(outcomeOptions('dispute.family').map((o) => o.value), ['mediated', 'mediation_failed', 'resolved']);
-  assert.deepEqual(outcomeOptions('fire').map((o) => o.value), ['resolved']);
+  assert.deepEqual(outcomeOptions('dispute.family').map((o) => o.value), ['mediated', 'mediation_failed', 'resolved', 'false_alarm']);
+  assert.deepEqual(outcomeOptions('fire').map((o) => o.value), ['resolved', 'false_alarm'], 'a camera false alarm can be closed as 误报/无效');
   const closeFields = ACTION_SPECS.close.fields(detail);
   assert.equal(closeFields[0].value, 'mediated');
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { groupKey, summariseGroup, spanText, confidenceText, diffGroups, compareGroups } from '../js/alerts-model.js';
+import { alertCount, groupKey, summariseGroup, spanText, confidenceText, diffGroups, compareGroups } from '../js/alerts-model.js';
 
 const NOW = Date.UTC(2025, 10, 26, 14, 50);
 const MIN = 60_000;
@@ -59,4 +59,11 @@ test('feed order: priority, then newest', () => {
   const low = group([alert(1)], { priority: 2, last_at: NOW });
   const high = group([alert(2)], { priority: 4, last_at: NOW - 60 * MIN });
   assert.deepEqual([low, high].sort(compareGroups).map((g) => g.priority), [4, 2]);
+});
+
+test('the alert count is every new alert, not the page loaded', () => {
+  const groups = [{ alerts: [{}, {}] }, { alerts: [{}] }];
+  assert.equal(alertCount(groups, 3), '2 组 / 3 条待研判');
+  assert.equal(alertCount(groups, 269), '2 组 / 269 条待研判（显示最新 3 条）');
+  assert.equal(alertCount([], 0), '');
 });

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use redgrid_core::closed_loop::{self, Actor, CommandKind, Event, Role};
+use redgrid_core::event::Source;
 use redgrid_core::register::Resident;
 use redgrid_core::time_limit::Mode;
 use redgrid_store::console::WorkerPosition;
@@ -150,6 +151,20 @@ pub fn resident_refs(residents: &[Resident]) -> Vec<String> {
             resident_ref(&r.household_id, index)
         })
         .collect()
+}
+
+/// The source of an event logged at the desk: a phone call or walk-in, or a hotline transfer — and, in the
+/// drill queue, the drill source every drill event must carry.
+pub fn hand_logged_source(key: &str, drill: bool) -> Result<Source> {
+    match (key, drill) {
+        ("drill", true) => Ok(Source::Drill),
+        ("by_hand", false) => Ok(Source::ByHand),
+        ("hotline", false) => Ok(Source::Hotline),
+        (_, true) => Err(ApiError::Invalid("演练事件的来源只能是“演练”".into())),
+        (other, false) => {
+            Err(ApiError::Invalid(format!("指挥台只能登记来电来访或热线转办，而不是“{other}”")))
+        }
+    }
 }
 
 /// The commands a role may take on an event now: those the closed loop's table admits for the role and
@@ -410,7 +425,15 @@ impl Station {
             RevealField::KeyPlacePhone => tx.key_place_phone(reference).await?,
         };
         let value = value.ok_or_else(|| ApiError::Invalid(format!("找不到要查看的记录：{reference}")))?;
-        let record = format!("查看{}（{} {}）：{}", field.name_zh(), field.key(), reference, reason);
+        let whose = match (field, reference.rsplit_once('#')) {
+            (RevealField::ResidentIdNumber | RevealField::ResidentPhone, Some((household, index))) => {
+                format!("户 {household} 第 {} 人", index.parse::<usize>().map_or(0, |i| i + 1))
+            }
+            (RevealField::WorkerPhone, _) => format!("网格员 {reference}"),
+            (RevealField::KeyPlacePhone, _) => format!("重点场所 {reference}"),
+            _ => reference.to_string(),
+        };
+        let record = format!("查看{}（{whose}）：{reason}", field.name_zh());
         tx.append_audit(&station_audit(actor, now, "reveal", None, record)).await?;
         tx.commit().await?;
         tracing::info!(actor = %actor.id, field = field.key(), reference, "masked value revealed");

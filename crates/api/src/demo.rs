@@ -988,7 +988,12 @@ impl<'a> History<'a> {
     ) -> (Event, Vec<(Actor, Transition, DateTime<Utc>)>) {
         let now = self.now;
         let market = self.market.as_ref();
-        let ctx = LoopContext { policy: self.policy, calendar: self.calendar, mode: Mode::Peacetime };
+        let ctx = LoopContext {
+            policy: self.policy,
+            calendar: self.calendar,
+            mode: Mode::Peacetime,
+            worker_names: &[],
+        };
         let (grid, place_name, quad) = self.places[rng.gen_range(0..self.places.len())].clone();
         let mut category = if drill { Category::Weather } else { pick_weighted(rng, CATEGORY_WEIGHTS) };
         let mut grid = grid;
@@ -1030,6 +1035,9 @@ impl<'a> History<'a> {
         let spot = quad.at(rng.gen_range(0.1..0.9), rng.gen_range(0.1..0.9));
         let worker = self.worker_for(rng, &grid, category);
         let officer = self.officers[rng.gen_range(0..self.officers.len())].clone();
+        // The history names the worker it dispatches, as a live dispatch does.
+        let named = [(worker.id.clone(), worker.name.clone())];
+        let ctx = LoopContext { worker_names: &named, ..ctx };
         let reporter = match source {
             Source::GridWorker => worker.clone(),
             Source::Drill => self.commissioner.clone(),

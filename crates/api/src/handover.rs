@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use redgrid_core::closed_loop::Role;
+use redgrid_store::shifts::{HandoverRow, SeatRow};
 use redgrid_store::{AuditRecord, QueueFilter};
 
 use crate::session::{Seat, Session};
@@ -131,6 +132,26 @@ impl Seat {
         let mut tx = station.store().begin_write().await?;
         let change = Some((outgoing.account.as_str(), incoming.account.as_str()));
         tx.append_audit(&station_audit(&outgoing.actor(), now, "handover", change, reason)).await?;
+        let handover_id = tx
+            .insert_handover(&HandoverRow {
+                id: 0,
+                station: station.station_id().to_string(),
+                from_account: outgoing.account.clone(),
+                from_name: outgoing.name.clone(),
+                to_account: incoming.account.clone(),
+                to_name: incoming.name.clone(),
+                at: now,
+                note: note.trim().to_string(),
+                figures: summary.figures_zh(),
+            })
+            .await?;
+        tx.set_seat(&SeatRow {
+            station: station.station_id().to_string(),
+            account: incoming.account.clone(),
+            shift_started_at: now,
+            handover_id: Some(handover_id),
+        })
+        .await?;
         tx.append_feed(now, "station", station.station_id(), "handover", 0).await?;
         tx.commit().await?;
         let incoming = Session { signed_in_at: now, ..incoming };

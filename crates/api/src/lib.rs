@@ -248,7 +248,12 @@ impl Station {
         now: DateTime<Utc>,
     ) -> Result<i64> {
         let rules = self.rules();
-        let ctx = LoopContext { policy: &rules.policy, calendar: &rules.calendar, mode: rules.mode };
+        let ctx = LoopContext {
+            policy: &rules.policy,
+            calendar: &rules.calendar,
+            mode: rules.mode,
+            worker_names: &[],
+        };
         let mut transition = closed_loop::report(new, actor, now, &ctx)?;
         if self.store.grid_node(transition.event.grid.as_str()).await?.is_none() {
             return Err(ApiError::UnknownGrid(transition.event.grid.to_string()));
@@ -304,7 +309,6 @@ impl Station {
         now: DateTime<Utc>,
     ) -> Result<Transition> {
         let rules = self.rules();
-        let ctx = LoopContext { policy: &rules.policy, calendar: &rules.calendar, mode: rules.mode };
         let current = tx.load_event(event_id, &rules.scheme).await?;
         if let Some(expected) = expected_version {
             if expected != current.event.version {
@@ -333,6 +337,12 @@ impl Station {
                 }
             }
         }
+        let ctx = LoopContext {
+            policy: &rules.policy,
+            calendar: &rules.calendar,
+            mode: rules.mode,
+            worker_names: &worker_names,
+        };
         let kind = command.kind();
         let (note, on_behalf_of) = match &command {
             Command::Dispatch { note, .. } | Command::Remind { note } | Command::Supervise { note } => {
@@ -341,12 +351,9 @@ impl Station {
             Command::Feedback { on_behalf_of, .. } => (String::new(), on_behalf_of.clone()),
             _ => (String::new(), None),
         };
-        let mut transition = closed_loop::apply(&current.event, command, actor, now, &ctx).inspect_err(|rejection| {
+        let transition = closed_loop::apply(&current.event, command, actor, now, &ctx).inspect_err(|rejection| {
             tracing::warn!(event = event_id, actor = %actor.id, command = kind.key(), %rejection, "command rejected");
         })?;
-        if !worker_names.is_empty() {
-            transition.reason = name_workers(&transition.reason, &worker_names);
-        }
         tx.update_event(
             &current.event,
             &transition.event,
@@ -437,6 +444,12 @@ impl Station {
     /// An event's full history from the audit log.
     pub async fn history(&self, id: i64) -> Result<Vec<AuditRecord>> {
         Ok(self.store.event_history(id).await?)
+    }
+
+    /// A grid and everything under it down to `max_depth`, parents before children: the grids an event
+    /// can be placed on within a village, below the depth the map loads.
+    pub async fn grid_subtree(&self, root: &str, max_depth: i64) -> Result<Vec<redgrid_store::GridNode>> {
+        Ok(self.store.grid_subtree(root, max_depth).await?)
     }
 
     /// The grid tree down to `max_depth` (0 = township), parents before children.
@@ -535,39 +548,4 @@ async fn load_rules(store: &Store) -> Result<Rules> {
         calendar: store.work_calendar().await?,
         mode: store.setting("mode").await?.and_then(|m| Mode::from_key(&m)).unwrap_or(Mode::Peacetime),
     })
-}
-
-/// The core's dispatch summary (「派遣：W1、W2；备注」) with each worker named: 「派遣：韦建国（W1）、…」. Only
-/// the list before the note is touched, so a note that mentions an id stays as typed.
-fn name_workers(reason: &str, names: &[(String, String)]) -> String {
-    let (list, note) = match reason.split_once('；') {
-        Some((list, note)) => (list, Some(note)),
-        None => (reason, None),
-    };
-    let Some((verb, ids)) = list.split_once('：') else { return reason.to_string() };
-    let named: Vec<String> = ids
-        .split('、')
-        .map(|id| match names.iter().find(|(w, _)| w == id) {
-            Some((id, name)) => format!("{name}（{id}）"),
-            None => id.to_string(),
-        })
-        .collect();
-    match note {
-        Some(note) => format!("{verb}：{}；{note}", named.join("、")),
-        None => format!("{verb}：{}", named.join("、")),
-    }
-}
-
-#[cfg(test)]
-mod naming_tests {
-    use super::name_workers;
-
-    #[test]
-    fn dispatched_workers_are_named_and_the_note_is_left_alone() {
-        let names = vec![("W1".to_string(), "韦建国".to_string()), ("W2".to_string(), "黄丽".to_string())];
-        assert_eq!(name_workers("派遣：W1、W2", &names), "派遣：韦建国（W1）、黄丽（W2）");
-        assert_eq!(name_workers("改派：W2；W1 未确认", &names), "改派：黄丽（W2）；W1 未确认");
-        assert_eq!(name_workers("派遣：W9", &names), "派遣：W9", "an unknown id stays as it is");
-        assert_eq!(name_workers("无冒号", &names), "无冒号");
-    }
 }

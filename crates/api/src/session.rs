@@ -9,7 +9,20 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use redgrid_core::closed_loop::{Actor, Role};
 
+use redgrid_store::shifts::{HandoverRow, SeatRow};
+
 use crate::{station_audit, verify_password, ApiError, Result, Station};
+
+/// A shift longer than this is not carried on by signing in again: it is a new day's duty.
+pub const SHIFT_HOURS_MAX: i64 = 24;
+
+/// What the officer at the seat is told of their shift.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShiftBrief {
+    pub started_at: DateTime<Utc>,
+    /// The handover that began the shift: who handed over, when, and what they wrote.
+    pub handover: Option<HandoverRow>,
+}
 
 /// The signed-in person at a workstation.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,15 +140,47 @@ impl Seat {
         self.take_seat(session, "演示模式自动登录").await
     }
 
-    async fn take_seat(&self, session: Session, reason: &str) -> Result<Session> {
+    /// Sits `session` at the station. The same officer signing in again (after a restart of the console,
+    /// or after the lock screen's 退出) carries on their shift; anyone else, or the same officer after a
+    /// sign-out or more than [`SHIFT_HOURS_MAX`] hours, starts a new one.
+    async fn take_seat(&self, mut session: Session, reason: &str) -> Result<Session> {
         let actor = session.actor();
+        let now = session.signed_in_at;
         let mut tx = self.station.store().begin_write().await?;
-        tx.append_audit(&station_audit(&actor, session.signed_in_at, "sign_in", None, reason.to_string()))
-            .await?;
+        let seat = match tx.seat(&session.station).await? {
+            Some(seat)
+                if seat.account == session.account
+                    && now - seat.shift_started_at < chrono::Duration::hours(SHIFT_HOURS_MAX) =>
+            {
+                seat
+            }
+            _ => SeatRow {
+                station: session.station.clone(),
+                account: session.account.clone(),
+                shift_started_at: now,
+                handover_id: None,
+            },
+        };
+        tx.set_seat(&seat).await?;
+        tx.append_audit(&station_audit(&actor, now, "sign_in", None, reason.to_string())).await?;
         tx.commit().await?;
-        tracing::info!(account = %session.account, "signed in");
+        session.signed_in_at = seat.shift_started_at;
+        tracing::info!(account = %session.account, shift_started_at = %seat.shift_started_at, "signed in");
         self.replace(Some(session.clone()));
         Ok(session)
+    }
+
+    /// The shift the signed-in officer is on: when it began and the handover (with the outgoing
+    /// officer's note) that began it, if one did.
+    pub async fn shift_brief(&self) -> Result<ShiftBrief> {
+        let session = self.session()?;
+        let store = self.station.store();
+        let seat = store.seat(&session.station).await?;
+        let handover = match seat.filter(|s| s.account == session.account).and_then(|s| s.handover_id) {
+            Some(id) => store.handover(id).await?,
+            None => None,
+        };
+        Ok(ShiftBrief { started_at: session.signed_in_at, handover })
     }
 
     /// Signs out whoever is signed in (locked or not); audited.
@@ -150,6 +195,8 @@ impl Seat {
             "退出登录".into(),
         ))
         .await?;
+        // Signing out ends the shift: the next sign-in, even the same officer's, starts a new one.
+        tx.clear_seat(&session.station).await?;
         tx.commit().await?;
         self.replace(None);
         Ok(())

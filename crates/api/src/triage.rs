@@ -99,7 +99,7 @@ impl Station {
             now,
             "alert_dismiss",
             None,
-            format!("告警 {:?} 作为误报排除：{note}", ids),
+            format!("告警 {} 作为误报排除：{note}", alert_numbers(ids)),
         ))
         .await?;
         tx.commit().await?;
@@ -123,14 +123,18 @@ impl Station {
         let now = self.now();
         let new = NewEvent {
             title: decision.title,
+            // People read this: the camera by its registered name (the NVR's own id only when it has none)
+            // and what was seen in Chinese.
             description: format!(
-                "视频告警 {} 条：{}（{}）{}",
+                "视频告警 {} 条：{}，{}",
                 alerts.len(),
-                first.camera_label.as_deref().unwrap_or(&first.camera_name),
-                first.camera_name,
+                match first.camera_label.as_deref() {
+                    Some(label) => label.to_string(),
+                    None => format!("未登记摄像头 {}", first.camera_name),
+                },
                 match redgrid_bus::payload::label_zh(&first.label) {
-                    Some(zh) => format!("识别到{zh}（{}）", first.label),
-                    None => first.label.clone(),
+                    Some(zh) => format!("识别到{zh}"),
+                    None => format!("识别目标 {}", first.label),
                 }
             ),
             category: decision.category,
@@ -160,7 +164,8 @@ impl Station {
             return Err(ApiError::Invalid(format!("事件 #{event_id} 已不在办理中，不能附加告警")));
         }
         refuse_if_taken(tx.triage_alerts(ids, "attached", Some(event_id), &actor.name, now).await?)?;
-        let mut entry = station_audit(actor, now, "alert_attach", None, format!("附加视频告警 {:?}", ids));
+        let mut entry =
+            station_audit(actor, now, "alert_attach", None, format!("附加视频告警 {}", alert_numbers(ids)));
         entry.event_id = Some(event_id);
         entry.from_status = Some(event.status.key().into());
         entry.to_status = Some(event.status.key().into());
@@ -176,4 +181,9 @@ fn refuse_if_taken(already: Vec<(i64, String)>) -> Result<()> {
         Some((id, by)) if by.is_empty() => Err(ApiError::Invalid(format!("告警 {id} 不存在"))),
         Some((id, by)) => Err(ApiError::Conflict(format!("告警 {id} 已由 {by} 处理"))),
     }
+}
+
+/// Alert numbers as the duty log writes them: 「#25、#26」.
+fn alert_numbers(ids: &[i64]) -> String {
+    ids.iter().map(|id| format!("#{id}")).collect::<Vec<_>>().join("、")
 }

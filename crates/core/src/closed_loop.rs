@@ -206,6 +206,19 @@ pub struct LoopContext<'a> {
     pub policy: &'a TimeLimitPolicy,
     pub calendar: &'a WorkCalendar,
     pub mode: Mode,
+    /// `(worker id, name)` of the workers a dispatch names, so that the audit trail reads
+    /// 「派遣：韦建国（W1010012）」; an id not listed is written as it is.
+    pub worker_names: &'a [(String, String)],
+}
+
+impl LoopContext<'_> {
+    /// A worker as the audit trail names them.
+    fn worker_named(&self, id: &str) -> String {
+        match self.worker_names.iter().find(|(w, _)| w == id) {
+            Some((id, name)) => format!("{name}（{id}）"),
+            None => id.to_string(),
+        }
+    }
 }
 
 /// The target of a merge as the caller found it.
@@ -511,6 +524,12 @@ fn require_reason(kind: CommandKind, reason: &str) -> Result<(), Rejection> {
 }
 
 /// Starts the clock of the step `event` now waits on, with the limit for its category and severity.
+/// A typed note as a clause of the audit sentence: without its closing full stop, so that what follows
+/// (「；照片 2 张」) does not read 「。；」.
+fn clause(note: &str) -> &str {
+    note.trim().trim_end_matches(['。', '.', '；', ';', '，', ','])
+}
+
 fn start_clock(event: &mut Event, now: Instant, ctx: &LoopContext<'_>) {
     event.clock = event.status.pending_step().and_then(|step| {
         ctx.policy
@@ -664,11 +683,11 @@ pub fn apply(
                 start_clock(&mut next, now, ctx);
                 "派遣"
             };
-            let names = workers.join("、");
+            let names = workers.iter().map(|w| ctx.worker_named(w)).collect::<Vec<_>>().join("、");
             if note.trim().is_empty() {
                 format!("{verb}：{names}")
             } else {
-                format!("{verb}：{names}；{note}")
+                format!("{verb}：{names}；{}", clause(&note))
             }
         }
         Command::Acknowledge | Command::Arrive => {
@@ -704,7 +723,7 @@ pub fn apply(
             };
             let photos =
                 if photos.is_empty() { String::new() } else { format!("；照片 {} 张", photos.len()) };
-            format!("{notes}{photos}{on_behalf}")
+            format!("{}{photos}{on_behalf}", clause(&notes))
         }
         Command::Verify { note } => {
             complete_step(&mut next, now, ctx);
@@ -723,7 +742,7 @@ pub fn apply(
         }
         Command::Close { outcome, evaluation, note } => {
             let fits = match outcome {
-                Outcome::Resolved => true,
+                Outcome::Resolved | Outcome::FalseAlarm => true,
                 Outcome::MediatedSuccessfully | Outcome::MediationFailed => next.category.is_dispute(),
             };
             if !fits {
@@ -743,7 +762,7 @@ pub fn apply(
                 "{}·{}{}",
                 outcome.name_zh(),
                 evaluation.name_zh(),
-                if note.is_empty() { String::new() } else { format!("；{note}") }
+                if note.is_empty() { String::new() } else { format!("；{}", clause(&note)) }
             )
         }
         Command::Reopen { reason } => {
@@ -786,7 +805,7 @@ pub fn apply(
                 }
                 RequestKind::Extend { minutes } => {
                     let clock = next.clock.as_mut().ok_or_else(stale)?;
-                    clock.extension_minutes += minutes;
+                    clock.extend(minutes, now, ctx.calendar);
                     refresh_due(&mut next, now, ctx);
                 }
                 RequestKind::Park => {

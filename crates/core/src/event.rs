@@ -374,6 +374,9 @@ pub enum Outcome {
     MediatedSuccessfully,
     /// A dispute whose mediation failed (调解不成功), referred on.
     MediationFailed,
+    /// The report proved unfounded (误报/无效): a camera's false alarm found out only on the spot, a call
+    /// about nothing there. The loop is closed; statistics count it as closed, not as rejected.
+    FalseAlarm,
 }
 
 impl Outcome {
@@ -382,6 +385,7 @@ impl Outcome {
             Outcome::Resolved => "resolved",
             Outcome::MediatedSuccessfully => "mediated",
             Outcome::MediationFailed => "mediation_failed",
+            Outcome::FalseAlarm => "false_alarm",
         }
     }
     pub fn name_zh(self) -> &'static str {
@@ -389,10 +393,11 @@ impl Outcome {
             Outcome::Resolved => "已办结",
             Outcome::MediatedSuccessfully => "调解成功",
             Outcome::MediationFailed => "调解不成功",
+            Outcome::FalseAlarm => "误报/无效",
         }
     }
     pub fn from_key(key: &str) -> Option<Outcome> {
-        [Outcome::Resolved, Outcome::MediatedSuccessfully, Outcome::MediationFailed]
+        [Outcome::Resolved, Outcome::MediatedSuccessfully, Outcome::MediationFailed, Outcome::FalseAlarm]
             .into_iter()
             .find(|o| o.key() == key)
     }

@@ -138,6 +138,13 @@ impl GridCode {
         Some(GridCode { code: self.code[..len].to_string(), depth })
     }
 
+    /// The grid's number within its parent: the digits its code adds to the parent's (a household's 户号
+    /// within its micro grid). `None` for the top level.
+    pub fn serial(&self, scheme: &LevelScheme) -> Option<u32> {
+        let parent = self.parent(scheme)?;
+        self.code[parent.code.len()..].parse().ok()
+    }
+
     /// The ancestor (or self) at `depth`.
     pub fn ancestor_at(&self, depth: LevelDepth, scheme: &LevelScheme) -> Option<GridCode> {
         if depth > self.depth {

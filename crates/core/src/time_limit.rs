@@ -289,6 +289,18 @@ impl StepClock {
         gross - paused
     }
 
+    /// Grants `minutes` more: after the deadline as it stands, or — when that has passed already — after
+    /// `now`, so that an approved extension never leaves the step overdue.
+    pub fn extend(&mut self, minutes: i64, now: Instant, calendar: &WorkCalendar) {
+        let used = self.elapsed(now, calendar);
+        let over = used - self.allowed();
+        if over > Duration::zero() {
+            // Whole minutes, rounded up: the officer is given at least what was approved.
+            self.extension_minutes += (over.num_seconds() + 59) / 60;
+        }
+        self.extension_minutes += minutes;
+    }
+
     pub fn allowed(&self) -> Duration {
         Duration::minutes(self.limit.minutes + self.extension_minutes)
     }

@@ -486,6 +486,21 @@ impl Store {
         rows.iter().map(decode_node).collect()
     }
 
+    /// A grid and its descendants down to `max_depth`, parents before children (code order).
+    pub async fn grid_subtree(&self, root: &str, max_depth: i64) -> Result<Vec<GridNode>> {
+        let rows = sqlx::query(
+            "WITH RECURSIVE sub(code) AS (SELECT code FROM grids WHERE code = $1 \
+               UNION ALL SELECT g.code FROM grids g JOIN sub ON g.parent_code = sub.code WHERE g.depth <= $2) \
+             SELECT g.code, g.parent_code, g.depth, g.kind, g.name, g.lon, g.lat FROM grids g JOIN sub ON sub.code = g.code \
+             ORDER BY g.code",
+        )
+        .bind(root)
+        .bind(max_depth)
+        .fetch_all(self.read_pool())
+        .await?;
+        rows.iter().map(decode_node).collect()
+    }
+
     /// Grids with boundaries down to `max_depth`: `(code, depth, kind, name, boundary)`.
     pub async fn grid_boundaries(
         &self,

@@ -128,6 +128,8 @@ pub fn free_port() -> Result<u16> {
 /// leaves the database and the app's log to look at.
 pub struct Scratch {
     pub dir: PathBuf,
+    /// The size of the Xvfb screen the window opens on (the design size unless a scenario says otherwise).
+    pub screen: (u32, u32),
     keep: bool,
 }
 
@@ -138,7 +140,7 @@ impl Scratch {
             std::fs::remove_dir_all(&dir)?;
         }
         std::fs::create_dir_all(&dir)?;
-        Ok(Scratch { dir, keep: std::env::var_os("REDGRID_E2E_KEEP").is_some() })
+        Ok(Scratch { dir, screen: (1920, 1080), keep: std::env::var_os("REDGRID_E2E_KEEP").is_some() })
     }
 
     /// `sqlite://` URL of a database file in the folder.
@@ -195,7 +197,7 @@ impl Drop for Spawned {
 }
 
 /// The X display the window opens on: the caller's `DISPLAY` when set (a developer watching), otherwise
-/// an Xvfb of the scenario's own at 1920×1080, the console's design size.
+/// an Xvfb of the scenario's own at the scenario's screen size.
 pub struct Display {
     name: String,
     _xvfb: Option<Spawned>,
@@ -208,7 +210,7 @@ impl Display {
     }
 
     /// Xvfb's own output goes to `log`.
-    pub fn start(log: &Path) -> Result<Display> {
+    pub fn start(log: &Path, (width, height): (u32, u32)) -> Result<Display> {
         if let Some(name) = std::env::var_os("DISPLAY").filter(|d| !d.is_empty()) {
             return Ok(Display { name: name.to_string_lossy().into_owned(), _xvfb: None });
         }
@@ -220,7 +222,7 @@ impl Display {
             }
             let child = Command::new("Xvfb")
                 .arg(format!(":{number}"))
-                .args(["-screen", "0", "1920x1080x24", "-nolisten", "tcp"])
+                .args(["-screen", "0", &format!("{width}x{height}x24"), "-nolisten", "tcp"])
                 .stdout(Stdio::null())
                 .stderr(std::fs::File::create(log)?)
                 .spawn()
@@ -272,7 +274,7 @@ impl Console {
                 std::fs::remove_file(&path)?;
             }
         }
-        let display = Display::start(&scratch.dir.join("xvfb.log"))?;
+        let display = Display::start(&scratch.dir.join("xvfb.log"), scratch.screen)?;
         let port = free_port()?;
         let native_port = free_port()?;
         let driver_log = scratch.dir.join("driver-and-app.log");

@@ -6,4 +6,5 @@ mod import;
 mod ingest;
 mod link;
 mod roster;
+mod shift;
 mod station;

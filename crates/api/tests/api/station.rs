@@ -370,3 +370,34 @@ async fn the_demo_is_deterministic_for_a_seed_and_refuses_a_used_store() {
     let again = demo::seed(&a.station, &DemoConfig::default()).await.unwrap_err();
     assert_eq!(again.code(), "invalid", "seeding twice would mix two townships' worth of history: {again}");
 }
+
+#[tokio::test]
+async fn a_drill_event_is_logged_by_hand_on_a_grid_below_its_village() {
+    let t = demo_station(1).await;
+    let s = &t.station;
+    let officer = person(Role::DutyOfficer, "duty1", "值班员甲");
+    // The map's tree stops at villages; the dialog asks for the village's own subtree.
+    let village = &SMALL_GRID[..12];
+    let subtree = s.grid_subtree(village, 3).await.unwrap();
+    assert_eq!(subtree[0].code, village, "the village first");
+    assert!(subtree.iter().any(|n| n.code == SMALL_GRID), "its small grids");
+    assert!(subtree.iter().any(|n| n.depth == 3 && n.code.starts_with(SMALL_GRID)), "and their micro grids");
+    assert!(
+        subtree.iter().all(|n| n.depth <= 3 && n.code.starts_with(village)),
+        "nothing deeper, nothing outside"
+    );
+    let micro = subtree.iter().find(|n| n.depth == 3).unwrap().code.clone();
+
+    let source = redgrid_api::console::hand_logged_source("drill", true).unwrap();
+    let mut drill = phone_call(&micro, Category::Safety);
+    drill.source = source;
+    drill.drill = true;
+    let view = s.report(&officer, drill).await.expect("a drill event logged at the desk is accepted");
+    assert!(view.stored.event.drill);
+    assert_eq!(view.stored.event.grid.as_str(), micro);
+    assert!(
+        redgrid_api::console::hand_logged_source("by_hand", true).is_err(),
+        "a drill event is not a phone call"
+    );
+    assert!(redgrid_api::console::hand_logged_source("drill", false).is_err(), "nor a real one a drill");
+}

@@ -40,7 +40,12 @@ impl Fixture {
     }
 
     fn ctx(&self) -> LoopContext<'_> {
-        LoopContext { policy: &self.policy, calendar: &self.calendar, mode: Mode::Peacetime }
+        LoopContext {
+            policy: &self.policy,
+            calendar: &self.calendar,
+            mode: Mode::Peacetime,
+            worker_names: &[],
+        }
     }
 
     fn new_event(&self, category: Category) -> NewEvent {
@@ -583,7 +588,8 @@ fn an_approved_extension_moves_the_deadline() {
 fn wartime_halves_the_limits() {
     let f = Fixture::new();
     let peace = f.reported();
-    let ctx = LoopContext { policy: &f.policy, calendar: &f.calendar, mode: Mode::Wartime };
+    let ctx =
+        LoopContext { policy: &f.policy, calendar: &f.calendar, mode: Mode::Wartime, worker_names: &[] };
     let war = closed_loop::report(f.new_event(Category::PublicOrder), &actor(Role::DutyOfficer), t0(), &ctx)
         .unwrap()
         .event;
@@ -620,4 +626,69 @@ fn reassignment_replaces_the_silent_worker_and_keeps_the_clock() {
     assert_eq!(workers, ["W-SPARE"], "the worker who never acknowledged is replaced");
     assert_eq!(moved.event.due_at, due, "a reassignment does not restart the handling clock");
     assert_eq!(moved.event.clock, clock);
+}
+
+#[test]
+fn dispatched_workers_are_named_and_the_note_is_left_alone() {
+    let f = Fixture::new();
+    let e = f.event_in(Status::Accepted);
+    let names = vec![("W1".to_string(), "韦建国".to_string()), ("W2".to_string(), "黄丽".to_string())];
+    let ctx = LoopContext { worker_names: &names, ..f.ctx() };
+    let dispatch = |workers: &[&str], note: &str| {
+        let command =
+            Command::Dispatch { workers: workers.iter().map(|w| w.to_string()).collect(), note: note.into() };
+        closed_loop::apply(&e, command, &actor(Role::DutyOfficer), e.reported_at + Duration::minutes(5), &ctx)
+            .unwrap()
+            .reason
+    };
+    assert_eq!(dispatch(&["W1", "W2"], ""), "派遣：韦建国（W1）、黄丽（W2）");
+    assert_eq!(
+        dispatch(&["W2"], "W1 未确认"),
+        "派遣：黄丽（W2）；W1 未确认",
+        "a note that mentions an id stays as typed"
+    );
+    assert_eq!(dispatch(&["W9"], ""), "派遣：W9", "an unknown id stays as it is");
+}
+
+#[test]
+fn a_note_ending_in_a_full_stop_reads_as_one_sentence() {
+    let f = Fixture::new();
+    let e = f.event_in(Status::Dispatched);
+    let command = Command::Feedback {
+        notes: "已清理倒伏树木。".into(),
+        photos: vec!["p1".into(), "p2".into()],
+        on_behalf_of: None,
+    };
+    let done = closed_loop::apply(
+        &e,
+        command,
+        &actor(Role::GridWorker),
+        e.reported_at + Duration::minutes(40),
+        &f.ctx(),
+    );
+    let reason = done.map(|t| t.reason).unwrap_or_else(|r| panic!("{r}"));
+    assert_eq!(reason, "已清理倒伏树木；照片 2 张", "no 「。；」");
+}
+
+#[test]
+fn a_false_alarm_closes_as_such_and_counts_as_closed() {
+    let f = Fixture::new();
+    let e = f.event_in(Status::Verified);
+    let close = Command::Close {
+        outcome: Outcome::FalseAlarm,
+        evaluation: Evaluation::Acceptable,
+        note: "现场核实为误报。".into(),
+    };
+    let done = closed_loop::apply(
+        &e,
+        close,
+        &actor(Role::DutyOfficer),
+        e.reported_at + Duration::hours(3),
+        &f.ctx(),
+    )
+    .unwrap();
+    assert_eq!(done.to, Status::Closed);
+    assert_eq!(done.event.outcome, Some(Outcome::FalseAlarm));
+    assert!(done.reason.starts_with("误报/无效"), "{}", done.reason);
+    assert_eq!(Outcome::from_key("false_alarm"), Some(Outcome::FalseAlarm), "the store reads it back");
 }

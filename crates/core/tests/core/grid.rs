@@ -82,3 +82,12 @@ fn identity_numbers_and_masking() {
     assert_eq!(mask_id_number(&id), format!("450802********123{check}"));
     assert_eq!(mask_phone("13812345678"), "138****5678");
 }
+
+#[test]
+fn a_household_is_numbered_within_its_micro_grid() {
+    let scheme = LevelScheme::guigang();
+    let household = GridCode::parse("45080210100100101002", &scheme).unwrap();
+    assert_eq!(household.serial(&scheme), Some(2), "户号 2, not the letter of its id");
+    let township = GridCode::parse("450802101", &scheme).unwrap();
+    assert_eq!(township.serial(&scheme), None);
+}

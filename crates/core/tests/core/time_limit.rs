@@ -180,3 +180,26 @@ fn months_are_counted_in_shanghai_time() {
     assert_eq!(Month::parse("2026-13"), None);
     assert_eq!(Month::parse("2026-12").unwrap().next().to_string(), "2027-01");
 }
+
+#[test]
+fn an_extension_approved_after_the_deadline_runs_from_the_approval() {
+    let calendar = WorkCalendar::default();
+    let start = local(2026, 11, 18, 10, 0);
+    let mut early = StepClock::start(Step::Handle, start, Limit::calendar_hours(4));
+    early.extend(120, start + Duration::hours(1), &calendar);
+    assert_eq!(
+        early.due_at(start, &calendar),
+        Some(start + Duration::hours(6)),
+        "before the deadline: after it"
+    );
+    let mut late = StepClock::start(Step::Handle, start, Limit::calendar_hours(4));
+    let approved = start + Duration::hours(5);
+    late.extend(120, approved, &calendar);
+    let due = late.due_at(approved, &calendar).unwrap();
+    assert_eq!(
+        due,
+        approved + Duration::minutes(120),
+        "an hour overdue: the two hours start at the approval"
+    );
+    assert!(late.on_time(approved + Duration::minutes(119), &calendar), "and the step is no longer overdue");
+}

@@ -76,7 +76,12 @@ impl Loop {
         Loop { policy: TimeLimitPolicy::standard(), calendar: WorkCalendar::default() }
     }
     fn ctx(&self) -> LoopContext<'_> {
-        LoopContext { policy: &self.policy, calendar: &self.calendar, mode: Mode::Peacetime }
+        LoopContext {
+            policy: &self.policy,
+            calendar: &self.calendar,
+            mode: Mode::Peacetime,
+            worker_names: &[],
+        }
     }
     fn report(&self, new: NewEvent, at: DateTime<Utc>) -> Event {
         closed_loop::report(new, &officer(), at, &self.ctx()).unwrap().event

@@ -27,7 +27,7 @@ fn the_ui_benchmark_measures_every_polygon_and_every_open_event() {
         let open: Value = serde_json::from_slice(&queue.stdout)?;
         let open_events = open["total"].as_u64().context("queue total")?;
 
-        let display = Display::start(&scratch.dir.join("xvfb.log"))?;
+        let display = Display::start(&scratch.dir.join("xvfb.log"), scratch.screen)?;
         let out = scratch.dir.join("ui.json");
         let listen = format!("127.0.0.1:{}", free_port()?);
         let mut app = tokio::process::Command::new(&binaries.desktop)

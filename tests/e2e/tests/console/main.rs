@@ -8,6 +8,7 @@ mod bench_ui;
 mod commissioner;
 mod duty_officer;
 mod link;
+mod night;
 mod roster;
 
 use std::sync::Mutex;

@@ -1,0 +1,255 @@
+//! The duty officer's night, the defects of the long run: at 1920×1080 and at 1366×768 (a common township
+//! screen) the window fills the screen and the queue's categories and the handover fit; Esc in the queue
+//! search brings the queue back; a click beside a dialog with something typed asks before throwing it away;
+//! an event is placed on a grid below its village; Enter accepts from the 受理 dialog, whose first field is
+//! a select; in the drill queue an event is logged with the drill source; the handover note is shown to the
+//! incoming officer.
+
+use std::time::Duration;
+
+use anyhow::{ensure, Context, Result};
+use redgrid_e2e::{free_port, run_scenario, Console, Scratch};
+use serde_json::{json, Value};
+
+use crate::{run, QUICK};
+
+#[test]
+fn the_night_at_1920_by_1080() {
+    night((1920, 1080));
+}
+
+#[test]
+fn the_night_at_1366_by_768() {
+    night((1366, 768));
+}
+
+fn night(screen: (u32, u32)) {
+    run(async move {
+        let name = format!("night{}", screen.0);
+        let mut scratch = Scratch::new(&name)?;
+        scratch.screen = screen;
+        let args: Vec<String> = vec![
+            "--demo".into(),
+            "--db".into(),
+            scratch.sqlite_url("r.db"),
+            "--listen".into(),
+            format!("127.0.0.1:{}", free_port()?),
+            "--demo-days".into(),
+            "3".into(),
+        ];
+        run_scenario(&name, &mut scratch, &args, async |console: &mut Console| {
+            the_night(console, screen).await
+        })
+        .await
+    });
+}
+
+async fn number(console: &Console, script: &str) -> Result<f64> {
+    console.js(script, vec![]).await?.as_f64().with_context(|| format!("not a number: {script}"))
+}
+
+async fn the_night(console: &mut Console, (width, height): (u32, u32)) -> Result<()> {
+    console
+        .wait_text("the queue to load", Duration::from_secs(60), "#queue-pane .pane-count", |t| {
+            t.ends_with('件')
+        })
+        .await?;
+    let all = "#queue-pane .chip[data-key=all] .chip-count";
+    let count = console.visible_text(all).await?.context("the 全部 chip")?;
+
+    // The window is the screen.
+    let (w, h) = (
+        number(console, "return window.innerWidth;").await?,
+        number(console, "return window.innerHeight;").await?,
+    );
+    ensure!(
+        w >= f64::from(width) - 20.0 && h >= f64::from(height) - 60.0,
+        "the window fills the {width}×{height} screen; it is {w}×{h}"
+    );
+    let cut = console
+        .js(
+            "return [...document.querySelectorAll('#queue-pane .qrow:not([hidden]) .qrow-cat')]
+               .filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => c.innerText);",
+            vec![],
+        )
+        .await?;
+    ensure!(cut.as_array().is_some_and(Vec::is_empty), "no category is cut in the queue rows: {cut}");
+    console.screenshot("queue").await?;
+
+    // Esc in the search: the text goes and so does the filter.
+    console.type_into("#queue-pane input.search", "不存在的事件zzz").await?;
+    console.wait_text("the filter to apply", QUICK, all, |t| t == "0").await?;
+    console.press("\u{E00C}").await?;
+    let back = console.wait_text("the queue back", QUICK, all, |t| *t == count).await?;
+    let field =
+        console.js("return document.querySelector('#queue-pane input.search').value;", vec![]).await?;
+    ensure!(field == json!(""), "the search field is empty after Esc: {field}");
+    eprintln!("e2e[night]: Esc brought back {back}");
+
+    // 登记事件: a stray click beside the dialog asks before dropping what was typed.
+    console.js("document.activeElement?.blur();", vec![]).await?;
+    console.press("\u{E033}").await?;
+    console.wait_text("the report dialog", QUICK, ".dialog .dialog-head h2", |t| t == "登记事件").await?;
+    console.type_into(".dialog input[name=title]", "村口路灯损坏，夜间行人摔倒").await?;
+    console
+        .js(
+            "const b = document.querySelector('.dialog-backdrop');
+             b.dispatchEvent(new MouseEvent('mousedown', { bubbles: true }));",
+            vec![],
+        )
+        .await?;
+    console
+        .wait_text("the question", QUICK, ".dialog-backdrop:last-child .dialog-head h2", |t| {
+            t == "放弃已填写的内容？"
+        })
+        .await?;
+    console.screenshot("discard-question").await?;
+    console.click(".dialog-backdrop:last-child .btn-ghost").await?;
+    let kept = console
+        .js("return document.querySelector('.dialog input[name=title]')?.value ?? null;", vec![])
+        .await?;
+    ensure!(kept == json!("村口路灯损坏，夜间行人摔倒"), "what was typed is still there: {kept}");
+
+    // The grid below the village: small grids and their micro grids are offered.
+    let village = console
+        .js(
+            "const v = document.querySelector('.dialog select[name=village]');
+             v.value = v.querySelector('option:not([value=\"\"])').value;
+             v.dispatchEvent(new Event('change', { bubbles: true }));
+             return v.value;",
+            vec![],
+        )
+        .await?;
+    let village = village.as_str().context("a village")?.to_string();
+    let micro = console
+        .wait_js(
+            "the grids of the village",
+            QUICK,
+            "const o = [...document.querySelectorAll('.dialog select[name=grid] option')].find((x) => x.textContent.includes('└'));
+             return o ? [o.value, o.textContent.replace('└', '').trim()] : null;",
+            vec![],
+        )
+        .await?;
+    let (micro_code, micro_name) = (
+        micro[0].as_str().unwrap_or_default().to_string(),
+        micro[1].as_str().unwrap_or_default().to_string(),
+    );
+    ensure!(
+        micro_code.starts_with(&village) && micro_code.len() > village.len() + 3,
+        "a micro grid of {village}: {micro_code}"
+    );
+    console
+        .js(
+            "const d = document.querySelector('.dialog');
+             const set = (n, v) => { const el = d.querySelector(`[name=${n}]`); el.value = v; el.dispatchEvent(new Event('change', { bubbles: true })); };
+             set('category', d.querySelector('[name=category] option:not([value=\"\"])').value);
+             set('grid', arguments[0]);",
+            vec![json!(micro_code)],
+        )
+        .await?;
+    console.screenshot("report-micro-grid").await?;
+    console.click(".dialog [data-testid=dialog-submit]").await?;
+    let status = "#detail-drawer [data-testid=event-status]";
+    console.wait_text("the logged event", QUICK, status, |t| t == "待受理").await?;
+    let facts = console.visible_text("#detail-drawer .facts").await?.unwrap_or_default();
+    ensure!(facts.contains(&micro_name), "the event is on the micro grid {micro_name}: {facts:?}");
+
+    // 受理 opens on a select: Enter accepts.
+    console.click("#detail-drawer [data-testid=action-accept]").await?;
+    console
+        .wait_text("the accept dialog", QUICK, ".dialog .dialog-head h2", |t| t.starts_with("受理"))
+        .await?;
+    let focused = console.js("return document.activeElement?.tagName;", vec![]).await?;
+    ensure!(focused == json!("SELECT"), "the accept dialog opens on its select: {focused}");
+    console.press("\u{E007}").await?;
+    console.wait_text("accepted with Enter", QUICK, status, |t| t == "待派遣").await?;
+
+    // The drill queue: F3 logs a drill event, with the drill source.
+    console.click("#queue-pane label.switch").await?;
+    console
+        .wait_js(
+            "the drill queue",
+            QUICK,
+            "return document.body.classList.contains('drill-mode') || null;",
+            vec![],
+        )
+        .await?;
+    console.js("document.activeElement?.blur();", vec![]).await?;
+    console.press("\u{E033}").await?;
+    console
+        .wait_text("the drill report dialog", QUICK, ".dialog .dialog-head h2", |t| t == "登记演练事件")
+        .await?;
+    let sources = console
+        .js("return [...document.querySelectorAll('.dialog select[name=source] option')].map((o) => o.value);", vec![])
+        .await?;
+    ensure!(sources == json!(["drill"]), "a drill event has the drill source only: {sources}");
+    console.type_into(".dialog input[name=title]", "演练：村级仓库火情处置").await?;
+    console
+        .js(
+            "const d = document.querySelector('.dialog');
+             const set = (n) => { const el = d.querySelector(`[name=${n}]`); el.value = el.querySelector('option:not([value=\"\"])').value; el.dispatchEvent(new Event('change', { bubbles: true })); };
+             set('category'); set('village');",
+            vec![],
+        )
+        .await?;
+    console.click(".dialog [data-testid=dialog-submit]").await?;
+    let drill = console.wait_text("the drill event", QUICK, status, |t| t == "待受理").await;
+    if drill.is_err() {
+        let error = console.visible_text(".dialog .dialog-error").await?.unwrap_or_default();
+        anyhow::bail!("the drill event was refused: {error:?}");
+    }
+    console.screenshot("drill-event").await?;
+    console.click("#queue-pane label.switch").await?;
+
+    // The handover fits the screen without scrolling.
+    console.js("document.activeElement?.blur();", vec![]).await?;
+    console.press("\u{E034}").await?;
+    console
+        .wait_js(
+            "the handover summary",
+            QUICK,
+            "return document.querySelector('.dialog .handover-figures') ? true : null;",
+            vec![],
+        )
+        .await?;
+    let scroll = console
+        .js(
+            "const b = document.querySelector('.dialog .dialog-body'); const d = document.querySelector('.dialog');
+             return [b.scrollHeight - b.clientHeight, d.getBoundingClientRect().bottom - window.innerHeight];",
+            vec![],
+        )
+        .await?;
+    let overflow: Vec<f64> = scroll.as_array().into_iter().flatten().filter_map(Value::as_f64).collect();
+    let covered = console
+        .js(
+            "const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+             const buttons = [...document.querySelectorAll('.dialog footer button')].map((x) => x.getBoundingClientRect());
+             return [...document.querySelectorAll('.toast')].filter((t) => buttons.some((b) => hit(t.getBoundingClientRect(), b))).map((t) => t.innerText);",
+            vec![],
+        )
+        .await?;
+    ensure!(covered.as_array().is_some_and(Vec::is_empty), "no toast covers the dialog's buttons: {covered}");
+    console.screenshot("handover").await?;
+    ensure!(
+        overflow.iter().all(|o| *o <= 1.0),
+        "the handover dialog neither scrolls nor runs off the screen: {overflow:?}"
+    );
+
+    // The handover to 韦丽娟 (duty2) with a note: the incoming officer is shown it.
+    let note = "上莲村排水沟纠纷今晚需回访";
+    console.type_into(".dialog textarea", note).await?;
+    console.type_into(".dialog input[placeholder=接班人账号]", "duty2").await?;
+    console.type_into(".dialog input[type=password]", "redgrid-demo").await?;
+    console.click(".dialog .btn-primary").await?;
+    let shown = console
+        .wait_text("the 接班提示 with the note", QUICK, ".dialog [data-testid=brief-note]", |t| {
+            !t.is_empty()
+        })
+        .await?;
+    ensure!(shown == note, "the incoming officer reads the outgoing note: {shown:?}");
+    let user = console.visible_text(".sb-user").await?.unwrap_or_default();
+    ensure!(user.contains("韦丽娟"), "the seat is duty2's: {user:?}");
+    console.screenshot("shift-brief").await?;
+    console.click(".dialog [data-testid=brief-ok]").await?;
+    Ok(())
+}
