@@ -88,7 +88,7 @@ async fn queue_rows_of(ready: &Ready, views: &[EventView]) -> Reply<Vec<dto::Que
     let station = ready.station();
     let len = village_len(station);
     let codes = Names::codes_of(views.iter(), len);
-    let grids = ready.grid_names.names(station, &codes).await?;
+    let grids = station.grid_names().names(station, &codes).await?;
     let names = Names { grids: &grids, village_len: len };
     Ok(views.iter().map(|v| dto::queue_row(v, &names)).collect())
 }
@@ -97,7 +97,7 @@ async fn event_detail_of(ready: &Ready, view: &EventView) -> Reply<dto::EventDet
     let station = ready.station();
     let len = village_len(station);
     let codes = Names::codes_of(std::iter::once(view), len);
-    let grids = ready.grid_names.names(station, &codes).await?;
+    let grids = station.grid_names().names(station, &codes).await?;
     let names = Names { grids: &grids, village_len: len };
     let event = &view.stored.event;
     let mut workers = HashMap::new();
@@ -200,7 +200,7 @@ pub async fn stats(shell: State<'_, Shell>, request: StatsRequest) -> Reply {
     };
     let report = station.stats(month).await?;
     let villages: Vec<&str> = report.by_village.keys().map(String::as_str).collect();
-    let names = ready.grid_names.names(station, &villages).await?;
+    let names = station.grid_names().names(station, &villages).await?;
     let with = |extra: Value, counters| -> Reply {
         let mut value = to_json(dto::totals(counters))?;
         if let (Some(target), Value::Object(extra)) = (value.as_object_mut(), extra) {
@@ -508,7 +508,7 @@ pub async fn report_event(shell: State<'_, Shell>, request: ReportRequest) -> Re
         reporter,
         drill: request.drill,
     };
-    let view = station.report(&actor, new).await?;
+    let view = station.report_by_hand(&actor, new).await?;
     event_detail_of(&ready, &view).await
 }
 
@@ -610,7 +610,7 @@ pub async fn alert_groups(shell: State<'_, Shell>, request: LimitRequest) -> Rep
     // The groups are the newest `limit` alerts; the count is all of them, as the handover counts.
     let total = station.store().new_alert_count().await?;
     let codes: Vec<&str> = groups.iter().filter_map(|g| g.alerts.first()?.grid_code.as_deref()).collect();
-    let names = ready.grid_names.names(station, &codes).await?;
+    let names = station.grid_names().names(station, &codes).await?;
     let groups: Vec<Value> = groups
         .iter()
         .map(|g| {

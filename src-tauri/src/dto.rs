@@ -1,7 +1,7 @@
 //! The JSON the console sees (docs/ipc.md), converted by hand from the api's types: core types are not
 //! `Serialize`, and the UI's shapes are versioned with the contract, not with the domain.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use redgrid_api::console::StationHealth;
@@ -54,15 +54,6 @@ impl From<redgrid_store::StoreError> for UiError {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Can {
-    pub triage_alerts: bool,
-    pub report_event: bool,
-    pub switch_mode: bool,
-    pub handover: bool,
-    pub reveal: bool,
-}
-
-#[derive(Debug, Serialize)]
 pub struct SessionDto {
     pub account: String,
     pub name: String,
@@ -71,7 +62,8 @@ pub struct SessionDto {
     pub station: String,
     pub signed_in_at: Millis,
     pub locked: bool,
-    pub can: Can,
+    /// Every station act by key (`redgrid_core::acts::StationAct::key`) → whether this person may.
+    pub can: BTreeMap<&'static str, bool>,
 }
 
 pub fn session(s: &Session) -> SessionDto {
@@ -84,13 +76,7 @@ pub fn session(s: &Session) -> SessionDto {
         station: s.station.clone(),
         signed_in_at: ms(s.signed_in_at),
         locked: s.locked,
-        can: Can {
-            triage_alerts: can.triage_alerts,
-            report_event: can.report_event,
-            switch_mode: can.switch_mode,
-            handover: can.handover,
-            reveal: can.reveal,
-        },
+        can: can.into_iter().map(|(act, may)| (act.key(), may)).collect(),
     }
 }
 

@@ -97,15 +97,6 @@ async fn forward(ready: Arc<Ready>, after_seq: i64, channel: Channel<FeedBatch>)
             };
             let Some(newest) = entries.last().map(|e| e.seq) else { break };
             let full = entries.len() as i64 == BATCH_MAX;
-            if entries.iter().any(|e| e.entity == "setting") {
-                // Another station may have switched the mode or changed the limits: act on the same rules.
-                if let Err(error) = station.reload_rules().await {
-                    tracing::warn!(%error, "reloading the rules failed");
-                }
-            }
-            if entries.iter().any(|e| e.entity == "register" || e.change == "seeded") {
-                ready.grid_names.clear();
-            }
             tokio::time::sleep_until(next_send).await;
             last = newest;
             if !send(FeedBatch {

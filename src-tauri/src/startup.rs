@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
-use redgrid_api::console::{GridNames, ModeSince};
+use redgrid_api::console::ModeSince;
 use redgrid_api::demo::{self, DemoConfig};
 use redgrid_api::serve::{BrokerChoice, Running, ServeOptions};
 use redgrid_api::session::Seat;
@@ -92,7 +92,6 @@ pub struct Ready {
     pub seat: Seat,
     pub broker: BrokerState,
     pub mode_since: ModeSince,
-    pub grid_names: GridNames,
     running: tokio::sync::Mutex<Option<Running>>,
     stop_sim: watch::Sender<bool>,
 }
@@ -170,6 +169,11 @@ pub async fn start(args: &Args, progress: Progress) -> anyhow::Result<Ready> {
     };
 
     let (stop_sim, sim_shutdown) = watch::channel(false);
+    if running.is_none() {
+        // Without its MQTT side the station still follows what other stations change (serve::start runs
+        // the follower otherwise); it stops with the rest at exit.
+        tokio::spawn(redgrid_api::follow::run_follower(station.clone(), sim_shutdown.clone()));
+    }
     if args.demo && running.is_some() {
         let world = SimWorld::load(&station).await.context("模拟器无法载入乡镇数据")?;
         progress(format!(
@@ -204,7 +208,6 @@ pub async fn start(args: &Args, progress: Progress) -> anyhow::Result<Ready> {
         seat,
         broker,
         mode_since: ModeSince::default(),
-        grid_names: GridNames::default(),
         running: tokio::sync::Mutex::new(running),
         stop_sim,
     })

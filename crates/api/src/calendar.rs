@@ -3,7 +3,8 @@
 //! every deadline computed afterwards (deadlines already running keep the one they were given).
 
 use chrono::NaiveDate;
-use redgrid_core::closed_loop::{Actor, Role};
+use redgrid_core::acts::{self, StationAct};
+use redgrid_core::closed_loop::Actor;
 use redgrid_core::time_limit::WorkCalendar;
 
 use crate::{station_audit, ApiError, Result, Station};
@@ -93,9 +94,7 @@ impl Station {
         days: &[(NaiveDate, DayKind)],
         reason: &str,
     ) -> Result<()> {
-        if !matches!(actor.role, Role::Administrator | Role::Leader) {
-            return Err(ApiError::Forbidden(format!("{}无权修改工作日历", actor.role.name_zh())));
-        }
+        acts::check(actor.role, StationAct::EditCalendar).map_err(ApiError::Forbidden)?;
         if days.is_empty() {
             return Err(ApiError::Invalid("没有要修改的日期".into()));
         }

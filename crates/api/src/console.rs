@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use redgrid_core::acts::{self, StationAct};
 use redgrid_core::closed_loop::{self, Actor, CommandKind, Event, Role};
 use redgrid_core::event::Source;
 use redgrid_core::register::Resident;
@@ -14,7 +15,6 @@ use redgrid_store::console::WorkerPosition;
 use redgrid_store::feeds::AlertRow;
 use redgrid_store::{GridNode, StoreError, WorkerRecord};
 
-use crate::session::may_reveal;
 use crate::{station_audit, ApiError, EventView, Result, Station};
 
 /// Who the station is.
@@ -151,6 +151,18 @@ pub fn resident_refs(residents: &[Resident]) -> Vec<String> {
             resident_ref(&r.household_id, index)
         })
         .collect()
+}
+
+impl Station {
+    /// An event logged by hand at the console (来电来访登记), by a role the act table allows.
+    pub async fn report_by_hand(
+        &self,
+        actor: &Actor,
+        new: redgrid_core::closed_loop::NewEvent,
+    ) -> Result<EventView> {
+        acts::check(actor.role, StationAct::ReportEvent).map_err(ApiError::Forbidden)?;
+        self.report(actor, new).await
+    }
 }
 
 /// The source of an event logged at the desk: a phone call or walk-in, or a hotline transfer — and, in the
@@ -394,7 +406,7 @@ impl Station {
         reference: &str,
         reason: &str,
     ) -> Result<String> {
-        if !may_reveal(actor.role) {
+        if !acts::may(actor.role, StationAct::Reveal) {
             return Err(ApiError::Forbidden(format!(
                 "{}无权查看{}明文",
                 actor.role.name_zh(),

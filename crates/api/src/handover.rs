@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use redgrid_core::acts::{self, StationAct};
 use redgrid_core::closed_loop::Role;
 use redgrid_store::shifts::{HandoverRow, SeatRow};
 use redgrid_store::{AuditRecord, QueueFilter};
@@ -108,9 +109,7 @@ impl Seat {
     /// changes hands only once it commits.
     pub async fn handover(&self, to_account: &str, to_password: &str, note: &str) -> Result<Session> {
         let outgoing = self.session()?;
-        if outgoing.role != Role::DutyOfficer {
-            return Err(ApiError::Forbidden(format!("{}不能办理值班交接", outgoing.role.name_zh())));
-        }
+        acts::check(outgoing.role, StationAct::Handover).map_err(ApiError::Forbidden)?;
         if to_account.trim() == outgoing.account {
             return Err(ApiError::Invalid("接班人不能是本人".into()));
         }

@@ -15,7 +15,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use redgrid_core::closed_loop::{Actor, Role};
+use redgrid_core::acts::{self, StationAct};
+use redgrid_core::closed_loop::Actor;
 use redgrid_core::grid::{check_parent, Grid, GridCode, GridCodeError, GridKind, LevelScheme};
 use redgrid_core::register::{
     is_valid_id_number, is_valid_mobile, CareTag, Household, KeyPlace, KeyPlaceKind, Resident,
@@ -162,10 +163,8 @@ impl ImportError {
 
 /// Only the administrator (who manages the station's data) and the station itself (demo seeding) import.
 fn check_may_import(actor: &Actor) -> Result<(), ApiError> {
-    match actor.role {
-        Role::Administrator | Role::System => Ok(()),
-        other => Err(ApiError::Forbidden(format!("{}无权导入数据，请由管理员导入", other.name_zh()))),
-    }
+    acts::check(actor.role, StationAct::Import)
+        .map_err(|refusal| ApiError::Forbidden(format!("{refusal}，请由管理员导入")))
 }
 
 fn display_name(path: &Path) -> String {

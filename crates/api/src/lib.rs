@@ -15,6 +15,7 @@ pub mod demo_city;
 pub mod dispatch;
 pub mod divisions;
 pub mod error;
+pub mod follow;
 pub mod handover;
 pub mod import;
 pub mod ingest;
@@ -29,7 +30,8 @@ pub mod triage;
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
-use redgrid_core::closed_loop::{self, Actor, Command, LoopContext, MergeTarget, NewEvent, Role, Transition};
+use redgrid_core::acts::{self, StationAct};
+use redgrid_core::closed_loop::{self, Actor, Command, LoopContext, MergeTarget, NewEvent, Transition};
 use redgrid_core::grid::LevelScheme;
 use redgrid_core::stats::StatsReport;
 use redgrid_core::time::Month;
@@ -112,6 +114,8 @@ pub struct Station {
     /// Woken after a commit that may have queued outbox messages, so that tasks leave at once rather
     /// than at the publisher's next poll.
     outbox_wake: Arc<tokio::sync::Notify>,
+    /// Grid names remembered for the views; forgotten by the feed follower when the grids change.
+    grid_names: console::GridNames,
 }
 
 /// An event with what the console shows of it beyond the core state.
@@ -151,7 +155,13 @@ impl Station {
             config,
             rules: Arc::new(RwLock::new(rules)),
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
+            grid_names: console::GridNames::default(),
         })
+    }
+
+    /// Grid names by code, remembered across calls (see [`console::GridNames`]).
+    pub fn grid_names(&self) -> &console::GridNames {
+        &self.grid_names
     }
 
     /// Re-reads the scheme, time limits, calendar and mode from the store.
@@ -385,9 +395,7 @@ impl Station {
 
     /// Switches peacetime ⇄ wartime (平战切换): a leader's act, with a reason, audited.
     pub async fn switch_mode(&self, actor: &Actor, mode: Mode, reason: &str) -> Result<()> {
-        if actor.role != Role::Leader {
-            return Err(ApiError::Forbidden(format!("{}无权切换平战模式", actor.role.name_zh())));
-        }
+        acts::check(actor.role, StationAct::SwitchMode).map_err(ApiError::Forbidden)?;
         if reason.trim().is_empty() {
             return Err(ApiError::Invalid("切换平战模式必须填写理由".into()));
         }

@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
+use redgrid_core::acts::{self, StationAct};
 use redgrid_core::closed_loop::{Actor, Role};
 use redgrid_core::grid::GridKind;
 use redgrid_core::roster::{
@@ -667,13 +668,14 @@ impl Budget for ClockBudget {
 }
 
 fn authorise(actor: &Actor, mode: Mode, station_mode: Mode) -> Result<()> {
+    acts::check(actor.role, StationAct::PlanRoster).map_err(ApiError::Forbidden)?;
     match actor.role {
-        Role::Leader => Ok(()),
-        Role::DutyOfficer if mode == Mode::Peacetime || station_mode == Mode::Wartime => Ok(()),
-        Role::DutyOfficer => Err(ApiError::Forbidden(
-            "值班员只能在战时状态下编制战时排班：请领导先切换到战时，或由领导编制".into(),
-        )),
-        other => Err(ApiError::Forbidden(format!("{}无权编制排班", other.name_zh()))),
+        Role::DutyOfficer if mode == Mode::Wartime && station_mode != Mode::Wartime => {
+            Err(ApiError::Forbidden(
+                "值班员只能在战时状态下编制战时排班：请领导先切换到战时，或由领导编制".into(),
+            ))
+        }
+        _ => Ok(()),
     }
 }
 

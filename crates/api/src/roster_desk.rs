@@ -6,6 +6,7 @@
 //! from the one shown, and it is refused when somebody stored a newer roster in between.
 
 use chrono::NaiveDate;
+use redgrid_core::acts::{self, StationAct};
 use redgrid_core::closed_loop::{Actor, Role};
 use redgrid_core::roster::{
     self, evaluate, Change, HardKind, IterationBudget, ReplanConfig, Roster, SolverConfig,
@@ -148,13 +149,14 @@ fn rule_text(kind: HardKind, name: &str, day: Option<NaiveDate>, amount: u32) ->
 }
 
 fn authorise(actor: &Actor, mode: Mode, station_mode: Mode) -> Result<()> {
+    acts::check(actor.role, StationAct::EditRoster).map_err(ApiError::Forbidden)?;
     match actor.role {
-        Role::Leader => Ok(()),
-        Role::DutyOfficer if mode == Mode::Peacetime || station_mode == Mode::Wartime => Ok(()),
-        Role::DutyOfficer => Err(ApiError::Forbidden(
-            "值班员只能在战时状态下调整战时排班：请领导先切换到战时，或由领导调整".into(),
-        )),
-        other => Err(ApiError::Forbidden(format!("{}无权调整排班", other.name_zh()))),
+        Role::DutyOfficer if mode == Mode::Wartime && station_mode != Mode::Wartime => {
+            Err(ApiError::Forbidden(
+                "值班员只能在战时状态下调整战时排班：请领导先切换到战时，或由领导调整".into(),
+            ))
+        }
+        _ => Ok(()),
     }
 }
 

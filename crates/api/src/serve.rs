@@ -105,7 +105,8 @@ pub async fn start(station: Station, options: ServeOptions) -> Result<Running> {
     let tasks = vec![
         tokio::spawn(run_ingest(station.clone(), link, shutdown.clone())),
         tokio::spawn(run_outbox(station.clone(), publisher, delivered_tx, shutdown.clone())),
-        tokio::spawn(run_watchdog(station, options.watchdog_every, shutdown)),
+        tokio::spawn(run_watchdog(station.clone(), options.watchdog_every, shutdown.clone())),
+        tokio::spawn(crate::follow::run_follower(station, shutdown)),
     ];
     Ok(Running { broker_url, health, delivered, stop, tasks })
 }

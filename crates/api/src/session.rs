@@ -7,6 +7,7 @@
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use redgrid_core::acts::{self, StationAct};
 use redgrid_core::closed_loop::{Actor, Role};
 
 use redgrid_store::shifts::{HandoverRow, SeatRow};
@@ -36,16 +37,6 @@ pub struct Session {
     pub locked: bool,
 }
 
-/// What the console shows beyond event actions, by role. The api still checks every act itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Capabilities {
-    pub triage_alerts: bool,
-    pub report_event: bool,
-    pub switch_mode: bool,
-    pub handover: bool,
-    pub reveal: bool,
-}
-
 impl Session {
     /// The actor of every command this person takes.
     pub fn actor(&self) -> Actor {
@@ -57,20 +48,11 @@ impl Session {
         }
     }
 
-    pub fn can(&self) -> Capabilities {
-        Capabilities {
-            triage_alerts: self.role == Role::DutyOfficer,
-            report_event: self.role != Role::Administrator,
-            switch_mode: self.role == Role::Leader,
-            handover: self.role == Role::DutyOfficer,
-            reveal: may_reveal(self.role),
-        }
+    /// What the console offers this person beyond event actions: every station act, from the one table
+    /// the api checks them against (`redgrid_core::acts`).
+    pub fn can(&self) -> Vec<(StationAct, bool)> {
+        StationAct::ALL.into_iter().map(|act| (act, acts::may(self.role, act))).collect()
     }
-}
-
-/// Personal numbers are for the people who act on events; the administrator manages accounts, not residents.
-pub(crate) fn may_reveal(role: Role) -> bool {
-    matches!(role, Role::DutyOfficer | Role::Commissioner | Role::Leader)
 }
 
 /// The roles that sign in at the console (terminals and residents have their own channels).

@@ -3,7 +3,8 @@
 //! shown and triaged as one row with a count.
 
 use chrono::{DateTime, Duration, Utc};
-use redgrid_core::closed_loop::{Actor, NewEvent, Role};
+use redgrid_core::acts::{self, StationAct};
+use redgrid_core::closed_loop::{Actor, NewEvent};
 use redgrid_core::event::{Category, Severity, Source};
 use redgrid_core::grid::GridCode;
 use redgrid_store::feeds::AlertRow;
@@ -81,10 +82,7 @@ impl Station {
     }
 
     fn check_officer(actor: &Actor) -> Result<()> {
-        if actor.role != Role::DutyOfficer {
-            return Err(ApiError::Forbidden(format!("{}无权处理视频告警", actor.role.name_zh())));
-        }
-        Ok(())
+        acts::check(actor.role, StationAct::TriageAlerts).map_err(ApiError::Forbidden)
     }
 
     /// Dismisses alerts as a false alarm.

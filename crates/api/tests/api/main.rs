@@ -1,10 +1,12 @@
 //! Integration tests of the api crate: one binary, one module per concern.
 
+mod acts;
 mod city;
 mod dispatch;
 mod import;
 mod ingest;
 mod link;
+mod multiseat;
 mod roster;
 mod shift;
 mod station;

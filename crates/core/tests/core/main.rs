@@ -1,5 +1,6 @@
 //! Integration tests of the domain core: one binary, one module per concern.
 
+mod acts;
 mod closed_loop;
 mod dispatch;
 mod grid;

@@ -4,7 +4,6 @@
 //! service); each case gets a database of its own, dropped afterwards. A case fails loudly when PostgreSQL
 //! is not there: it is never skipped.
 
-mod backend;
 mod cases;
 mod pg_cluster;
 mod pools;
@@ -16,7 +15,7 @@ macro_rules! conformance {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let db = crate::backend::TestDb::sqlite().await;
+                    let db = redgrid_testkit::TestDb::sqlite().await;
                     crate::cases::$name(&db.store).await;
                     db.finish().await;
                 }
@@ -26,7 +25,7 @@ macro_rules! conformance {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let db = crate::backend::TestDb::postgres().await;
+                    let db = redgrid_testkit::TestDb::postgres().await;
                     crate::cases::$name(&db.store).await;
                     db.finish().await;
                 }
@@ -53,7 +52,7 @@ conformance!(
 
 #[tokio::test]
 async fn sqlite_runs_in_wal_with_foreign_keys_on() {
-    let db = backend::TestDb::sqlite().await;
+    let db = redgrid_testkit::TestDb::sqlite().await;
     let mode: String =
         sqlx::query_scalar("PRAGMA journal_mode").fetch_one(db.store.read_pool()).await.unwrap();
     assert_eq!(mode.to_lowercase(), "wal", "WAL is set explicitly; sqlx no longer does it");

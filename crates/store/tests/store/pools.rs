@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use redgrid_store::Store;
 
-use crate::backend::TestDb;
+use redgrid_testkit::TestDb;
 
 async fn writers_read_while_holding_the_lock(store: &Store) {
     let mut tasks = Vec::new();

@@ -1,4 +1,6 @@
-//! Test databases: a SQLite file in a temporary folder, or a fresh PostgreSQL database.
+//! Fixtures the test suites share (a dev-dependency only; nothing of the product depends on it).
+//!
+//! - [`TestDb`]: a SQLite file in a temporary folder, or a fresh database on the shared PostgreSQL.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -7,6 +9,7 @@ use sqlx::Connection;
 
 pub struct TestDb {
     pub store: Store,
+    url: String,
     cleanup: Cleanup,
 }
 
@@ -15,7 +18,8 @@ enum Cleanup {
     Database { admin_url: String, name: String },
 }
 
-fn admin_url() -> String {
+/// The shared PostgreSQL's admin URL: `REDGRID_TEST_PG`, or the machine's default.
+pub fn admin_url() -> String {
     std::env::var("REDGRID_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
@@ -31,7 +35,12 @@ impl TestDb {
         std::fs::create_dir_all(&dir).unwrap();
         let url = format!("sqlite://{}", dir.join("station.db").display());
         let store = Store::open(&url).await.expect("a new SQLite file opens and migrates");
-        TestDb { store, cleanup: Cleanup::Folder(dir) }
+        TestDb { store, url, cleanup: Cleanup::Folder(dir) }
+    }
+
+    /// The store's URL, to open a second station on the same database.
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     pub async fn postgres() -> TestDb {
@@ -43,8 +52,9 @@ impl TestDb {
         sqlx::raw_sql(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
         conn.close().await.ok();
         let base = admin.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin);
-        let store = Store::open(&format!("{base}/{name}")).await.expect("a new PostgreSQL database migrates");
-        TestDb { store, cleanup: Cleanup::Database { admin_url: admin, name } }
+        let url = format!("{base}/{name}");
+        let store = Store::open(&url).await.expect("a new PostgreSQL database migrates");
+        TestDb { store, url, cleanup: Cleanup::Database { admin_url: admin, name } }
     }
 
     /// Closes the store and removes the database. Called at the end of a passing case; a failing case leaves

@@ -1,0 +1,92 @@
+//! Several stations on one PostgreSQL: what one seat changes, every other station acts on — the headless
+//! `redgrid serve` included, which has no window whose feed forwarder could have done it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use redgrid_api::demo::{self, DemoConfig};
+use redgrid_api::serve::{start, BrokerChoice, ServeOptions};
+use redgrid_api::{FixedClock, Station, StationConfig};
+use redgrid_bus::topics::Topics;
+use redgrid_core::closed_loop::{Actor, Role};
+use redgrid_core::event::{Category, Severity, Step};
+use redgrid_core::time_limit::{Mode, TimeLimitPolicy};
+use redgrid_testkit::TestDb;
+
+fn private_topics(tag: &str) -> Topics {
+    let unique =
+        format!("{tag}{}x{}", std::process::id(), Utc::now().timestamp_nanos_opt().unwrap_or_default());
+    Topics {
+        root: format!("rgtest/{unique}/v1"),
+        frigate_prefix: format!("rgtest/{unique}/frigate"),
+        owntracks_prefix: format!("rgtest/{unique}/owntracks"),
+    }
+}
+
+/// Minutes the accept step of a fire event is given, as the station computes it when the event is reported.
+async fn accept_minutes(station: &Station, grid: &str) -> i64 {
+    let actor = Actor {
+        id: "duty1".into(),
+        name: "值班员甲".into(),
+        role: Role::DutyOfficer,
+        station: station.station_id().into(),
+    };
+    let new = redgrid_core::closed_loop::NewEvent {
+        title: "村口草垛起火".into(),
+        description: String::new(),
+        category: Category::Fire,
+        severity: Severity::General,
+        source: redgrid_core::event::Source::ByHand,
+        grid: redgrid_core::grid::GridCode::parse(grid, &station.scheme()).unwrap(),
+        lon: None,
+        lat: None,
+        address: String::new(),
+        reporter: "来电群众".into(),
+        drill: false,
+    };
+    let view = station.report(&actor, new).await.unwrap();
+    (view.stored.event.due_at.unwrap() - station.now()).num_minutes()
+}
+
+#[tokio::test]
+async fn a_headless_station_computes_deadlines_in_the_mode_another_station_switched_to() {
+    let db = TestDb::postgres().await;
+    let clock = Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 18, 2, 0, 0).unwrap()));
+    let seat = StationConfig { station_id: "seat-a".into(), topics: private_topics("a") };
+    let a = Station::with_store(db.store.clone(), seat, clock.clone()).await.unwrap();
+    demo::seed(&a, &DemoConfig { history_days: 1, ..DemoConfig::default() }).await.unwrap();
+    a.reload_rules().await.unwrap();
+
+    // The other station: its own store connection and no window, as `redgrid serve` runs it.
+    let headless = StationConfig { station_id: "serve-b".into(), topics: private_topics("b") };
+    let b = Station::open(db.url(), headless, clock.clone()).await.unwrap();
+    let mut options = ServeOptions::new(BrokerChoice::External("mqtt://127.0.0.1:1883".into()));
+    options.watchdog_every = Duration::from_secs(60);
+    let running = start(b.clone(), options).await.expect("the shared Mosquitto on 127.0.0.1:1883 must run");
+
+    let grid = "450802101201001";
+    let policy = TimeLimitPolicy::standard();
+    let peace =
+        policy.limit(Category::Fire, Severity::General, Step::Accept, Mode::Peacetime).unwrap().minutes;
+    let war = policy.limit(Category::Fire, Severity::General, Step::Accept, Mode::Wartime).unwrap().minutes;
+    assert!(war < peace, "the standard policy shortens the limit in wartime ({war} < {peace})");
+    assert_eq!(accept_minutes(&b, grid).await, peace, "before the switch: peacetime");
+
+    let leader =
+        Actor {
+            id: "leader1".into(), name: "镇领导".into(), role: Role::Leader, station: "seat-a".into()
+        };
+    a.switch_mode(&leader, Mode::Wartime, "台风红色预警").await.unwrap();
+    for _ in 0..200 {
+        if b.mode() == Mode::Wartime {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(b.mode(), Mode::Wartime, "the headless station follows the switch");
+    assert_eq!(accept_minutes(&b, grid).await, war, "and its next deadline is a wartime one");
+
+    running.stop().await;
+    db.finish().await;
+}

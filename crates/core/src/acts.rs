@@ -1,0 +1,109 @@
+//! Who may take the station's acts beyond the closed loop, in one table in the style of
+//! [`crate::closed_loop::rule`]: switching the mode, triaging camera alerts, logging an event, handing
+//! over, revealing a masked number, importing, editing the calendar and the acknowledgement limit, planning
+//! and editing rosters. The api checks every act against it, and the console's capabilities (which buttons
+//! it shows) are computed from it, so the two cannot disagree.
+
+use crate::closed_loop::Role;
+
+/// An act at a station that is not a closed-loop command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StationAct {
+    /// 平战切换.
+    SwitchMode,
+    /// Dismissing camera alerts, turning them into events, attaching them (研判).
+    TriageAlerts,
+    /// Logging an event by hand at the console (来电来访登记).
+    ReportEvent,
+    /// 交接班.
+    Handover,
+    /// Seeing a masked identity or phone number in clear, with a reason.
+    Reveal,
+    /// Importing divisions, grids and registers.
+    Import,
+    /// Holidays and make-up working days.
+    EditCalendar,
+    /// The minutes a worker has to acknowledge a task.
+    SetAckLimit,
+    /// Planning a roster (a wartime one by a duty officer only while the station is in wartime).
+    PlanRoster,
+    /// Changing a stored roster by hand (the same wartime condition).
+    EditRoster,
+}
+
+impl StationAct {
+    pub const ALL: [StationAct; 10] = [
+        StationAct::SwitchMode,
+        StationAct::TriageAlerts,
+        StationAct::ReportEvent,
+        StationAct::Handover,
+        StationAct::Reveal,
+        StationAct::Import,
+        StationAct::EditCalendar,
+        StationAct::SetAckLimit,
+        StationAct::PlanRoster,
+        StationAct::EditRoster,
+    ];
+
+    /// The key the console's capabilities are named by.
+    pub fn key(self) -> &'static str {
+        match self {
+            StationAct::SwitchMode => "switch_mode",
+            StationAct::TriageAlerts => "triage_alerts",
+            StationAct::ReportEvent => "report_event",
+            StationAct::Handover => "handover",
+            StationAct::Reveal => "reveal",
+            StationAct::Import => "import",
+            StationAct::EditCalendar => "edit_calendar",
+            StationAct::SetAckLimit => "set_ack_limit",
+            StationAct::PlanRoster => "plan_roster",
+            StationAct::EditRoster => "edit_roster",
+        }
+    }
+
+    /// What is refused, as 「{role}无权{this}」 says it.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            StationAct::SwitchMode => "切换平战模式",
+            StationAct::TriageAlerts => "处理视频告警",
+            StationAct::ReportEvent => "登记事件",
+            StationAct::Handover => "办理值班交接",
+            StationAct::Reveal => "查看明文",
+            StationAct::Import => "导入数据",
+            StationAct::EditCalendar => "修改工作日历",
+            StationAct::SetAckLimit => "修改签收时限",
+            StationAct::PlanRoster => "编制排班",
+            StationAct::EditRoster => "调整排班",
+        }
+    }
+}
+
+/// The roles that may take `act`: DESIGN.md's users — the duty officer works the queue and the alerts, the
+/// leader switches modes and decides, the commissioner runs drills and may supervise, the administrator
+/// manages data and settings and takes no event actions. `System` is the station itself (demo seeding).
+pub fn roles(act: StationAct) -> &'static [Role] {
+    use Role::*;
+    match act {
+        StationAct::SwitchMode => &[Leader],
+        StationAct::TriageAlerts | StationAct::Handover => &[DutyOfficer],
+        StationAct::ReportEvent => &[DutyOfficer, Commissioner, Leader],
+        // Personal numbers are for the people who act on events, not for the one who manages accounts.
+        StationAct::Reveal => &[DutyOfficer, Commissioner, Leader],
+        StationAct::Import => &[Administrator, System],
+        StationAct::EditCalendar | StationAct::SetAckLimit => &[Administrator, Leader],
+        StationAct::PlanRoster | StationAct::EditRoster => &[Leader, DutyOfficer],
+    }
+}
+
+pub fn may(role: Role, act: StationAct) -> bool {
+    roles(act).contains(&role)
+}
+
+/// `Ok` when `role` may take `act`, else the refusal in Chinese.
+pub fn check(role: Role, act: StationAct) -> Result<(), String> {
+    if may(role, act) {
+        Ok(())
+    } else {
+        Err(format!("{}无权{}", role.name_zh(), act.name_zh()))
+    }
+}
