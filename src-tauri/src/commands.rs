@@ -289,6 +289,70 @@ pub async fn queue_rows(shell: State<'_, Shell>, request: IdsRequest) -> Reply<V
 }
 
 #[derive(Debug, Deserialize)]
+pub struct HistoryRequest {
+    #[serde(default)]
+    text: String,
+    status: Option<String>,
+    #[serde(default)]
+    ended_only: bool,
+    from: Option<i64>,
+    until: Option<i64>,
+    #[serde(default)]
+    drill: bool,
+    limit: Option<i64>,
+}
+
+#[tauri::command]
+pub async fn history_search(shell: State<'_, Shell>, request: HistoryRequest) -> Reply<Vec<dto::QueueRow>> {
+    let (ready, _) = shell.acting().await?;
+    let query = redgrid_store::history::HistoryQuery {
+        text: request.text,
+        status: request.status.as_deref().map(parse_status).transpose()?,
+        ended_only: request.ended_only,
+        grid_prefix: None,
+        from: request.from.map(from_ms),
+        until: request.until.map(from_ms),
+        drill: request.drill,
+        limit: request.limit.unwrap_or(200),
+    };
+    let views = ready.station().search_history(&query).await?;
+    queue_rows_of(&ready, &views).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AuditRequest {
+    actor_id: Option<String>,
+    station: Option<String>,
+    event_id: Option<i64>,
+    from: Option<i64>,
+    until: Option<i64>,
+    limit: Option<i64>,
+}
+
+#[tauri::command]
+pub async fn audit_search(shell: State<'_, Shell>, request: AuditRequest) -> Reply<Vec<dto::AuditRow>> {
+    let (ready, actor) = shell.acting().await?;
+    let query = redgrid_store::history::AuditQuery {
+        actor_id: request.actor_id.filter(|a| !a.trim().is_empty()),
+        station: request.station.filter(|s| !s.trim().is_empty()),
+        event_id: request.event_id,
+        from: request.from.map(from_ms),
+        until: request.until.map(from_ms),
+        limit: request.limit.unwrap_or(500),
+    };
+    let records = ready.station().search_audit(&actor, &query).await?;
+    Ok(records.iter().map(dto::audit_row).collect())
+}
+
+fn parse_status(key: &str) -> Result<Status, UiError> {
+    Status::from_key(key).ok_or_else(|| UiError::invalid(format!("未知的事件状态“{key}”")))
+}
+
+fn from_ms(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+#[derive(Debug, Deserialize)]
 pub struct IdRequest {
     id: i64,
 }

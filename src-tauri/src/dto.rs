@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use redgrid_api::console::StationHealth;
 use redgrid_api::session::Session;
 use redgrid_api::{ApiError, EventView};
-use redgrid_core::closed_loop::{CommandKind, RequestKind, Role};
+use redgrid_core::closed_loop::{RequestKind, Role};
 use redgrid_core::register::mask_phone;
 use redgrid_core::stats::Counters;
 use redgrid_store::feeds::AlertRow;
@@ -461,30 +461,9 @@ pub struct AuditRow {
     pub reason: String,
 }
 
-/// The Chinese name of an audited act that is not an event command.
-fn station_command_name(command: &str) -> Option<&'static str> {
-    Some(match command {
-        "switch_mode" => "平战切换",
-        "sign_in" => "登录",
-        "sign_out" => "退出登录",
-        "handover" => "交接班",
-        "reveal" => "查看明文",
-        "alert_dismiss" => "排除告警",
-        "alert_attach" => "附加告警",
-        "import" => "导入",
-        "seed" | "demo_seed" => "生成演示数据",
-        "roster_plan" => "排班",
-        "ack_limit" => "修改签收时限",
-        _ => return None,
-    })
-}
-
 pub fn audit_row(r: &AuditRecord) -> AuditRow {
     let e = &r.entry;
-    let command_name = CommandKind::from_key(&e.command)
-        .map(|k| k.name_zh().to_string())
-        .or_else(|| station_command_name(&e.command).map(str::to_string))
-        .unwrap_or_else(|| e.command.clone());
+    let command_name = redgrid_api::console::command_name_zh(&e.command);
     AuditRow {
         seq: r.seq,
         at: ms(e.at),

@@ -125,6 +125,8 @@ fn run(args: Args) -> anyhow::Result<()> {
             commands::reveal,
             commands::positions,
             commands::handover_summary,
+            commands::history_search,
+            commands::audit_search,
             commands::shift_brief,
             commands::handover,
             commands::subscribe,

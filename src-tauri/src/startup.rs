@@ -53,6 +53,10 @@ pub struct Args {
     /// The end-to-end tests set 0 so that the worker they dispatch always answers.
     #[arg(long, default_value_t = SimConfig::default().no_ack_share)]
     pub sim_no_ack_share: f64,
+    /// Demo: camera alerts per minute over all cameras (as `redgrid sim --alerts-per-minute`); the default
+    /// is a township's ordinary night, the end-to-end tests raise it so that an alert comes within seconds.
+    #[arg(long, default_value_t = SimConfig::default().alerts_per_minute)]
+    pub sim_alerts_per_minute: f64,
     /// Benchmark: open signed in as the demo duty officer, show every grid level at the whole-city view,
     /// load the queue, pan, and write map_ready_ms, queue_ready_ms, pan_frame_p95_ms and rss_total_mb to
     /// --out; then quit. Meant for a station from `redgrid demo seed --scale city`, under Xvfb.
@@ -184,9 +188,10 @@ pub async fn start(args: &Args, progress: Progress) -> anyhow::Result<Ready> {
         let topics = station.topics();
         let broker_url = broker.url.clone();
         let counters = Arc::new(SimCounters::default());
-        let (pace, no_ack_share) = (args.sim_pace, args.sim_no_ack_share);
+        let (pace, no_ack_share, alerts_per_minute) =
+            (args.sim_pace, args.sim_no_ack_share, args.sim_alerts_per_minute);
         tokio::spawn(async move {
-            let config = SimConfig { pace, no_ack_share, ..SimConfig::default() };
+            let config = SimConfig { pace, no_ack_share, alerts_per_minute, ..SimConfig::default() };
             if let Err(error) =
                 redgrid_api::sim::run(world, topics, &broker_url, config, sim_shutdown, counters.clone())
                     .await

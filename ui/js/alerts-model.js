@@ -94,3 +94,22 @@ export function alertCount(groups, total) {
   if (!groups.length && !all) return '';
   return all > shown ? `${groups.length} 组 / ${all} 条待研判（显示最新 ${shown} 条）` : `${groups.length} 组 / ${all} 条待研判`;
 }
+
+/**
+ * Several bursts picked for one triage (批量研判) as one burst-like group: every alert, the kind and camera
+ * when all share them, else a count; the first burst's grid leads the events offered for attaching.
+ */
+export function mergeGroups(groups) {
+  const alerts = groups.flatMap((g) => g.alerts);
+  const same = (f) => (groups.every((g) => f(g) === f(groups[0])) ? f(groups[0]) : null);
+  return {
+    alerts,
+    kind: same((g) => g.kind) ?? 'other',
+    camera_name: same((g) => g.camera_name) ?? `${groups.length} 组告警`,
+    grid_code: same((g) => g.grid_code) ?? groups[0]?.grid_code ?? null,
+    grid_name: same((g) => g.grid_name),
+    priority: Math.max(0, ...groups.map((g) => g.priority)),
+    first_at: Math.min(...groups.map((g) => g.first_at)),
+    last_at: Math.max(...groups.map((g) => g.last_at)),
+  };
+}

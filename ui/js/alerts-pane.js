@@ -3,7 +3,7 @@
 // so a fetch after a live change moves, adds and removes cards without rebuilding the ones that stayed.
 
 import { h, fill } from './dom.js';
-import { alertCount, summariseGroup, groupKey } from './alerts-model.js';
+import { alertCount, mergeGroups, summariseGroup, groupKey } from './alerts-model.js';
 import { formatAgo } from './time.js';
 import { now } from './clock.js';
 import * as ipc from './ipc.js';
@@ -13,6 +13,8 @@ export class AlertsPane {
   constructor(root, { onToEvent, onAttach, onDismiss, onFocus }) {
     this.root = root;
     this.handlers = { onToEvent, onAttach, onDismiss, onFocus };
+    /** Bursts picked for one triage (批量研判), by key. */
+    this.picked = new Set();
     this.cards = new Map();
     this.groups = [];
     this.snapshots = new Map();
@@ -21,11 +23,41 @@ export class AlertsPane {
     this.countEl = h('span.pane-count');
     this.list = h('div.alert-list', { attrs: { role: 'list', 'aria-label': '视频告警' } });
     this.empty = h('div.alert-empty', '正在载入视频告警…');
+    this.bulk = h('div.alert-bulk', { hidden: true, attrs: { 'data-testid': 'alert-bulk' } });
     fill(
       this.root,
       h('header.pane-head', h('h2', '视频告警'), this.countEl),
+      this.bulk,
       h('div.alert-scroll', this.empty, this.list),
     );
+  }
+
+  /** The picked bursts as they are now (a burst triaged elsewhere drops out). */
+  pickedGroups() {
+    return this.groups.filter((g) => this.picked.has(groupKey(g)));
+  }
+
+  renderBulk() {
+    const groups = this.pickedGroups();
+    this.bulk.hidden = !this.canTriage || groups.length === 0;
+    if (this.bulk.hidden) return;
+    const merged = mergeGroups(groups);
+    fill(
+      this.bulk,
+      h('span.bulk-count', `已选 ${groups.length} 组 / ${merged.alerts.length} 条`),
+      h('button.btn.btn-small', { type: 'button', attrs: { 'data-testid': 'bulk-attach' }, on: { click: () => this.handlers.onAttach(merged, { bulk: true }) } }, '批量关联'),
+      h('button.btn.btn-small.btn-ghost', { type: 'button', attrs: { 'data-testid': 'bulk-dismiss' }, on: { click: () => this.handlers.onDismiss(merged, { bulk: true }) } }, '批量排除'),
+      h('button.btn.btn-small.btn-ghost', { type: 'button', on: { click: () => this.clearPicked() } }, '取消选择'),
+    );
+  }
+
+  clearPicked() {
+    this.picked.clear();
+    for (const card of this.cards.values()) {
+      const box = card.el.querySelector('.acard-pick input');
+      if (box) box.checked = false;
+    }
+    this.renderBulk();
   }
 
   /** Triage is the duty officer's (the back end says so in `session.can`); others watch the feed. */
@@ -63,6 +95,8 @@ export class AlertsPane {
         this.cards.delete(key);
       }
     }
+    for (const key of [...this.picked]) if (!keys.has(key)) this.picked.delete(key);
+    this.renderBulk();
     this.countEl.textContent = alertCount(groups, total);
     this.empty.hidden = groups.length > 0;
     fill(this.empty, '暂无待研判的视频告警');
@@ -71,7 +105,7 @@ export class AlertsPane {
   createCard(group, summary) {
     const card = { el: h('article.acard', { attrs: { role: 'listitem', tabIndex: 0, 'data-testid': 'alert-card' } }), group, signature: '' };
     card.el.addEventListener('click', (e) => {
-      if (e.target.closest('button')) return;
+      if (e.target.closest('button, label, input')) return;
       this.selectedKey = groupKey(card.group);
       for (const c of this.cards.values()) c.el.classList.toggle('selected', c === card);
       this.handlers.onFocus?.(card.group);
@@ -90,6 +124,13 @@ export class AlertsPane {
       card.el,
       h(
         'div.acard-head',
+        this.canTriage
+          ? h(
+              'label.acard-pick',
+              { title: '选中以批量排除或关联' },
+              h('input', { type: 'checkbox', checked: this.picked.has(groupKey(group)), attrs: { 'data-testid': 'alert-pick', 'aria-label': '选中此组告警' }, on: { change: (e) => this.pick(group, e.target.checked) } }),
+            )
+          : null,
         h(`span.acard-kind.lvl-${summary.level}`, summary.kindName),
         summary.countText ? h('span.acard-count', { title: `同一摄像头 10 分钟内 ${summary.count} 条告警` }, summary.countText) : null,
         summary.ongoing ? h('span.acard-live', '进行中') : null,
@@ -108,6 +149,13 @@ export class AlertsPane {
       this.canTriage ? this.triageButtons(card) : null,
     );
     card.el.className = `acard lvl-${summary.level}${this.selectedKey === groupKey(group) ? ' selected' : ''}`;
+  }
+
+  pick(group, on) {
+    const key = groupKey(group);
+    if (on) this.picked.add(key);
+    else this.picked.delete(key);
+    this.renderBulk();
   }
 
   triageButtons(card) {

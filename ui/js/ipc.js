@@ -85,6 +85,10 @@ export const queue = (filter, offset, limit) => call('queue', { filter, offset, 
 export const queueRows = (ids) => call('queue_rows', { ids });
 /** `{ event, history, allowed, alerts }` for the detail panel. */
 export const eventDetail = (id) => call('event_detail', { id });
+/** Events whatever their status, by number, words and date: `{ text, status?, ended_only?, from?, until?, drill? }`. */
+export const historySearch = (query) => call('history_search', query);
+/** The audit log: `{ actor_id?, station?, event_id?, from?, until?, limit? }`, newest first. */
+export const auditSearch = (query) => call('audit_search', query);
 /** A closed-loop command on an event; `expectedVersion` is the version the officer saw. */
 export const act = (id, expectedVersion, command) => call('act', { id, expected_version: expectedVersion, command });
 /** An event logged by hand from a phone call or a walk-in. */

@@ -22,6 +22,7 @@ import { openDispatchDialog } from './dispatch-dialog.js';
 import { alertToEventDialog, attachDialog, dismissDialog } from './triage.js';
 import { reportDialog } from './report-dialog.js';
 import { handoverDialog, showShiftBrief } from './handover-dialog.js';
+import { auditDialog, historyDialog } from './history-dialog.js';
 import { formDialog, isDialogOpen, openDialog } from './dialogs.js';
 import { groupKey } from './alerts-model.js';
 import { toast, toastError } from './toast.js';
@@ -56,6 +57,8 @@ function buildConsole() {
     report: () => openReport(),
     handover: () => openHandover(),
     roster: () => openRoster({ session: state.session }),
+    history: () => openHistory(),
+    audit: () => openAudit(),
     settings: () => openSettings(),
     lock: () => lockStation(),
     signOut: () => signOut(),
@@ -79,8 +82,8 @@ function buildConsole() {
   });
   const alerts = new AlertsPane($('#alerts-pane'), {
     onToEvent: (g) => triageToEvent(g),
-    onAttach: (g) => triageAttach(g),
-    onDismiss: (g) => triageDismiss(g),
+    onAttach: (g, options) => triageAttach(g, options),
+    onDismiss: (g, options) => triageDismiss(g, options),
     onFocus: (g) => {
       const camera = g.camera_id ? state.cameras.get(g.camera_id) : null;
       if (camera) ui.map.focusPoint(camera.lon, camera.lat, { zoom: 15 });
@@ -448,18 +451,29 @@ async function triageToEvent(group) {
   openEvent(result.event_id);
 }
 
-async function triageAttach(group) {
+async function triageAttach(group, { bulk = false } = {}) {
   const result = await attachDialog(group, ui.queue.model.all(now()));
   if (!result) return;
-  toast(`已关联到事件 #${result.eventId}`, 'ok');
+  toast(`已将 ${group.alerts.length} 条告警关联到事件 #${result.eventId}`, 'ok');
+  if (bulk) ui.alerts.clearPicked();
   refreshAlertsSoon();
 }
 
-async function triageDismiss(group) {
+async function triageDismiss(group, { bulk = false } = {}) {
   const result = await dismissDialog(group);
   if (!result) return;
   toast(`已排除 ${group.alerts.length} 条告警`, 'ok');
+  if (bulk) ui.alerts.clearPicked();
   refreshAlertsSoon();
+}
+
+function openHistory() {
+  historyDialog({ drill: state.drill, onOpen: (id) => openEvent(id) });
+}
+
+function openAudit(eventId = null) {
+  if (state.session?.can?.view_audit === false) return;
+  auditDialog({ session: state.session, now, eventId });
 }
 
 async function openReport() {
@@ -551,6 +565,7 @@ function showHelp() {
         row(['F6'], '排班（按人员/按网格查看、人工调整、病休与战时重排）'),
         row(['F7'], '改派最新一条“未签收超时”告警的事件'),
         row(['F8'], '锁屏'),
+        row(['F9'], '历史事件查询（已结案、已提级、已作废等）'),
       ),
     ),
   });
@@ -558,7 +573,7 @@ function showHelp() {
 
 function onKey(e) {
   if (state.locked || !$('#overlay').hidden) return;
-  const fkeys = { F1: showHelp, F3: openReport, F4: openHandover, F6: () => openRoster({ session: state.session }), F8: () => lockStation() };
+  const fkeys = { F1: showHelp, F3: openReport, F4: openHandover, F6: () => openRoster({ session: state.session }), F8: () => lockStation(), F9: () => openHistory() };
   if (e.key === 'F7' && ui.alarm.latestNoAck()) {
     e.preventDefault();
     if (!isDialogOpen()) ui.alarm.reassignLatest();

@@ -44,6 +44,8 @@ export class StatusBar {
         this.reportButton,
         this.handoverButton,
         button('排班', 'F6', () => this.actions.roster()),
+        button('历史', 'F9', () => this.actions.history()),
+        (this.auditButton = button('日志', null, () => this.actions.audit())),
         button('统计', null, () => this.showStats()),
         button('设置', null, () => this.actions.settings()),
         button('锁屏', 'F8', () => this.actions.lock()),
@@ -60,6 +62,8 @@ export class StatusBar {
     this.mode.classList.toggle('can-switch', Boolean(can.switch_mode));
     this.reportButton.hidden = can.report_event === false;
     this.handoverButton.hidden = can.handover === false;
+    this.auditButton.hidden = can.view_audit === false;
+    this.auditButton.dataset.testid = 'open-audit';
   }
 
   setHealth(health) {

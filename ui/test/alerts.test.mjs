@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { alertCount, groupKey, summariseGroup, spanText, confidenceText, diffGroups, compareGroups } from '../js/alerts-model.js';
+import { alertCount, mergeGroups, groupKey, summariseGroup, spanText, confidenceText, diffGroups, compareGroups } from '../js/alerts-model.js';
 
 const NOW = Date.UTC(2025, 10, 26, 14, 50);
 const MIN = 60_000;
@@ -66,4 +66,16 @@ test('the alert count is every new alert, not the page loaded', () => {
   assert.equal(alertCount(groups, 3), '2 组 / 3 条待研判');
   assert.equal(alertCount(groups, 269), '2 组 / 269 条待研判（显示最新 3 条）');
   assert.equal(alertCount([], 0), '');
+});
+
+test('bursts picked together triage as one: every alert, a shared camera kept, mixed ones counted', () => {
+  const a = { alerts: [{ id: 1 }, { id: 2 }], kind: 'crowd', camera_name: '市场东门', grid_code: '450802101201001', priority: 3, first_at: 10, last_at: 20 };
+  const b = { alerts: [{ id: 3 }], kind: 'crowd', camera_name: '车站', grid_code: '450802101202001', priority: 2, first_at: 5, last_at: 30 };
+  const m = mergeGroups([a, b]);
+  assert.deepEqual(m.alerts.map((x) => x.id), [1, 2, 3]);
+  assert.equal(m.kind, 'crowd');
+  assert.equal(m.camera_name, '2 组告警');
+  assert.equal(m.grid_code, '450802101201001', 'the first burst leads the events offered');
+  assert.deepEqual([m.priority, m.first_at, m.last_at], [3, 5, 30]);
+  assert.equal(mergeGroups([a]).camera_name, '市场东门');
 });

@@ -154,6 +154,27 @@ pub fn resident_refs(residents: &[Resident]) -> Vec<String> {
 }
 
 impl Station {
+    /// Events whatever their status, by number, words, grid and date (历史事件查询), newest first.
+    pub async fn search_history(
+        &self,
+        query: &redgrid_store::history::HistoryQuery,
+    ) -> Result<Vec<EventView>> {
+        let now = self.now();
+        let events = self.store().search_events(query, &self.scheme()).await?;
+        Ok(events.into_iter().map(|e| self.view(e, now)).collect())
+    }
+
+    /// The audit log by person, station, event and time, newest first: read by the roles the act table
+    /// allows.
+    pub async fn search_audit(
+        &self,
+        actor: &Actor,
+        query: &redgrid_store::history::AuditQuery,
+    ) -> Result<Vec<redgrid_store::AuditRecord>> {
+        acts::check(actor.role, StationAct::ViewAudit).map_err(ApiError::Forbidden)?;
+        Ok(self.store().search_audit(query).await?)
+    }
+
     /// An event logged by hand at the console (来电来访登记), by a role the act table allows.
     pub async fn report_by_hand(
         &self,
@@ -163,6 +184,35 @@ impl Station {
         acts::check(actor.role, StationAct::ReportEvent).map_err(ApiError::Forbidden)?;
         self.report(actor, new).await
     }
+}
+
+/// The audit log's command key as people read it: a closed-loop command's name, or the station act's.
+pub fn command_name_zh(key: &str) -> String {
+    if let Some(kind) = CommandKind::from_key(key) {
+        return kind.name_zh().to_string();
+    }
+    match key {
+        "switch_mode" => "平战切换",
+        "sign_in" => "登录",
+        "sign_out" => "退出登录",
+        "handover" => "交接班",
+        "reveal" => "查看明文",
+        "alert_dismiss" => "排除告警",
+        "alert_attach" => "附加告警",
+        "import_divisions" => "导入区划",
+        "import_grids" => "导入网格边界",
+        "import_residents" => "导入居民",
+        "import_places" => "导入重点场所",
+        "import_workers" => "导入网格员",
+        "seed" | "demo_seed" => "生成演示数据",
+        "roster_plan" => "编制排班",
+        "roster_edit" => "调整排班",
+        "roster_replan" => "重新排班",
+        "ack_limit" => "修改签收时限",
+        "calendar" => "修改工作日历",
+        other => other,
+    }
+    .to_string()
 }
 
 /// The source of an event logged at the desk: a phone call or walk-in, or a hotline transfer — and, in the

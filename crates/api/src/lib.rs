@@ -204,7 +204,7 @@ impl Station {
         self.rules.read().expect("rules lock").clone()
     }
 
-    fn view(&self, stored: StoredEvent, now: DateTime<Utc>) -> EventView {
+    pub(crate) fn view(&self, stored: StoredEvent, now: DateTime<Utc>) -> EventView {
         let seconds_left = stored.event.due_at.map(|due| (due - now).num_seconds());
         EventView { overdue: stored.event.is_overdue(now), seconds_left, stored, unacknowledged: Vec::new() }
     }

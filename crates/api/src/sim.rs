@@ -58,9 +58,11 @@ impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
             seed: 1,
-            alerts_per_minute: 4.0,
+            // What a township of some fifty cameras sees on an ordinary night: a couple of dozen alerts and a
+            // handful of residents' reports an hour. Load tests raise them (`--alerts-per-minute`).
+            alerts_per_minute: 0.4,
             frigate_share: 0.5,
-            reports_per_minute: 0.5,
+            reports_per_minute: 0.1,
             pace: 10.0,
             location_every_s: 30.0,
             no_ack_share: 0.03,

@@ -97,6 +97,27 @@ enum Top {
     /// The station's settings.
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// Events whatever their status (closed, escalated, voided, merged, rejected, open), newest first.
+    History {
+        /// An event number, or words in the title, description, reporter, address or grid name.
+        #[arg(default_value = "")]
+        text: String,
+        /// Only this status (closed, escalated, voided, merged, rejected, …).
+        #[arg(long)]
+        status: Option<String>,
+        /// Only ended events.
+        #[arg(long)]
+        ended: bool,
+        /// Reported from this day (YYYY-MM-DD, Shanghai time).
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        json: bool,
+    },
     /// Benchmarks that print their figures and write them to a JSON file.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -207,14 +228,14 @@ struct SimArgs {
     broker: String,
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Camera alerts per minute, all cameras together.
-    #[arg(long, default_value_t = 4.0)]
+    /// Camera alerts per minute, all cameras together (default: a township's ordinary night).
+    #[arg(long, default_value_t = redgrid_api::sim::SimConfig::default().alerts_per_minute)]
     alerts_per_minute: f64,
     /// Share of camera alerts in Frigate's format (the rest native).
     #[arg(long, default_value_t = 0.5)]
     frigate_share: f64,
     /// Residents' reports per minute.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = redgrid_api::sim::SimConfig::default().reports_per_minute)]
     reports_per_minute: f64,
     /// How many times faster than real life workers acknowledge, travel and handle.
     #[arg(long, default_value_t = 10.0)]
@@ -300,6 +321,25 @@ enum AuditCommand {
     Verify {
         #[command(flatten)]
         db: DbArg,
+    },
+    /// Audit records by person, station, event and time, newest first (the console's 审计日志).
+    Search {
+        /// The account that acted.
+        #[arg(long)]
+        actor: Option<String>,
+        #[arg(long)]
+        station: Option<String>,
+        #[arg(long)]
+        event: Option<i64>,
+        /// From this day (YYYY-MM-DD, Shanghai time).
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -477,6 +517,45 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     say!("审计链校验失败：第 {} 条记录有问题——{}", bad.seq, bad.problem);
                     return Ok(ExitCode::from(2));
                 }
+            }
+        }
+        Top::History { text, status, ended, since, limit, db, json } => {
+            let station = db.station().await?;
+            let status = status
+                .map(|s| {
+                    redgrid_core::event::Status::from_key(&s).with_context(|| format!("未知的事件状态“{s}”"))
+                })
+                .transpose()?;
+            let query = redgrid_store::history::HistoryQuery {
+                text,
+                status,
+                ended_only: ended,
+                from: since.as_deref().map(local_day_start).transpose()?,
+                limit,
+                ..Default::default()
+            };
+            let found = station.search_history(&query).await?;
+            if json {
+                output::print_json(&output::queue_json(&found, found.len() as i64));
+            } else {
+                output::queue_table(&found, found.len() as i64);
+            }
+        }
+        Top::Audit(AuditCommand::Search { actor, station: at, event, since, limit, db, json }) => {
+            let station = db.station().await?;
+            let query = redgrid_store::history::AuditQuery {
+                actor_id: actor,
+                station: at,
+                event_id: event,
+                from: since.as_deref().map(local_day_start).transpose()?,
+                until: None,
+                limit,
+            };
+            let records = station.search_audit(&cli_actor(&station, Role::Administrator), &query).await?;
+            if json {
+                output::print_json(&output::audit_json(&records));
+            } else {
+                output::audit_table(&records);
             }
         }
         Top::Import(command) => {
@@ -705,4 +784,11 @@ async fn calendar(command: CalendarCommand) -> anyhow::Result<()> {
 
 fn weekday_zh(day: chrono::Weekday) -> &'static str {
     ["周一", "周二", "周三", "周四", "周五", "周六", "周日"][day.num_days_from_monday() as usize]
+}
+
+/// The first instant of a day given as YYYY-MM-DD, in Shanghai time.
+fn local_day_start(day: &str) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    let date = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
+        .with_context(|| format!("日期应为 YYYY-MM-DD，收到“{day}”"))?;
+    Ok(redgrid_core::time::start_of_local_day(date))
 }

@@ -141,7 +141,12 @@ pub fn event_detail(view: &EventView, history: &[AuditRecord]) {
 
 pub fn event_json(view: &EventView, history: &[AuditRecord]) -> Value {
     let mut value = queue_json(std::slice::from_ref(view), 1)["events"][0].clone();
-    value["history"] = history
+    value["history"] = audit_json(history)["records"].clone();
+    value
+}
+
+pub fn audit_json(records: &[AuditRecord]) -> Value {
+    let records: Vec<Value> = records
         .iter()
         .map(|r| {
             json!({
@@ -149,15 +154,40 @@ pub fn event_json(view: &EventView, history: &[AuditRecord]) -> Value {
                 "at": r.entry.at.with_timezone(&shanghai()).to_rfc3339(),
                 "command": r.entry.command,
                 "actor": r.entry.actor_name,
+                "actor_id": r.entry.actor_id,
                 "role": r.entry.role,
                 "station": r.entry.station,
+                "event_id": r.entry.event_id,
                 "from": r.entry.from_status,
                 "to": r.entry.to_status,
                 "reason": r.entry.reason,
             })
         })
         .collect();
-    value
+    json!({ "records": records })
+}
+
+pub fn audit_table(records: &[AuditRecord]) {
+    if records.is_empty() {
+        say!("没有符合条件的审计记录。");
+    }
+    for record in records {
+        let r = &record.entry;
+        let event = r.event_id.map(|id| format!(" #{id}")).unwrap_or_default();
+        let change = match (&r.from_status, &r.to_status) {
+            (Some(from), Some(to)) => format!(" {from} → {to}"),
+            _ => String::new(),
+        };
+        let name = redgrid_api::console::command_name_zh(&r.command);
+        say!(
+            "{:>7} {} {name}（{}，{}）{event}{change}：{}",
+            record.seq,
+            local_time(r.at),
+            r.actor_name,
+            r.station,
+            r.reason
+        );
+    }
 }
 
 pub fn quarantine_table(rows: &[redgrid_store::feeds::QuarantineRow]) {

@@ -29,10 +29,12 @@ pub enum StationAct {
     PlanRoster,
     /// Changing a stored roster by hand (the same wartime condition).
     EditRoster,
+    /// Reading the audit log beyond an event's own history: a shift's, a person's, the station's.
+    ViewAudit,
 }
 
 impl StationAct {
-    pub const ALL: [StationAct; 10] = [
+    pub const ALL: [StationAct; 11] = [
         StationAct::SwitchMode,
         StationAct::TriageAlerts,
         StationAct::ReportEvent,
@@ -43,6 +45,7 @@ impl StationAct {
         StationAct::SetAckLimit,
         StationAct::PlanRoster,
         StationAct::EditRoster,
+        StationAct::ViewAudit,
     ];
 
     /// The key the console's capabilities are named by.
@@ -58,6 +61,7 @@ impl StationAct {
             StationAct::SetAckLimit => "set_ack_limit",
             StationAct::PlanRoster => "plan_roster",
             StationAct::EditRoster => "edit_roster",
+            StationAct::ViewAudit => "view_audit",
         }
     }
 
@@ -74,6 +78,7 @@ impl StationAct {
             StationAct::SetAckLimit => "修改签收时限",
             StationAct::PlanRoster => "编制排班",
             StationAct::EditRoster => "调整排班",
+            StationAct::ViewAudit => "查阅审计日志",
         }
     }
 }
@@ -92,6 +97,8 @@ pub fn roles(act: StationAct) -> &'static [Role] {
         StationAct::Import => &[Administrator, System],
         StationAct::EditCalendar | StationAct::SetAckLimit => &[Administrator, Leader],
         StationAct::PlanRoster | StationAct::EditRoster => &[Leader, DutyOfficer],
+        // Everyone at the console answers for their own acts and reads the record; terminals do not.
+        StationAct::ViewAudit => &[DutyOfficer, Commissioner, Leader, Administrator],
     }
 }
 

@@ -21,6 +21,7 @@ pub mod console;
 pub mod dispatch;
 pub mod events;
 pub mod feeds;
+pub mod history;
 pub mod pg_cluster;
 pub mod registers;
 pub mod rosters;

@@ -89,3 +89,32 @@ async fn the_consoles_capabilities_are_the_table() {
         }
     }
 }
+
+#[test]
+fn every_audited_act_has_a_chinese_name() {
+    for key in [
+        "switch_mode",
+        "sign_in",
+        "sign_out",
+        "handover",
+        "reveal",
+        "alert_dismiss",
+        "alert_attach",
+        "import_divisions",
+        "import_grids",
+        "import_residents",
+        "import_places",
+        "import_workers",
+        "demo_seed",
+        "roster_plan",
+        "roster_edit",
+        "roster_replan",
+        "ack_limit",
+        "calendar",
+        "dispatch",
+        "close",
+    ] {
+        let name = redgrid_api::console::command_name_zh(key);
+        assert!(name != key && !name.is_ascii(), "{key} → {name}");
+    }
+}

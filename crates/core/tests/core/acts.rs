@@ -22,6 +22,8 @@ fn design(act: StationAct) -> Vec<Role> {
         StationAct::SetAckLimit => vec![Administrator, Leader],
         StationAct::PlanRoster => vec![Leader, DutyOfficer],
         StationAct::EditRoster => vec![Leader, DutyOfficer],
+        // "Every transition is an audit record: who, role, station, when": the console's users read it.
+        StationAct::ViewAudit => vec![DutyOfficer, Commissioner, Leader, Administrator],
     }
 }
 

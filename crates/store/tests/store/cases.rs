@@ -642,3 +642,103 @@ pub async fn tasks_outbox_and_dispatch_counts(store: &Store) {
     let state = states.iter().find(|s| s.worker_id == "W9").unwrap();
     assert_eq!((state.terminal_state.as_str(), state.active_tasks), ("offline", 2));
 }
+
+pub async fn history_finds_any_event_by_number_words_status_and_date(store: &Store) {
+    use redgrid_store::history::{AuditQuery, HistoryQuery};
+    seed_grids(store).await;
+    let l = Loop::new();
+    let stored = |title: &str, status: Status, reporter: &str, days_ago: i64, drill: bool| {
+        let mut new = new_event("450802101201001", Category::Safety, Severity::General);
+        new.title = title.into();
+        new.reporter = reporter.into();
+        new.drill = drill;
+        if drill {
+            new.source = Source::Drill;
+        }
+        let mut e = l.report(new, t0() - Duration::days(days_ago));
+        e.status = status;
+        if !status.is_open() {
+            e.due_at = None;
+            e.clock = None;
+        }
+        e
+    };
+    let closed = insert(store, &stored("排水沟纠纷调解", Status::Closed, "来电群众", 2, false)).await;
+    let escalated = insert(store, &stored("山林权属争议", Status::Escalated, "韦某", 1, false)).await;
+    let open = insert(store, &stored("路灯损坏", Status::Reported, "来电群众", 0, false)).await;
+    let drill = insert(store, &stored("演练：仓库火情", Status::Closed, "政法委员", 0, true)).await;
+    let find = |q: HistoryQuery| async move {
+        let q = HistoryQuery { limit: 50, ..q };
+        store.search_events(&q, &scheme()).await.unwrap().into_iter().map(|e| e.event.id).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        find(HistoryQuery { text: format!("#{escalated}"), ..Default::default() }).await,
+        vec![escalated]
+    );
+    assert_eq!(find(HistoryQuery { text: "纠纷".into(), ..Default::default() }).await, vec![closed]);
+    assert_eq!(
+        find(HistoryQuery { text: "韦某".into(), ..Default::default() }).await,
+        vec![escalated],
+        "by the person"
+    );
+    assert_eq!(
+        find(HistoryQuery { ended_only: true, ..Default::default() }).await,
+        vec![escalated, closed],
+        "newest first"
+    );
+    assert_eq!(
+        find(HistoryQuery { status: Some(Status::Escalated), ..Default::default() }).await,
+        vec![escalated]
+    );
+    assert_eq!(
+        find(HistoryQuery {
+            from: Some(t0() - Duration::hours(30)),
+            until: Some(t0() - Duration::hours(1)),
+            ..Default::default()
+        })
+        .await,
+        vec![escalated],
+        "by the day reported"
+    );
+    assert_eq!(find(HistoryQuery::default()).await, vec![open, escalated, closed], "drills stay apart");
+    assert_eq!(find(HistoryQuery { drill: true, ..Default::default() }).await, vec![drill]);
+    assert!(
+        find(HistoryQuery { text: "%".into(), ..Default::default() }).await.is_empty(),
+        "LIKE's wildcards are literal"
+    );
+    assert_eq!(
+        find(HistoryQuery { text: "村民小组".into(), ..Default::default() }).await.len(),
+        3,
+        "by the grid's name"
+    );
+
+    append_entries(store, 5).await;
+    let mut other = entry(6);
+    other.actor_id = "leader".into();
+    other.station = "s2".into();
+    let mut tx = store.begin_write().await.unwrap();
+    tx.append_audit(&other).await.unwrap();
+    tx.commit().await.unwrap();
+    let seqs =
+        |records: Vec<redgrid_store::AuditRecord>| records.into_iter().map(|r| r.seq).collect::<Vec<_>>();
+    let all = seqs(store.search_audit(&AuditQuery { limit: 100, ..Default::default() }).await.unwrap());
+    assert_eq!(all.len(), 6);
+    assert!(all.windows(2).all(|w| w[0] > w[1]), "newest first");
+    let duty = store
+        .search_audit(&AuditQuery { actor_id: Some("duty1".into()), limit: 100, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(duty.len(), 5);
+    let s2 = store
+        .search_audit(&AuditQuery { station: Some("s2".into()), limit: 100, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(s2.iter().map(|r| r.entry.actor_id.as_str()).collect::<Vec<_>>(), ["leader"]);
+    let third = store
+        .search_audit(&AuditQuery { event_id: Some(3), limit: 100, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(third.len(), 1);
+    let since = AuditQuery { from: Some(t0() + Duration::seconds(4)), limit: 2, ..Default::default() };
+    assert_eq!(store.search_audit(&since).await.unwrap().len(), 2, "the limit holds");
+}

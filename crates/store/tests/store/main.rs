@@ -48,6 +48,7 @@ conformance!(
     registers_round_trip,
     settings_policy_and_calendar_round_trip,
     tasks_outbox_and_dispatch_counts,
+    history_finds_any_event_by_number_words_status_and_date,
 );
 
 #[tokio::test]

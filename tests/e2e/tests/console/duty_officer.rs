@@ -43,6 +43,9 @@ fn duty_officer_works_a_camera_alert_through_the_closed_loop() {
             "60".into(),
             "--sim-no-ack-share".into(),
             "0".into(),
+            // Far more alerts than a township's night (0.4 a minute), so that one comes within seconds.
+            "--sim-alerts-per-minute".into(),
+            "6".into(),
         ];
         run_scenario("duty", &mut scratch, &args, night_on_duty).await
     });

@@ -201,6 +201,64 @@ async fn the_night(console: &mut Console, (width, height): (u32, u32)) -> Result
     console.screenshot("drill-event").await?;
     console.click("#queue-pane label.switch").await?;
 
+    // 历史事件 (F9): a closed event from the demo's history opens in the drawer.
+    console.js("document.activeElement?.blur();", vec![]).await?;
+    console.press("\u{E039}").await?;
+    console.wait_text("the history dialog", QUICK, ".dialog .dialog-head h2", |t| t == "历史事件").await?;
+    console
+        .js(
+            "const s = document.querySelector('[data-testid=history-status]'); s.value = 'closed';
+             s.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![],
+        )
+        .await?;
+    console.click("[data-testid=history-search]").await?;
+    let first = console
+        .wait_js(
+            "closed events found",
+            QUICK,
+            "const li = document.querySelector('[data-testid=history-results] li.attach-item');
+             return li ? li.dataset.id : null;",
+            vec![],
+        )
+        .await?;
+    let closed_id = first.as_str().context("a closed event")?.to_string();
+    console.screenshot("history").await?;
+    console.click(&format!("[data-testid=history-results] li[data-id=\"{closed_id}\"]")).await?;
+    console
+        .wait_text("the closed event in the drawer", QUICK, "#detail-drawer [data-testid=event-id]", |t| {
+            t == format!("#{closed_id}")
+        })
+        .await?;
+    console.wait_text("its status", QUICK, status, |t| t == "已结案").await?;
+
+    // 审计日志 of the shift: what this officer did tonight, by name, in Chinese.
+    console.click(".sb-actions [data-testid=open-audit]").await?;
+    let audit = console
+        .wait_js(
+            "the shift's audit log",
+            QUICK,
+            "const t = document.querySelector('[data-testid=audit-table] tbody');
+             return t && t.querySelectorAll('tr').length > 1 ? t.innerText : null;",
+            vec![],
+        )
+        .await?;
+    let audit = audit.as_str().unwrap_or_default();
+    ensure!(
+        audit.contains("受理") && audit.contains("黄志明") && audit.contains("上报"),
+        "the shift's acts are listed: {audit:?}"
+    );
+    console.screenshot("audit").await?;
+    console.press("\u{E00C}").await?;
+    console
+        .wait_js(
+            "the audit dialog closed",
+            QUICK,
+            "return !document.querySelector('.dialog') || null;",
+            vec![],
+        )
+        .await?;
+
     // The handover fits the screen without scrolling.
     console.js("document.activeElement?.blur();", vec![]).await?;
     console.press("\u{E034}").await?;
