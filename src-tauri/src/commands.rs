@@ -289,6 +289,37 @@ pub async fn queue_rows(shell: State<'_, Shell>, request: IdsRequest) -> Reply<V
 }
 
 #[derive(Debug, Deserialize)]
+pub struct ContactRequest {
+    event_id: i64,
+    whom: String,
+    outcome: String,
+    #[serde(default)]
+    note: String,
+}
+
+#[tauri::command]
+pub async fn log_contact(shell: State<'_, Shell>, request: ContactRequest) -> Reply<()> {
+    let (ready, actor) = shell.acting().await?;
+    let outcome = redgrid_api::console::ContactOutcome::parse(&request.outcome)
+        .ok_or_else(|| UiError::invalid(format!("未知的联系结果“{}”", request.outcome)))?;
+    ready.station().log_contact(&actor, request.event_id, &request.whom, outcome, &request.note).await?;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn worker_board(shell: State<'_, Shell>, request: Empty) -> Reply<Vec<dto::BoardRowDto>> {
+    let _ = request;
+    let (ready, _) = shell.acting().await?;
+    let station = ready.station();
+    let rows = station.worker_board().await?;
+    let len = village_len(station);
+    let villages: Vec<&str> =
+        rows.iter().filter_map(|r| r.worker.grids.first()?.as_str().get(..len)).collect();
+    let names = station.grid_names().names(station, &villages).await?;
+    Ok(rows.iter().map(|r| dto::board_row(r, &names, len)).collect())
+}
+
+#[derive(Debug, Deserialize)]
 pub struct HistoryRequest {
     #[serde(default)]
     text: String,

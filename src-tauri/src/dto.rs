@@ -701,3 +701,53 @@ pub fn shift_brief(brief: &redgrid_api::session::ShiftBrief) -> ShiftBriefDto {
         }),
     }
 }
+
+/// `worker_board`: one worker as the live board shows them.
+#[derive(Debug, Serialize)]
+pub struct BoardRowDto {
+    pub id: String,
+    pub name: String,
+    pub phone_masked: String,
+    pub employment: &'static str,
+    pub group: &'static str,
+    pub group_name: &'static str,
+    pub roles: Vec<&'static str>,
+    pub home_grid: String,
+    pub village_code: String,
+    pub village_name: Option<String>,
+    pub on_shift: bool,
+    pub terminal_state: String,
+    pub terminal_seen_at: Option<Millis>,
+    pub active_tasks: i64,
+    pub max_tasks: i64,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+}
+
+pub fn board_row(
+    r: &redgrid_api::dispatch::BoardRow,
+    villages: &HashMap<String, Option<String>>,
+    village_len: usize,
+) -> BoardRowDto {
+    let home = r.worker.grids.first().map(|g| g.as_str().to_string()).unwrap_or_default();
+    let village = home.get(..village_len).unwrap_or(&home).to_string();
+    BoardRowDto {
+        id: r.worker.id.clone(),
+        name: r.worker.name.clone(),
+        phone_masked: redgrid_core::register::mask_phone(&r.worker.phone),
+        employment: r.worker.employment.key(),
+        group: r.worker.group.key(),
+        group_name: r.worker.group.name_zh(),
+        roles: r.worker.roles.iter().map(|x| x.name_zh()).collect(),
+        village_name: villages.get(&village).cloned().flatten(),
+        village_code: village,
+        home_grid: home,
+        on_shift: r.on_shift,
+        terminal_state: r.terminal_state.clone(),
+        terminal_seen_at: r.terminal_seen_at.map(ms),
+        active_tasks: r.active_tasks,
+        max_tasks: r.max_tasks,
+        lon: r.lon,
+        lat: r.lat,
+    }
+}

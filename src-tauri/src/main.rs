@@ -126,6 +126,8 @@ fn run(args: Args) -> anyhow::Result<()> {
             commands::positions,
             commands::handover_summary,
             commands::history_search,
+            commands::worker_board,
+            commands::log_contact,
             commands::audit_search,
             commands::shift_brief,
             commands::handover,

@@ -15,9 +15,9 @@ import * as ipc from './ipc.js';
 import { toast } from './toast.js';
 
 export class DetailDrawer {
-  constructor(root, { onDispatch, onLocate, onOpenEvent, onClosed }) {
+  constructor(root, { onDispatch, onLocate, onOpenEvent, onClosed, onContact }) {
     this.root = root;
-    this.handlers = { onDispatch, onLocate, onOpenEvent, onClosed };
+    this.handlers = { onDispatch, onLocate, onOpenEvent, onClosed, onContact };
     this.id = null;
     this.data = null;
     this.actions = [];
@@ -122,7 +122,11 @@ export class DetailDrawer {
           'dl.facts',
           fact('所属网格', `${e.village_name && e.village_name !== e.grid_name ? `${e.village_name} · ` : ''}${e.grid_name ?? ''}`, e.grid_code),
           fact('事发地址', e.address || '—'),
-          fact('上报人', maskNumbersInText(e.reporter) || '—'),
+          fact(
+            '上报人',
+            maskNumbersInText(e.reporter) || '—',
+            e.reporter && this.handlers.onContact ? h('button.linklike', { type: 'button', attrs: { 'data-testid': 'reporter-contact' }, on: { click: () => this.handlers.onContact(e, { whom: maskNumbersInText(e.reporter), masked: '' }) } }, ' 记录联系') : null,
+          ),
           fact('上报时间', formatDateTime(e.reported_at)),
           e.due_at != null ? h('div.fact', h('dt', '当前时限'), h('dd', formatDateTime(e.due_at), ' ', h(`span.d-due.tl-${left.level}`, left.text))) : null,
           e.clock ? fact('时限规则', `${formatDuration(e.clock.limit_minutes * 60)}（${e.clock.basis === 'working' ? '工作时间' : '自然时间'}）${e.clock.extension_minutes ? `，已延时 ${formatDuration(e.clock.extension_minutes * 60)}` : ''}`) : null,
@@ -202,6 +206,9 @@ export class DetailDrawer {
             'li.task',
             h('span.task-name', task.worker_name || task.worker_id),
             task.phone_masked ? h('span.task-phone', task.phone_masked) : null,
+            this.handlers.onContact
+              ? h('button.btn.btn-small.btn-ghost.task-call', { type: 'button', title: '联系此网格员（记入办理记录）', attrs: { 'data-testid': 'task-contact' }, on: { click: () => this.handlers.onContact(e, { whom: task.worker_name || task.worker_id, masked: task.phone_masked, reveal: { field: 'worker.phone', ref: task.worker_id } }) } }, '联系')
+              : null,
             h('span.task-steps', `派遣 ${formatTime(task.dispatched_at)}`, ack, task.arrived_at ? h('span.ok', ` · 到场 ${formatTime(task.arrived_at)}`) : null),
           );
         }),

@@ -12,7 +12,8 @@ import * as ipc from './ipc.js';
 
 const OVERRIDE_PRESETS = ['推荐人员无法联系', '现场需要多人协同', '指定熟悉情况的人员', '推荐人员正在处置其他紧急事件'];
 
-export function openDispatchDialog(detail) {
+/** `preselect`: a worker `{ worker_id, name }` chosen elsewhere (the worker board) instead of the top candidate. */
+export function openDispatchDialog(detail, { preselect = null } = {}) {
   return new Promise((resolve) => {
     const chosen = new Map();
     let candidates = [];
@@ -95,7 +96,8 @@ export function openDispatchDialog(detail) {
       (r) => {
         candidates = r.candidates ?? [];
         fill(list, candidates.length ? candidates.map((c, i) => candidateRow(c, i + 1)) : h('li.cand-loading', '没有符合条件的推荐人员，请在下方指定'));
-        if (candidates[0]) toggle(candidates[0], true);
+        if (preselect) toggle(candidates.find((c) => c.worker_id === preselect.worker_id) ?? preselect, true);
+        else if (candidates[0]) toggle(candidates[0], true);
         list.querySelector('input')?.focus();
       },
       (error) => fill(list, h('li.cand-loading', `推荐失败：${error.message}。可在下方直接指定人员。`)),

@@ -97,6 +97,10 @@ export const reportEvent = (report) => call('report_event', report);
 export const recommend = (eventId, limit = 8) => call('recommend', { event_id: eventId, limit });
 /** Workers by name, phone tail or grid, for a dispatch that overrides the ranking. */
 export const searchWorkers = (query, limit = 20) => call('search_workers', { query, limit });
+/** Every worker now: on shift, terminal, load, village, 1+3+N group. */
+export const workerBoard = () => call('worker_board');
+/** A call made about an event, on its history: `outcome` reached | no_answer | unreachable | copied. */
+export const logContact = (eventId, whom, outcome, note) => call('log_contact', { event_id: eventId, whom, outcome, note });
 
 // ---- camera alerts ------------------------------------------------------------------------------------
 

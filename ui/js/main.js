@@ -23,6 +23,8 @@ import { alertToEventDialog, attachDialog, dismissDialog } from './triage.js';
 import { reportDialog } from './report-dialog.js';
 import { handoverDialog, showShiftBrief } from './handover-dialog.js';
 import { auditDialog, historyDialog } from './history-dialog.js';
+import { workerBoard } from './worker-board.js';
+import { contactDialog } from './contact-dialog.js';
 import { formDialog, isDialogOpen, openDialog } from './dialogs.js';
 import { groupKey } from './alerts-model.js';
 import { toast, toastError } from './toast.js';
@@ -58,6 +60,7 @@ function buildConsole() {
     handover: () => openHandover(),
     roster: () => openRoster({ session: state.session }),
     history: () => openHistory(),
+    board: () => openBoard(),
     audit: () => openAudit(),
     settings: () => openSettings(),
     lock: () => lockStation(),
@@ -103,6 +106,11 @@ function buildConsole() {
     onDispatch: (d) => dispatch(d),
     onLocate: (e) => ui.map.focusPoint(e.lon, e.lat, { zoom: 15 }),
     onOpenEvent: (id) => openEvent(id),
+    onContact: async (event, person) => {
+      if (state.session?.can?.log_contact === false) return;
+      const done = await contactDialog({ event, ...person, dialMode: state.settings.dialMode });
+      if (done) toast(`已记录联系 ${person.whom}`, 'ok');
+    },
   });
   const registers = new RegistersDrawer($('#registers-drawer'), {
     onClosed: () => ui.map.clearGridHighlight(),
@@ -467,6 +475,24 @@ async function triageDismiss(group, { bulk = false } = {}) {
   refreshAlertsSoon();
 }
 
+function openBoard() {
+  workerBoard({
+    onLocate: (r) => ui.map.focusPoint(r.lon, r.lat, { zoom: 15 }),
+    // The event open in the drawer, when the signed-in person may dispatch it.
+    dispatchTarget: () => {
+      const d = ui.detail.isOpen ? ui.detail.data : null;
+      return d?.allowed?.some((a) => a.command === 'dispatch') ? d.event : null;
+    },
+    onDispatch: async (detail, worker) => {
+      const result = await openDispatchDialog(detail, { preselect: { worker_id: worker.id, name: worker.name } });
+      if (result) {
+        toast(`事件 #${detail.id} 已派遣`, 'ok');
+        ui.detail.reload();
+      }
+    },
+  });
+}
+
 function openHistory() {
   historyDialog({ drill: state.drill, onOpen: (id) => openEvent(id) });
 }
@@ -505,10 +531,11 @@ async function openSettings() {
       { name: 'tileCrs', label: '底图坐标系', type: 'select', value: s.tileCrs, options: [{ value: 'wgs84', label: 'WGS-84 / CGCS2000' }, { value: 'gcj02', label: 'GCJ-02' }] },
       { name: 'idleLockMinutes', label: '无操作锁屏（分钟，0 为不锁）', type: 'number', value: s.idleLockMinutes, min: 0 },
       { name: 'alarmVolume', label: '告警音量', type: 'select', value: String(s.alarmVolume), options: [{ value: '0', label: '静音（仍显示告警条）' }, { value: '0.3', label: '低' }, { value: '0.6', label: '中' }, { value: '1', label: '高' }] },
+      { name: 'dialMode', label: '拨号方式', type: 'select', value: s.dialMode, options: [{ value: 'tel', label: '交给本机电话程序（tel: 链接 / 软电话）' }, { value: 'copy', label: '仅复制号码' }] },
     ],
     submitLabel: '保存',
     validate: (v) => (v.tileUrl && !/\{z\}.*\{x\}.*\{y\}/.test(v.tileUrl) ? '瓦片地址须包含 {z}、{x}、{y}' : null),
-    onSubmit: (v) => ({ tileUrl: v.tileUrl.trim(), tileCrs: v.tileCrs, idleLockMinutes: Math.max(0, Number(v.idleLockMinutes) || 0), alarmVolume: Number(v.alarmVolume) }),
+    onSubmit: (v) => ({ tileUrl: v.tileUrl.trim(), tileCrs: v.tileCrs, idleLockMinutes: Math.max(0, Number(v.idleLockMinutes) || 0), alarmVolume: Number(v.alarmVolume), dialMode: v.dialMode === 'copy' ? 'copy' : 'tel' }),
   });
   if (!result) return;
   state.settings = result;
@@ -566,6 +593,7 @@ function showHelp() {
         row(['F7'], '改派最新一条“未签收超时”告警的事件'),
         row(['F8'], '锁屏'),
         row(['F9'], '历史事件查询（已结案、已提级、已作废等）'),
+        row(['F10'], '人员看板（在班、终端、任务量）'),
       ),
     ),
   });
@@ -573,7 +601,7 @@ function showHelp() {
 
 function onKey(e) {
   if (state.locked || !$('#overlay').hidden) return;
-  const fkeys = { F1: showHelp, F3: openReport, F4: openHandover, F6: () => openRoster({ session: state.session }), F8: () => lockStation(), F9: () => openHistory() };
+  const fkeys = { F1: showHelp, F3: openReport, F4: openHandover, F6: () => openRoster({ session: state.session }), F8: () => lockStation(), F9: () => openHistory(), F10: () => openBoard() };
   if (e.key === 'F7' && ui.alarm.latestNoAck()) {
     e.preventDefault();
     if (!isDialogOpen()) ui.alarm.reassignLatest();

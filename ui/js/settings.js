@@ -13,6 +13,8 @@ export const DEFAULT_SETTINGS = Object.freeze({
   idleLockMinutes: 10,
   /** 0 … 1 */
   alarmVolume: 0.6,
+  /** How a revealed number is dialled: `tel` hands it to the workstation's phone handler (a softphone), `copy` only copies it. */
+  dialMode: 'tel',
 });
 
 export function loadSettings() {

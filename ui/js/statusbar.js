@@ -45,6 +45,7 @@ export class StatusBar {
         this.handoverButton,
         button('排班', 'F6', () => this.actions.roster()),
         button('历史', 'F9', () => this.actions.history()),
+        button('人员', 'F10', () => this.actions.board()),
         (this.auditButton = button('日志', null, () => this.actions.audit())),
         button('统计', null, () => this.showStats()),
         button('设置', null, () => this.actions.settings()),

@@ -186,6 +186,79 @@ impl Station {
     }
 }
 
+/// How a phone call about an event went (联系结果).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactOutcome {
+    Reached,
+    NoAnswer,
+    Unreachable,
+    /// The number was copied for a call from another phone; the outcome is not known here.
+    Copied,
+}
+
+impl ContactOutcome {
+    pub const ALL: [ContactOutcome; 4] = [
+        ContactOutcome::Reached,
+        ContactOutcome::NoAnswer,
+        ContactOutcome::Unreachable,
+        ContactOutcome::Copied,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            ContactOutcome::Reached => "reached",
+            ContactOutcome::NoAnswer => "no_answer",
+            ContactOutcome::Unreachable => "unreachable",
+            ContactOutcome::Copied => "copied",
+        }
+    }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            ContactOutcome::Reached => "已接通",
+            ContactOutcome::NoAnswer => "无人接听",
+            ContactOutcome::Unreachable => "无法接通",
+            ContactOutcome::Copied => "已复制号码拨打",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<ContactOutcome> {
+        ContactOutcome::ALL.into_iter().find(|o| o.key() == key)
+    }
+}
+
+impl Station {
+    /// Records a call made about an event (联系记录): on the event's own history, with a feed entry so the
+    /// drawer shows it at once. No state changes.
+    pub async fn log_contact(
+        &self,
+        actor: &Actor,
+        event_id: i64,
+        whom: &str,
+        outcome: ContactOutcome,
+        note: &str,
+    ) -> Result<()> {
+        acts::check(actor.role, StationAct::LogContact).map_err(ApiError::Forbidden)?;
+        let whom = whom.trim();
+        if whom.is_empty() {
+            return Err(ApiError::Invalid("请填写联系的是谁".into()));
+        }
+        let now = self.now();
+        let mut tx = self.store().begin_write().await?;
+        let event = tx.load_event(event_id, &self.scheme()).await?;
+        let mut reason = format!("联系 {whom}：{}", outcome.name_zh());
+        if !note.trim().is_empty() {
+            reason.push_str(&format!("；{}", note.trim()));
+        }
+        let mut record = station_audit(actor, now, "contact", None, reason);
+        record.event_id = Some(event_id);
+        tx.append_audit(&record).await?;
+        tx.append_feed(now, "event", &event_id.to_string(), "contact", event.event.version).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
 /// The audit log's command key as people read it: a closed-loop command's name, or the station act's.
 pub fn command_name_zh(key: &str) -> String {
     if let Some(kind) = CommandKind::from_key(key) {
@@ -210,6 +283,7 @@ pub fn command_name_zh(key: &str) -> String {
         "roster_replan" => "重新排班",
         "ack_limit" => "修改签收时限",
         "calendar" => "修改工作日历",
+        "contact" => "联系记录",
         other => other,
     }
     .to_string()

@@ -384,3 +384,51 @@ pub struct DutyStats {
     /// Workers with tasks in the month, by worker id.
     pub workers: Vec<WorkerStats>,
 }
+
+/// One worker on the live board (人员看板): who, where, how busy, whether their terminal is reachable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoardRow {
+    pub worker: redgrid_core::worker::Worker,
+    pub on_shift: bool,
+    /// `online`, `offline`, or `unknown` for a terminal never heard from.
+    pub terminal_state: String,
+    pub terminal_seen_at: Option<DateTime<Utc>>,
+    pub active_tasks: i64,
+    pub max_tasks: i64,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+}
+
+impl Station {
+    /// Every worker as the duty desk sees them now, on shift first, then by name: on shift from the roster
+    /// covering today (or the on-duty flags when no roster does), as dispatch ranks them.
+    pub async fn worker_board(&self) -> Result<Vec<BoardRow>> {
+        let now = self.now();
+        let scheme = self.scheme();
+        let store = self.store();
+        let workers = store.workers(&scheme).await?;
+        let states: std::collections::HashMap<String, redgrid_store::dispatch::WorkerState> =
+            store.worker_states(now).await?.into_iter().map(|s| (s.worker_id.clone(), s)).collect();
+        let roster = store.roster_covering(redgrid_core::time::local_date(now)).await?.is_some();
+        let on_shift: HashSet<String> =
+            if roster { store.workers_on_shift(now).await?.into_iter().collect() } else { HashSet::new() };
+        let mut rows: Vec<BoardRow> = workers
+            .into_iter()
+            .map(|record| {
+                let state = states.get(&record.worker.id);
+                BoardRow {
+                    on_shift: if roster { on_shift.contains(&record.worker.id) } else { record.on_duty },
+                    terminal_state: state.map_or_else(|| "unknown".into(), |s| s.terminal_state.clone()),
+                    terminal_seen_at: state.and_then(|s| s.terminal_seen_at),
+                    active_tasks: state.map_or(0, |s| s.active_tasks),
+                    max_tasks: state.map_or(3, |s| s.max_tasks),
+                    lon: record.lon,
+                    lat: record.lat,
+                    worker: record.worker,
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| b.on_shift.cmp(&a.on_shift).then_with(|| a.worker.name.cmp(&b.worker.name)));
+        Ok(rows)
+    }
+}

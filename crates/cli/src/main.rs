@@ -97,6 +97,22 @@ enum Top {
     /// The station's settings.
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// Records a phone call made about an event (联系记录) on its history.
+    Contact {
+        event: i64,
+        /// Who was called (a worker, the reporter, a department).
+        #[arg(long)]
+        whom: String,
+        /// reached, no_answer, unreachable or copied.
+        #[arg(long, default_value = "reached")]
+        outcome: String,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        json: bool,
+    },
     /// Events whatever their status (closed, escalated, voided, merged, rejected, open), newest first.
     History {
         /// An event number, or words in the title, description, reporter, address or grid name.
@@ -517,6 +533,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     say!("审计链校验失败：第 {} 条记录有问题——{}", bad.seq, bad.problem);
                     return Ok(ExitCode::from(2));
                 }
+            }
+        }
+        Top::Contact { event, whom, outcome, note, db, json } => {
+            let station = db.station().await?;
+            let parsed = redgrid_api::console::ContactOutcome::parse(&outcome).with_context(|| {
+                format!("联系结果应为 reached、no_answer、unreachable 或 copied，收到“{outcome}”")
+            })?;
+            station.log_contact(&cli_actor(&station, Role::DutyOfficer), event, &whom, parsed, &note).await?;
+            if json {
+                output::print_json(
+                    &serde_json::json!({ "event_id": event, "whom": whom, "outcome": parsed.key() }),
+                );
+            } else {
+                say!("已记录：事件 #{event} 联系 {whom}，{}。", parsed.name_zh());
             }
         }
         Top::History { text, status, ended, since, limit, db, json } => {

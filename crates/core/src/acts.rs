@@ -31,10 +31,12 @@ pub enum StationAct {
     EditRoster,
     /// Reading the audit log beyond an event's own history: a shift's, a person's, the station's.
     ViewAudit,
+    /// Recording a phone call made about an event (联系记录).
+    LogContact,
 }
 
 impl StationAct {
-    pub const ALL: [StationAct; 11] = [
+    pub const ALL: [StationAct; 12] = [
         StationAct::SwitchMode,
         StationAct::TriageAlerts,
         StationAct::ReportEvent,
@@ -46,6 +48,7 @@ impl StationAct {
         StationAct::PlanRoster,
         StationAct::EditRoster,
         StationAct::ViewAudit,
+        StationAct::LogContact,
     ];
 
     /// The key the console's capabilities are named by.
@@ -62,6 +65,7 @@ impl StationAct {
             StationAct::PlanRoster => "plan_roster",
             StationAct::EditRoster => "edit_roster",
             StationAct::ViewAudit => "view_audit",
+            StationAct::LogContact => "log_contact",
         }
     }
 
@@ -79,6 +83,7 @@ impl StationAct {
             StationAct::PlanRoster => "编制排班",
             StationAct::EditRoster => "调整排班",
             StationAct::ViewAudit => "查阅审计日志",
+            StationAct::LogContact => "记录联系",
         }
     }
 }
@@ -99,6 +104,8 @@ pub fn roles(act: StationAct) -> &'static [Role] {
         StationAct::PlanRoster | StationAct::EditRoster => &[Leader, DutyOfficer],
         // Everyone at the console answers for their own acts and reads the record; terminals do not.
         StationAct::ViewAudit => &[DutyOfficer, Commissioner, Leader, Administrator],
+        // Those who work events phone about them; the administrator takes no event actions.
+        StationAct::LogContact => &[DutyOfficer, Commissioner, Leader],
     }
 }
 

@@ -247,5 +247,34 @@ async fn broker_goes_away(console: &mut Console, broker: &mut Broker) -> Result<
         .await?;
     eprintln!("e2e[link]: {acknowledged}");
     console.screenshot("delivered-after-return").await?;
+
+    // 联系: the worker's number revealed (audited), and the call recorded on the event's history.
+    console.click("#detail-drawer [data-testid=task-contact]").await?;
+    console
+        .wait_text("the contact dialog", QUICK, ".dialog .dialog-head h2", |t| t.starts_with("联系"))
+        .await?;
+    console.click(".dialog [data-testid=contact-reveal]").await?;
+    let number = console
+        .wait_text("the number in clear", QUICK, ".dialog [data-testid=contact-number]", |t| {
+            !t.contains('*') && t.len() >= 11
+        })
+        .await?;
+    let dial = console
+        .js(
+            "return document.querySelector('.dialog [data-testid=contact-dial]')?.getAttribute('href');",
+            vec![],
+        )
+        .await?;
+    ensure!(dial == json!(format!("tel:{number}")), "the number is handed to the phone handler: {dial}");
+    console.type_into(".dialog textarea", "网格员称已在路上").await?;
+    console.screenshot("contact").await?;
+    console.click(".dialog [data-testid=contact-submit]").await?;
+    let history = console
+        .wait_text("the contact on the history", QUICK, "#detail-drawer .history", |t| t.contains("联系记录"))
+        .await?;
+    ensure!(
+        history.contains("已接通") && history.contains("网格员称已在路上"),
+        "the call is recorded: {history:?}"
+    );
     Ok(())
 }

@@ -259,6 +259,38 @@ async fn the_night(console: &mut Console, (width, height): (u32, u32)) -> Result
         )
         .await?;
 
+    // 人员看板 (F10): the full-time workers on shift, by village.
+    console.js("document.activeElement?.blur();", vec![]).await?;
+    console.press("\u{E03A}").await?;
+    console.wait_text("the worker board", QUICK, ".dialog .dialog-head h2", |t| t == "人员看板").await?;
+    console
+        .js(
+            "const s = document.querySelector('[data-testid=board-group]'); s.value = '1';
+             s.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![],
+        )
+        .await?;
+    let groups = console
+        .wait_js(
+            "full-time workers on the board",
+            QUICK,
+            "const rows = [...document.querySelectorAll('[data-testid=board-table] tbody tr[data-id]')];
+             return rows.length ? rows.map((r) => r.children[1].innerText) : null;",
+            vec![],
+        )
+        .await?;
+    let groups: Vec<String> =
+        groups.as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect();
+    ensure!(
+        groups.iter().all(|g| g == "专职网格员"),
+        "the “1” filter shows full-time workers only: {groups:?}"
+    );
+    console.screenshot("worker-board").await?;
+    console.press("\u{E00C}").await?;
+    console
+        .wait_js("the board closed", QUICK, "return !document.querySelector('.dialog') || null;", vec![])
+        .await?;
+
     // The handover fits the screen without scrolling.
     console.js("document.activeElement?.blur();", vec![]).await?;
     console.press("\u{E034}").await?;
