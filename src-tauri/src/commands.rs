@@ -289,6 +289,36 @@ pub async fn queue_rows(shell: State<'_, Shell>, request: IdsRequest) -> Reply<V
 }
 
 #[derive(Debug, Deserialize)]
+pub struct MuteRequest {
+    camera_id: String,
+    #[serde(default)]
+    minutes: i64,
+    #[serde(default)]
+    reason: String,
+}
+
+#[tauri::command]
+pub async fn mute_camera(shell: State<'_, Shell>, request: MuteRequest) -> Reply<Value> {
+    let (ready, actor) = shell.acting().await?;
+    let until =
+        ready.station().mute_camera(&actor, &request.camera_id, request.minutes, &request.reason).await?;
+    Ok(json!({ "until": ms(until) }))
+}
+
+#[tauri::command]
+pub async fn unmute_camera(shell: State<'_, Shell>, request: MuteRequest) -> Reply<bool> {
+    let (ready, actor) = shell.acting().await?;
+    Ok(ready.station().unmute_camera(&actor, &request.camera_id).await?)
+}
+
+#[tauri::command]
+pub async fn muted_cameras(shell: State<'_, Shell>, request: Empty) -> Reply<Vec<dto::MuteDto>> {
+    let _ = request;
+    let (ready, _) = shell.acting().await?;
+    Ok(ready.station().muted_cameras().await?.iter().map(dto::mute).collect())
+}
+
+#[derive(Debug, Deserialize)]
 pub struct ContactRequest {
     event_id: i64,
     whom: String,

@@ -751,3 +751,22 @@ pub fn board_row(
         lat: r.lat,
     }
 }
+
+#[derive(Debug, Serialize)]
+pub struct MuteDto {
+    pub camera_id: String,
+    pub camera_name: String,
+    pub until: Millis,
+    pub muted_by: String,
+    pub reason: String,
+}
+
+pub fn mute(m: &redgrid_store::feeds::CameraMute) -> MuteDto {
+    MuteDto {
+        camera_id: m.camera_id.clone(),
+        camera_name: m.camera_name.clone(),
+        until: ms(m.until),
+        muted_by: m.muted_by.clone(),
+        reason: m.reason.clone(),
+    }
+}

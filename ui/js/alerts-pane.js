@@ -4,15 +4,16 @@
 
 import { h, fill } from './dom.js';
 import { alertCount, mergeGroups, summariseGroup, groupKey } from './alerts-model.js';
-import { formatAgo } from './time.js';
+import { formatAgo, formatTime } from './time.js';
 import { now } from './clock.js';
 import * as ipc from './ipc.js';
 import { nvrName } from './labels.js';
 
 export class AlertsPane {
-  constructor(root, { onToEvent, onAttach, onDismiss, onFocus }) {
+  constructor(root, { onToEvent, onAttach, onDismiss, onFocus, onMute, onUnmute }) {
     this.root = root;
-    this.handlers = { onToEvent, onAttach, onDismiss, onFocus };
+    this.handlers = { onToEvent, onAttach, onDismiss, onFocus, onMute, onUnmute };
+    this.mutedEl = h('div.alert-muted', { hidden: true, attrs: { 'data-testid': 'alert-muted' } });
     /** Bursts picked for one triage (批量研判), by key. */
     this.picked = new Set();
     this.cards = new Map();
@@ -27,8 +28,24 @@ export class AlertsPane {
     fill(
       this.root,
       h('header.pane-head', h('h2', '视频告警'), this.countEl),
+      this.mutedEl,
       this.bulk,
       h('div.alert-scroll', this.empty, this.list),
+    );
+  }
+
+  /** Cameras silenced now, each with its end and an unmute button. */
+  setMuted(mutes) {
+    this.mutedEl.hidden = !mutes.length;
+    fill(
+      this.mutedEl,
+      mutes.map((m) =>
+        h(
+          'div.muted-camera',
+          h('span', `已静默：${m.camera_name}，至 ${formatTime(m.until)}（${m.muted_by}：${m.reason}）`),
+          this.canTriage ? h('button.btn.btn-small.btn-ghost', { type: 'button', on: { click: () => this.handlers.onUnmute?.(m) } }, '解除') : null,
+        ),
+      ),
     );
   }
 
@@ -164,6 +181,7 @@ export class AlertsPane {
       h('button.btn.btn-small.btn-primary', { type: 'button', attrs: { 'data-testid': 'alert-to-event' }, on: { click: () => this.handlers.onToEvent(card.group) } }, '转为事件'),
       h('button.btn.btn-small', { type: 'button', attrs: { 'data-testid': 'alert-attach' }, on: { click: () => this.handlers.onAttach(card.group) } }, '关联事件'),
       h('button.btn.btn-small.btn-ghost', { type: 'button', attrs: { 'data-testid': 'alert-dismiss' }, on: { click: () => this.handlers.onDismiss(card.group) } }, '误报'),
+      card.group.camera_id ? h('button.btn.btn-small.btn-ghost', { type: 'button', title: '一段时间内自动排除此摄像头的告警', attrs: { 'data-testid': 'alert-mute' }, on: { click: () => this.handlers.onMute?.(card.group) } }, '静默') : null,
     );
   }
 

@@ -24,6 +24,7 @@ export function routeBatch(entries) {
         else route.eventIds.add(Number(e.key));
         break;
       case 'alert':
+      case 'camera':
         route.alerts = true;
         break;
       case 'worker':

@@ -110,6 +110,10 @@ export const alertSnapshot = (alertId) => call('alert_snapshot', { alert_id: ale
 export const alertsToEvent = (ids, decision) => call('alerts_to_event', { ids, ...decision });
 export const attachAlerts = (ids, eventId) => call('attach_alerts', { ids, event_id: eventId });
 export const dismissAlerts = (ids, reason) => call('dismiss_alerts', { ids, reason });
+/** Silences a camera for `minutes` (its alerts are dismissed as they arrive); audited. */
+export const muteCamera = (cameraId, minutes, reason) => call('mute_camera', { camera_id: cameraId, minutes, reason });
+export const unmuteCamera = (cameraId) => call('unmute_camera', { camera_id: cameraId });
+export const mutedCameras = () => call('muted_cameras');
 
 // ---- grids, map, registers ----------------------------------------------------------------------------
 

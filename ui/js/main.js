@@ -19,7 +19,7 @@ import { Alarm } from './alarm.js';
 import { shouldLock } from './idle-rules.js';
 import { showSignIn, showLock } from './signin.js';
 import { openDispatchDialog } from './dispatch-dialog.js';
-import { alertToEventDialog, attachDialog, dismissDialog } from './triage.js';
+import { alertToEventDialog, attachDialog, dismissDialog, muteDialog } from './triage.js';
 import { reportDialog } from './report-dialog.js';
 import { handoverDialog, showShiftBrief } from './handover-dialog.js';
 import { auditDialog, historyDialog } from './history-dialog.js';
@@ -86,6 +86,18 @@ function buildConsole() {
   const alerts = new AlertsPane($('#alerts-pane'), {
     onToEvent: (g) => triageToEvent(g),
     onAttach: (g, options) => triageAttach(g, options),
+    onMute: async (g) => {
+      const result = await muteDialog(g);
+      if (result) toast(`已静默 ${g.camera_name}`, 'ok');
+    },
+    onUnmute: async (m) => {
+      try {
+        await ipc.unmuteCamera(m.camera_id);
+        toast(`已解除静默 ${m.camera_name}`, 'ok');
+      } catch (error) {
+        toastError(error, '解除静默失败');
+      }
+    },
     onDismiss: (g, options) => triageDismiss(g, options),
     onFocus: (g) => {
       const camera = g.camera_id ? state.cameras.get(g.camera_id) : null;
@@ -293,8 +305,9 @@ async function loadQueue({ first = false, onListed } = {}) {
 
 async function loadAlerts() {
   try {
-    const { groups, total } = await ipc.alertGroups(2000);
+    const [{ groups, total }, mutes] = await Promise.all([ipc.alertGroups(2000), ipc.mutedCameras().catch(() => [])]);
     ui.alerts.update(groups, total);
+    ui.alerts.setMuted(mutes);
     // Alerts waiting at sign-in do ring, unlike an old overdue event: nobody has looked at them yet.
     const raised = ui.alarm.book.observeAlertGroups(groups, now());
     // A burst triaged (here or at another station) no longer needs acknowledging.

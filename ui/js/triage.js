@@ -43,6 +43,22 @@ export function alertToEventDialog(group) {
   });
 }
 
+/** 静默: a camera whose alerts are dismissed as they arrive, for a while, with a reason. */
+export function muteDialog(group) {
+  return formDialog({
+    title: '静默摄像头',
+    subtitle: `${group.camera_name} · 期间的告警仍会保存，但自动排除，不再提示`,
+    fields: [
+      { name: 'minutes', label: '静默时长', type: 'select', value: '60', options: [['30', '30 分钟'], ['60', '1 小时'], ['120', '2 小时'], ['240', '4 小时'], ['480', '8 小时']].map(([value, label]) => ({ value, label })) },
+      { name: 'reason', label: '理由', type: 'textarea', rows: 2, required: true, presets: ['设备故障，频繁误报', '施工作业', '大型活动，人员聚集属正常'] },
+    ],
+    submitLabel: '静默',
+    tone: 'danger',
+    validate: (v) => (v.reason.trim() ? null : '请填写静默理由'),
+    onSubmit: (v) => ipc.muteCamera(group.camera_id, Number(v.minutes), v.reason.trim()),
+  });
+}
+
 export function dismissDialog(group) {
   const ids = group.alerts.map((a) => a.id);
   return formDialog({

@@ -32,3 +32,7 @@ test('the cursor drops replays and notices gaps', () => {
 test('a task entry refreshes the station health, where the outbox backlog is shown', () => {
   assert.equal(routeBatch([e(1, 'task', '1:W1:2', 'sent')]).health, true);
 });
+
+test('a camera muted or unmuted refreshes the alert feed', () => {
+  assert.equal(routeBatch([e(1, 'camera', 'C1', 'muted')]).alerts, true);
+});

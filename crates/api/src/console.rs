@@ -284,6 +284,8 @@ pub fn command_name_zh(key: &str) -> String {
         "ack_limit" => "修改签收时限",
         "calendar" => "修改工作日历",
         "contact" => "联系记录",
+        "camera_mute" => "静默摄像头",
+        "camera_unmute" => "解除静默",
         other => other,
     }
     .to_string()

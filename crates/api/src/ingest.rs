@@ -14,6 +14,7 @@ use redgrid_core::closed_loop::{Actor, Command, NewEvent, Role};
 use redgrid_core::event::{Category, Severity, Source};
 use redgrid_core::grid::GridCode;
 use redgrid_store::feeds::AlertUpsert;
+use redgrid_store::feeds::Settled;
 use redgrid_store::WriteTx;
 use serde_json::json;
 
@@ -41,6 +42,9 @@ fn priority_level(priority: AlertPriority) -> i64 {
 fn event_of_task(task_id: &str) -> Option<i64> {
     task_id.split(':').next()?.trim().trim_start_matches('E').parse().ok()
 }
+
+/// How long after an event's last alert a repeat of its camera and kind is attached to it by itself.
+pub const REPEAT_HOURS: i64 = 2;
 
 impl Station {
     /// The topics this station listens to and publishes on.
@@ -99,6 +103,27 @@ impl Station {
         Ok(report)
     }
 
+    /// A new alert from a muted camera is dismissed; a repeat of an open event's camera and kind is attached
+    /// to it, audited as the station's own act. Either way it never waits for triage.
+    async fn settle(&self, tx: &mut WriteTx, id: i64, now: DateTime<Utc>) -> Result<()> {
+        match tx.settle_new_alert(id, now, chrono::Duration::hours(REPEAT_HOURS)).await? {
+            Settled::Untouched | Settled::Muted => {}
+            Settled::Attached(event_id) => {
+                let system = Actor {
+                    id: "system".into(),
+                    name: "系统".into(),
+                    role: Role::System,
+                    station: self.station_id().into(),
+                };
+                let reason = format!("同一摄像头同类告警 #{id} 自动关联到事件 #{event_id}");
+                let mut record = crate::station_audit(&system, now, "alert_attach", None, reason);
+                record.event_id = Some(event_id);
+                tx.append_audit(&record).await?;
+            }
+        }
+        Ok(())
+    }
+
     async fn apply_inbound(
         &self,
         tx: &mut WriteTx,
@@ -110,7 +135,10 @@ impl Station {
         let on_watchlist =
             |name: &str| watchlist.split([',', '，']).any(|w| !w.trim().is_empty() && w.trim() == name);
         if let Some(alert) = alert_upsert(topics, inbound, watchlist, now) {
-            tx.upsert_alert(&alert, now).await?;
+            let (id, new) = tx.upsert_alert(&alert, now).await?;
+            if new {
+                self.settle(tx, id, now).await?;
+            }
             return Ok(());
         }
         match inbound {
@@ -141,7 +169,10 @@ impl Station {
                             detail: json!({ "zones": review.zones, "objects": review.objects, "audio": review.audio })
                                 .to_string(),
                         };
-                        tx.upsert_alert(&alert, now).await?;
+                        let (id, new) = tx.upsert_alert(&alert, now).await?;
+                        if new {
+                            self.settle(tx, id, now).await?;
+                        }
                     }
                 }
             }

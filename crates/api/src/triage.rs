@@ -185,3 +185,67 @@ fn refuse_if_taken(already: Vec<(i64, String)>) -> Result<()> {
 fn alert_numbers(ids: &[i64]) -> String {
     ids.iter().map(|id| format!("#{id}")).collect::<Vec<_>>().join("、")
 }
+
+/// The longest a camera may be muted at once: a day. Longer needs fixing the camera, not silence.
+pub const MUTE_MINUTES_MAX: i64 = 1440;
+
+impl Station {
+    /// Silences a camera for `minutes` (audited): its alerts are still stored, each dismissed as it arrives.
+    pub async fn mute_camera(
+        &self,
+        actor: &Actor,
+        camera_id: &str,
+        minutes: i64,
+        reason: &str,
+    ) -> Result<DateTime<Utc>> {
+        acts::check(actor.role, StationAct::MuteCamera).map_err(ApiError::Forbidden)?;
+        if !(1..=MUTE_MINUTES_MAX).contains(&minutes) {
+            return Err(ApiError::Invalid(format!(
+                "静默时长应为 1 至 {MUTE_MINUTES_MAX} 分钟，收到 {minutes}"
+            )));
+        }
+        if reason.trim().is_empty() {
+            return Err(ApiError::Invalid("静默摄像头必须填写理由".into()));
+        }
+        let camera = self
+            .store()
+            .cameras(&self.scheme())
+            .await?
+            .into_iter()
+            .find(|c| c.id == camera_id)
+            .ok_or_else(|| ApiError::Invalid(format!("摄像头 {camera_id} 不存在")))?;
+        let now = self.now();
+        let until = now + chrono::Duration::minutes(minutes);
+        let mut tx = self.store().begin_write().await?;
+        tx.mute_camera(camera_id, until, &actor.name, reason.trim(), now).await?;
+        let text = format!("静默摄像头 {} {minutes} 分钟：{}", camera.name, reason.trim());
+        tx.append_audit(&station_audit(actor, now, "camera_mute", None, text)).await?;
+        tx.commit().await?;
+        tracing::info!(actor = %actor.id, camera = camera_id, minutes, "camera muted");
+        Ok(until)
+    }
+
+    /// Ends a camera's silence before its time (audited); `false` when it was not muted.
+    pub async fn unmute_camera(&self, actor: &Actor, camera_id: &str) -> Result<bool> {
+        acts::check(actor.role, StationAct::MuteCamera).map_err(ApiError::Forbidden)?;
+        let now = self.now();
+        let mut tx = self.store().begin_write().await?;
+        let was = tx.unmute_camera(camera_id, now).await?;
+        if was {
+            tx.append_audit(&station_audit(
+                actor,
+                now,
+                "camera_unmute",
+                None,
+                format!("解除静默摄像头 {camera_id}"),
+            ))
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(was)
+    }
+
+    pub async fn muted_cameras(&self) -> Result<Vec<redgrid_store::feeds::CameraMute>> {
+        Ok(self.store().muted_cameras(self.now()).await?)
+    }
+}

@@ -97,6 +97,9 @@ enum Top {
     /// The station's settings.
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// Silencing a noisy camera for a while (its alerts are dismissed as they arrive).
+    #[command(subcommand)]
+    Camera(CameraCommand),
     /// Records a phone call made about an event (联系记录) on its history.
     Contact {
         event: i64,
@@ -271,6 +274,37 @@ struct SimArgs {
     /// Topic prefix the simulated Frigate NVR publishes under.
     #[arg(long, default_value = "frigate")]
     frigate_prefix: String,
+}
+
+#[derive(Subcommand)]
+enum CameraCommand {
+    /// Mutes a camera for some minutes, with a reason (duty officer's act, audited).
+    Mute {
+        camera: String,
+        #[arg(long, default_value_t = 60)]
+        minutes: i64,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ends a camera's silence before its time.
+    Unmute {
+        camera: String,
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The cameras muted now.
+    Muted {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -532,6 +566,57 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(bad) => {
                     say!("审计链校验失败：第 {} 条记录有问题——{}", bad.seq, bad.problem);
                     return Ok(ExitCode::from(2));
+                }
+            }
+        }
+        Top::Camera(command) => {
+            let officer = |station: &Station| cli_actor(station, Role::DutyOfficer);
+            match command {
+                CameraCommand::Mute { camera, minutes, reason, db, json } => {
+                    let station = db.station().await?;
+                    let until = station.mute_camera(&officer(&station), &camera, minutes, &reason).await?;
+                    if json {
+                        output::print_json(
+                            &serde_json::json!({ "camera": camera, "until": until.to_rfc3339() }),
+                        );
+                    } else {
+                        say!("已静默摄像头 {camera}，至 {}。", output::local_time(until));
+                    }
+                }
+                CameraCommand::Unmute { camera, db, json } => {
+                    let station = db.station().await?;
+                    let was = station.unmute_camera(&officer(&station), &camera).await?;
+                    if json {
+                        output::print_json(&serde_json::json!({ "camera": camera, "was_muted": was }));
+                    } else if was {
+                        say!("已解除静默：{camera}。");
+                    } else {
+                        say!("摄像头 {camera} 未在静默中。");
+                    }
+                }
+                CameraCommand::Muted { db, json } => {
+                    let station = db.station().await?;
+                    let mutes = station.muted_cameras().await?;
+                    if json {
+                        let rows: Vec<serde_json::Value> = mutes
+                            .iter()
+                            .map(|m| serde_json::json!({ "camera": m.camera_id, "name": m.camera_name, "until": m.until.to_rfc3339(), "by": m.muted_by, "reason": m.reason }))
+                            .collect();
+                        output::print_json(&serde_json::json!({ "muted": rows }));
+                    } else if mutes.is_empty() {
+                        say!("没有静默中的摄像头。");
+                    } else {
+                        for m in &mutes {
+                            say!(
+                                "{}（{}）至 {}：{}（{}）",
+                                m.camera_name,
+                                m.camera_id,
+                                output::local_time(m.until),
+                                m.reason,
+                                m.muted_by
+                            );
+                        }
+                    }
                 }
             }
         }

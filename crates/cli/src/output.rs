@@ -97,7 +97,7 @@ pub fn queue_json(events: &[EventView], total: i64) -> Value {
     json!({ "total": total, "events": items })
 }
 
-fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
+pub fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
     at.with_timezone(&shanghai()).format("%Y-%m-%d %H:%M").to_string()
 }
 

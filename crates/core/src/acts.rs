@@ -33,10 +33,12 @@ pub enum StationAct {
     ViewAudit,
     /// Recording a phone call made about an event (联系记录).
     LogContact,
+    /// Silencing a noisy camera for a while (its alerts are dismissed as they arrive).
+    MuteCamera,
 }
 
 impl StationAct {
-    pub const ALL: [StationAct; 12] = [
+    pub const ALL: [StationAct; 13] = [
         StationAct::SwitchMode,
         StationAct::TriageAlerts,
         StationAct::ReportEvent,
@@ -49,6 +51,7 @@ impl StationAct {
         StationAct::EditRoster,
         StationAct::ViewAudit,
         StationAct::LogContact,
+        StationAct::MuteCamera,
     ];
 
     /// The key the console's capabilities are named by.
@@ -66,6 +69,7 @@ impl StationAct {
             StationAct::EditRoster => "edit_roster",
             StationAct::ViewAudit => "view_audit",
             StationAct::LogContact => "log_contact",
+            StationAct::MuteCamera => "mute_camera",
         }
     }
 
@@ -84,6 +88,7 @@ impl StationAct {
             StationAct::EditRoster => "调整排班",
             StationAct::ViewAudit => "查阅审计日志",
             StationAct::LogContact => "记录联系",
+            StationAct::MuteCamera => "静默摄像头",
         }
     }
 }
@@ -106,6 +111,8 @@ pub fn roles(act: StationAct) -> &'static [Role] {
         StationAct::ViewAudit => &[DutyOfficer, Commissioner, Leader, Administrator],
         // Those who work events phone about them; the administrator takes no event actions.
         StationAct::LogContact => &[DutyOfficer, Commissioner, Leader],
+        // Part of triage: the duty officer's.
+        StationAct::MuteCamera => &[DutyOfficer],
     }
 }
 

@@ -139,8 +139,12 @@ impl WriteTx {
     }
 
     /// Creates or updates an alert by its key, matching its camera to a RedGrid camera when it can.
-    /// Returns the alert's id.
-    pub async fn upsert_alert(&mut self, alert: &AlertUpsert, received_at: DateTime<Utc>) -> Result<i64> {
+    /// Returns the alert's id and whether it is new.
+    pub async fn upsert_alert(
+        &mut self,
+        alert: &AlertUpsert,
+        received_at: DateTime<Utc>,
+    ) -> Result<(i64, bool)> {
         let row = sqlx::query(
             "INSERT INTO camera_alerts (alert_key, source, nvr, camera_name, camera_id, grid_code, kind, label, priority, \
              confidence, first_at, last_at, ended, snapshot, detail, received_at) \
@@ -181,7 +185,86 @@ impl WriteTx {
             updates,
         )
         .await?;
-        Ok(id)
+        Ok((id, updates == 1))
+    }
+
+    /// Settles a new alert that needs no officer: from a camera muted at `at`, it is dismissed; a repeat of
+    /// an open event's camera and kind (an alert of theirs attached or converted within `window`) is
+    /// attached to that event. Returns what was done; `Untouched` leaves it for triage.
+    pub async fn settle_new_alert(
+        &mut self,
+        id: i64,
+        at: DateTime<Utc>,
+        window: chrono::Duration,
+    ) -> Result<Settled> {
+        let muted = sqlx::query(
+            "UPDATE camera_alerts SET status = 'dismissed', triaged_by = '静默', triaged_at = $1              WHERE id = $2 AND status = 'new' AND camera_id IN (SELECT camera_id FROM camera_mutes WHERE until > $1)",
+        )
+        .bind(to_millis(at))
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?
+        .rows_affected();
+        if muted > 0 {
+            self.append_feed(at, "alert", &id.to_string(), "dismissed", 0).await?;
+            return Ok(Settled::Muted);
+        }
+        let row = sqlx::query(
+            "SELECT o.event_id FROM camera_alerts n JOIN camera_alerts o ON o.camera_id = n.camera_id AND o.kind = n.kind              JOIN events e ON e.id = o.event_id              WHERE n.id = $1 AND n.status = 'new' AND n.camera_id IS NOT NULL AND o.id <> n.id                AND o.status IN ('converted', 'attached') AND e.is_open = 1 AND o.last_at > $2              ORDER BY o.last_at DESC LIMIT 1",
+        )
+        .bind(id)
+        .bind(to_millis(at - window))
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let Some(row) = row else { return Ok(Settled::Untouched) };
+        let event_id: i64 = row.try_get("event_id")?;
+        sqlx::query(
+            "UPDATE camera_alerts SET status = 'attached', event_id = $1, triaged_by = '系统', triaged_at = $2 WHERE id = $3",
+        )
+        .bind(event_id)
+        .bind(to_millis(at))
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        self.append_feed(at, "alert", &id.to_string(), "attached", 0).await?;
+        Ok(Settled::Attached(event_id))
+    }
+
+    /// Silences a camera until `until` (a later mute replaces an earlier one).
+    pub async fn mute_camera(
+        &mut self,
+        camera_id: &str,
+        until: DateTime<Utc>,
+        by: &str,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO camera_mutes (camera_id, until, muted_by, reason, muted_at) VALUES ($1, $2, $3, $4, $5)              ON CONFLICT (camera_id) DO UPDATE SET until = excluded.until, muted_by = excluded.muted_by,              reason = excluded.reason, muted_at = excluded.muted_at",
+        )
+        .bind(camera_id)
+        .bind(to_millis(until))
+        .bind(by)
+        .bind(reason)
+        .bind(to_millis(at))
+        .execute(&mut *self.tx)
+        .await?;
+        self.append_feed(at, "camera", camera_id, "muted", 0).await?;
+        Ok(())
+    }
+
+    /// Ends a camera's silence; `false` when it was not muted.
+    pub async fn unmute_camera(&mut self, camera_id: &str, at: DateTime<Utc>) -> Result<bool> {
+        let gone = sqlx::query("DELETE FROM camera_mutes WHERE camera_id = $1 AND until > $2")
+            .bind(camera_id)
+            .bind(to_millis(at))
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected();
+        if gone > 0 {
+            self.append_feed(at, "camera", camera_id, "unmuted", 0).await?;
+        }
+        Ok(gone > 0)
     }
 
     /// Raises an alert's priority (a watch-list face, a review at severity alert) and attaches a recognition
@@ -378,5 +461,48 @@ impl Store {
             }
         }
         Ok(rows)
+    }
+}
+
+/// What [`WriteTx::settle_new_alert`] did with a new alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    Untouched,
+    /// Dismissed: its camera is muted.
+    Muted,
+    /// Attached to this open event, a repeat of its camera and kind.
+    Attached(i64),
+}
+
+/// A camera silenced for a while.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CameraMute {
+    pub camera_id: String,
+    pub camera_name: String,
+    pub until: DateTime<Utc>,
+    pub muted_by: String,
+    pub reason: String,
+}
+
+impl Store {
+    /// Cameras muted at `at`, the one muted longest first.
+    pub async fn muted_cameras(&self, at: DateTime<Utc>) -> Result<Vec<CameraMute>> {
+        let rows = sqlx::query(
+            "SELECT m.camera_id, COALESCE(c.name, m.camera_id) AS camera_name, m.until, m.muted_by, m.reason              FROM camera_mutes m LEFT JOIN cameras c ON c.id = m.camera_id WHERE m.until > $1 ORDER BY m.until DESC",
+        )
+        .bind(to_millis(at))
+        .fetch_all(self.read_pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CameraMute {
+                    camera_id: r.try_get("camera_id")?,
+                    camera_name: r.try_get("camera_name")?,
+                    until: crate::from_millis(r.try_get("until")?),
+                    muted_by: r.try_get("muted_by")?,
+                    reason: r.try_get("reason")?,
+                })
+            })
+            .collect()
     }
 }

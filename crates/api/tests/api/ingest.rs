@@ -420,3 +420,72 @@ async fn a_batch_stores_the_same_alerts_as_one_message_at_a_time() {
     assert_eq!(feed(&one_batch.station).await, 4, "each alert announced as new once");
     assert_eq!(feed(&one_by_one.station).await, 4);
 }
+
+#[tokio::test]
+async fn repeats_of_an_open_events_camera_attach_themselves_and_a_muted_camera_waits_for_nobody() {
+    let t = demo_station(1).await;
+    let s = &t.station;
+    let cameras = s.store().cameras(&s.scheme()).await.unwrap();
+    let (market, noisy) = (&cameras[0], &cameras[1]);
+    let officer =
+        Actor { id: "duty1".into(), name: "黄志明".into(), role: Role::DutyOfficer, station: "s".into() };
+    let topic = "redgrid/v1/alerts/nvr1";
+    let first = native_alert("crowd-a", &market.nvr_name, "crowd", "2026-11-18T09:40:00+08:00");
+    s.ingest(&[(topic, first.as_slice())]).await.unwrap();
+    let burst = s.alert_groups(10).await.unwrap().remove(0);
+    let decision = redgrid_api::triage::AlertToEvent {
+        title: "集贸市场人员聚集".into(),
+        category: Category::PublicOrder,
+        severity: Severity::Serious,
+        grid: None,
+    };
+    let event_id = s.alerts_to_event(&officer, &burst.ids(), decision).await.unwrap();
+
+    // Twenty minutes on, the same camera sees the same crowd: it joins the open event by itself.
+    let repeat = native_alert("crowd-b", &market.nvr_name, "crowd", "2026-11-18T10:00:00+08:00");
+    s.ingest(&[(topic, repeat.as_slice())]).await.unwrap();
+    assert!(s.alert_groups(10).await.unwrap().is_empty(), "the repeat waits for no triage");
+    assert_eq!(s.alerts_of_event(event_id).await.unwrap().len(), 2, "it is on the event");
+    let history = s.history(event_id).await.unwrap();
+    assert!(
+        history.iter().any(|r| r.entry.command == "alert_attach"
+            && r.entry.actor_name == "系统"
+            && r.entry.reason.contains("自动关联")),
+        "the station's own act is on the event's record"
+    );
+    // Another kind from that camera is news: it waits for the officer.
+    let smoke = native_alert("smoke-a", &market.nvr_name, "smoke_fire", "2026-11-18T10:00:00+08:00");
+    s.ingest(&[(topic, smoke.as_slice())]).await.unwrap();
+    assert_eq!(s.alert_groups(10).await.unwrap().len(), 1);
+
+    // A noisy camera muted for an hour: its alerts are kept, dismissed as they come.
+    let leader =
+        Actor { id: "leader".into(), name: "陈永福".into(), role: Role::Leader, station: "s".into() };
+    assert_eq!(s.mute_camera(&leader, &noisy.id, 60, "施工").await.unwrap_err().code(), "forbidden");
+    assert_eq!(
+        s.mute_camera(&officer, &noisy.id, 60, " ").await.unwrap_err().code(),
+        "invalid",
+        "a reason is needed"
+    );
+    s.mute_camera(&officer, &noisy.id, 60, "施工作业频繁误报").await.unwrap();
+    assert_eq!(
+        s.muted_cameras().await.unwrap().iter().map(|m| m.camera_id.as_str()).collect::<Vec<_>>(),
+        [noisy.id.as_str()]
+    );
+    let quiet = native_alert("loiter-a", &noisy.nvr_name, "loitering", "2026-11-18T10:00:00+08:00");
+    s.ingest(&[(topic, quiet.as_slice())]).await.unwrap();
+    let groups = s.alert_groups(10).await.unwrap();
+    assert!(
+        groups.iter().all(|g| g.alerts.iter().all(|a| a.camera_id.as_deref() != Some(noisy.id.as_str()))),
+        "muted"
+    );
+    assert_eq!(s.store().new_alert_count().await.unwrap(), 1, "only the smoke waits");
+    assert!(s.unmute_camera(&officer, &noisy.id).await.unwrap());
+    let loud = native_alert("loiter-b", &noisy.nvr_name, "loitering", "2026-11-18T10:00:30+08:00");
+    s.ingest(&[(topic, loud.as_slice())]).await.unwrap();
+    assert_eq!(
+        s.store().new_alert_count().await.unwrap(),
+        2,
+        "after unmuting its alerts wait for triage again"
+    );
+}

@@ -25,6 +25,7 @@ fn design(act: StationAct) -> Vec<Role> {
         // "Every transition is an audit record: who, role, station, when": the console's users read it.
         StationAct::ViewAudit => vec![DutyOfficer, Commissioner, Leader, Administrator],
         StationAct::LogContact => vec![DutyOfficer, Commissioner, Leader],
+        StationAct::MuteCamera => vec![DutyOfficer],
     }
 }
 

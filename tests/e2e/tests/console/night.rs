@@ -36,6 +36,9 @@ fn night(screen: (u32, u32)) {
             format!("127.0.0.1:{}", free_port()?),
             "--demo-days".into(),
             "3".into(),
+            // Enough alerts for bulk triage within seconds (a township's night is 0.4 a minute).
+            "--sim-alerts-per-minute".into(),
+            "8".into(),
         ];
         run_scenario(&name, &mut scratch, &args, async |console: &mut Console| {
             the_night(console, screen).await
@@ -258,6 +261,68 @@ async fn the_night(console: &mut Console, (width, height): (u32, u32)) -> Result
             vec![],
         )
         .await?;
+
+    // 批量研判: two bursts picked, dismissed with one reason.
+    console
+        .wait_js(
+            "two alert bursts",
+            Duration::from_secs(90),
+            "return document.querySelectorAll('[data-testid=alert-pick]').length >= 2 || null;",
+            vec![],
+        )
+        .await?;
+    let picked = console
+        .js(
+            "const boxes = [...document.querySelectorAll('[data-testid=alert-pick]')].slice(0, 2);
+             boxes.forEach((b) => b.click());
+             return boxes.map((b) => b.closest('[data-testid=alert-card]').querySelector('.acard-camera').innerText);",
+            vec![],
+        )
+        .await?;
+    let bar = console
+        .wait_text("the bulk bar", QUICK, "[data-testid=alert-bulk] .bulk-count", |t| {
+            t.starts_with("已选 2 组")
+        })
+        .await?;
+    eprintln!("e2e[night]: {bar} {picked}");
+    console.screenshot("bulk-triage").await?;
+    console.click("[data-testid=bulk-dismiss]").await?;
+    console.wait_text("the dismiss dialog", QUICK, ".dialog .dialog-head h2", |t| t == "排除告警").await?;
+    console.click(".dialog [data-testid=dialog-submit]").await?;
+    console
+        .wait_js(
+            "the bar to go",
+            QUICK,
+            "const b = document.querySelector('[data-testid=alert-bulk]'); return b.hidden || null;",
+            vec![],
+        )
+        .await?;
+
+    // 静默: a registered camera silenced for an hour, shown above the feed.
+    let muted = console
+        .wait_js(
+            "a burst from a registered camera",
+            Duration::from_secs(90),
+            "const b = document.querySelector('[data-testid=alert-mute]');
+             if (!b) return null;
+             const name = b.closest('[data-testid=alert-card]').querySelector('.acard-camera').innerText;
+             b.click();
+             return name;",
+            vec![],
+        )
+        .await?;
+    let muted = muted.as_str().unwrap_or_default().to_string();
+    console.wait_text("the mute dialog", QUICK, ".dialog .dialog-head h2", |t| t == "静默摄像头").await?;
+    console.type_into(".dialog textarea", "施工作业").await?;
+    console.click(".dialog [data-testid=dialog-submit]").await?;
+    let strip = console
+        .wait_text("the muted camera shown", QUICK, "[data-testid=alert-muted]", |t| t.contains("已静默"))
+        .await?;
+    ensure!(
+        strip.contains(&muted) && strip.contains("施工作业"),
+        "the strip names {muted} and why: {strip:?}"
+    );
+    console.screenshot("camera-muted").await?;
 
     // 人员看板 (F10): the full-time workers on shift, by village.
     console.js("document.activeElement?.blur();", vec![]).await?;
