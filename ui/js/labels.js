@@ -207,3 +207,10 @@ export function nvrName(nvr) {
   if (!nvr) return '';
   return NVR_VENDOR[String(nvr).toLowerCase()] ?? nvr;
 }
+
+/** A workstation as people name it: `station-2` is 2号工作站; any other configured id is shown as given. */
+export function stationName(id) {
+  const m = /^station-(\d+)$/.exec(String(id ?? ''));
+  if (m) return `${Number(m[1])}号工作站`;
+  return id ? `工作站 ${id}` : '工作站';
+}

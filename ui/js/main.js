@@ -16,6 +16,7 @@ import { DetailDrawer } from './detail-drawer.js';
 import { RegistersDrawer } from './registers-drawer.js';
 import { StatusBar } from './statusbar.js';
 import { Alarm } from './alarm.js';
+import { stationName as stationLabel } from './labels.js';
 import { shouldLock } from './idle-rules.js';
 import { showSignIn, showLock } from './signin.js';
 import { openDispatchDialog } from './dispatch-dialog.js';
@@ -156,7 +157,7 @@ async function boot() {
     toastError(error);
   }
   if (!session) {
-    const stationName = health ? `${health.station?.centre_name ?? ''} · 工作站 ${health.station?.id ?? ''}` : null;
+    const stationName = health ? `${health.station?.centre_name ?? ''} · ${stationLabel(health.station?.id)}` : null;
     session = await showSignIn($('#overlay'), { stationName });
   } else if (session.locked) {
     state.session = session;

@@ -5,7 +5,7 @@
 import { h, fill, kbd } from './dom.js';
 import { formDialog, openDialog } from './dialogs.js';
 import { formatClock, formatDateWithWeekday, formatWhen, monthKey } from './time.js';
-import { MODE, CATEGORY, nameOf } from './labels.js';
+import { MODE, CATEGORY, nameOf, stationName } from './labels.js';
 import { now } from './clock.js';
 import * as ipc from './ipc.js';
 import { toast } from './toast.js';
@@ -79,7 +79,7 @@ export class StatusBar {
     const nvrs = health.nvrs ?? [];
     const online = nvrs.filter((n) => n.state === 'online').length;
     this.nvr.set(nvrs.length === 0 ? null : online === nvrs.length ? true : online === 0 ? false : 'partial', `NVR ${online}/${nvrs.length} 在线`, nvrs.map((n) => `${n.name}：${n.state === 'online' ? '在线' : '离线'}`).join('\n'));
-    this.station.textContent = `工作站 ${health.station?.id ?? ''}`;
+    this.station.textContent = stationName(health.station?.id);
   }
 
   /** The broker link: green only while connected and subscribed; red says why and what waits. */

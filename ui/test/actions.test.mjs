@@ -46,3 +46,12 @@ test('mediation outcomes are offered for disputes only', () => {
   const closeFields = ACTION_SPECS.close.fields(detail);
   assert.equal(closeFields[0].value, 'mediated');
 });
+
+test('a workstation is named as people say it, not by its configured id', async () => {
+  const { stationName, nvrName } = await import('../js/labels.js');
+  assert.equal(stationName('station-1'), '1号工作站');
+  assert.equal(stationName('county-desk'), '工作站 county-desk');
+  assert.equal(nvrName('hikvision'), '海康威视');
+  assert.equal(nvrName('frigate'), 'Frigate');
+  assert.equal(nvrName('港北NVR'), '港北NVR');
+});

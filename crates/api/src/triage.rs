@@ -132,6 +132,8 @@ impl Station {
                 },
                 match redgrid_bus::payload::label_zh(&first.label) {
                     Some(zh) => format!("识别到{zh}"),
+                    // A native alert's label is its class in Chinese already.
+                    None if !first.label.is_ascii() => format!("识别到{}", first.label),
                     None => format!("识别目标 {}", first.label),
                 }
             ),

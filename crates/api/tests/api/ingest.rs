@@ -440,6 +440,13 @@ async fn repeats_of_an_open_events_camera_attach_themselves_and_a_muted_camera_w
         grid: None,
     };
     let event_id = s.alerts_to_event(&officer, &burst.ids(), decision).await.unwrap();
+    let description = s.event(event_id).await.unwrap().stored.event.description;
+    assert!(
+        description.contains(&market.name)
+            && !description.contains(&market.nvr_name)
+            && description.contains("识别到人员聚集"),
+        "people read the camera's name and what was seen, not the NVR's id: {description}"
+    );
 
     // Twenty minutes on, the same camera sees the same crowd: it joins the open event by itself.
     let repeat = native_alert("crowd-b", &market.nvr_name, "crowd", "2026-11-18T10:00:00+08:00");
