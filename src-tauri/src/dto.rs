@@ -584,7 +584,7 @@ pub fn totals(c: &Counters) -> Totals {
 pub struct FeedEntryDto {
     pub seq: i64,
     pub at: Millis,
-    pub kind: String,
+    pub kind: &'static str,
     pub key: String,
     pub action: String,
     pub version: i64,
@@ -594,7 +594,7 @@ pub fn feed_entry(e: FeedEntry) -> FeedEntryDto {
     FeedEntryDto {
         seq: e.seq,
         at: ms(e.at),
-        kind: e.entity,
+        kind: e.entity.key(),
         key: e.entity_id,
         action: e.change,
         version: e.version,

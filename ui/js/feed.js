@@ -2,10 +2,12 @@
 // Channel (docs/ipc.md); this module sorts a batch into what each view has to fetch again, and notices a
 // gap in the sequence numbers, after which the views must resync rather than trust their patches.
 
+/** Every kind of entity the feed names: `store::FeedEntity` (a Rust test keeps the two lists equal). */
+export const FEED_ENTITIES = ['event', 'alert', 'task', 'worker', 'station', 'setting', 'register', 'grid', 'camera', 'roster', 'quarantine', 'nvr'];
+
 /**
  * What a batch asks the views to refresh. Entries are `{ seq, at, kind, key, action, version }` with
- * `kind` the changed entity (`event`, `alert`, `worker`, `nvr`, `station`, `terminal`, `setting`,
- * `register`, `roster`, `quarantine`, …).
+ * `kind` one of `FEED_ENTITIES`.
  */
 export function routeBatch(entries) {
   const route = {
@@ -33,7 +35,6 @@ export function routeBatch(entries) {
       case 'task':
       case 'nvr':
       case 'station':
-      case 'terminal':
       case 'quarantine':
         route.health = true;
         break;
@@ -42,6 +43,7 @@ export function routeBatch(entries) {
         if (e.key === 'mode') route.mode = true;
         break;
       case 'register':
+      case 'grid':
         route.registers = true;
         break;
       default:

@@ -36,3 +36,7 @@ test('a task entry refreshes the station health, where the outbox backlog is sho
 test('a camera muted or unmuted refreshes the alert feed', () => {
   assert.equal(routeBatch([e(1, 'camera', 'C1', 'muted')]).alerts, true);
 });
+
+test('an import of grids resyncs the views, as one of registers does', () => {
+  assert.equal(routeBatch([e(1, 'grid', 'divisions', 'imported')]).registers, true);
+});

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use redgrid_core::acts::{self, StationAct};
 use redgrid_core::closed_loop::Actor;
 use redgrid_core::time_limit::WorkCalendar;
+use redgrid_store::FeedEntity;
 
 use crate::{station_audit, ApiError, Result, Station};
 
@@ -109,7 +110,7 @@ impl Station {
         let mut tx = self.store().begin_write().await?;
         tx.save_calendar(&calendar).await?;
         tx.append_audit(&station_audit(actor, now, "calendar", None, text)).await?;
-        tx.append_feed(now, "setting", "calendar", "updated", 0).await?;
+        tx.append_feed(now, FeedEntity::Setting, "calendar", "updated", 0).await?;
         tx.commit().await?;
         self.reload_rules().await?;
         tracing::info!(actor = %actor.id, days = days.len(), "work calendar changed");

@@ -2,6 +2,7 @@
 //! take on an event now, the alerts behind an event, positions for the map, worker search for a dispatch
 //! that overrides the ranking, the path of a grid, and revealing a masked number (an audited act).
 
+use redgrid_store::FeedEntity;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
@@ -253,7 +254,7 @@ impl Station {
         let mut record = station_audit(actor, now, "contact", None, reason);
         record.event_id = Some(event_id);
         tx.append_audit(&record).await?;
-        tx.append_feed(now, "event", &event_id.to_string(), "contact", event.event.version).await?;
+        tx.append_feed(now, FeedEntity::Event, &event_id.to_string(), "contact", event.event.version).await?;
         tx.commit().await?;
         Ok(())
     }

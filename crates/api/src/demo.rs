@@ -16,6 +16,7 @@ use redgrid_core::grid::{DedicatedKind, Grid, GridCode, GridKind, LevelScheme};
 use redgrid_core::register::{id_number_check_char, CareTag, Household, KeyPlace, KeyPlaceKind, Resident};
 use redgrid_core::time_limit::{Mode, TimeLimitPolicy, WorkCalendar};
 use redgrid_core::worker::{BusinessLine, Employment, ForceGroup, ForceRole, NKind, ThreeKind, Worker};
+use redgrid_store::FeedEntity;
 use redgrid_store::{Account, AuditEntry, GridRecord, WorkerRecord};
 
 use crate::divisions::{short_village_name, Divisions, GUIGANG};
@@ -734,7 +735,7 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
         ),
     ))
     .await?;
-    tx.append_feed(now, "register", "all", "seeded", 0).await?;
+    tx.append_feed(now, FeedEntity::Register, "all", "seeded", 0).await?;
     tx.commit().await?;
     station.reload_rules().await?;
 
@@ -835,7 +836,7 @@ pub(crate) async fn write_events(
     tx.append_audit_batch(&entries).await?;
     let changes: Vec<(String, i64)> =
         ids.iter().zip(events).map(|(id, e)| (id.to_string(), e.version)).collect();
-    tx.append_feed_batch(now, "event", &changes, "seeded").await?;
+    tx.append_feed_batch(now, FeedEntity::Event, &changes, "seeded").await?;
     tx.commit().await?;
     Ok(())
 }

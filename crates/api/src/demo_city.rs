@@ -15,6 +15,7 @@ use redgrid_core::closed_loop::Role;
 use redgrid_core::grid::{DedicatedKind, Grid, GridCode, GridKind, LevelScheme};
 use redgrid_core::time_limit::TimeLimitPolicy;
 use redgrid_core::worker::{BusinessLine, Employment, ForceGroup, ForceRole, NKind, ThreeKind, Worker};
+use redgrid_store::FeedEntity;
 use redgrid_store::{AuditEntry, GridRecord, WorkerRecord};
 
 use crate::demo::{
@@ -288,7 +289,7 @@ pub async fn seed_city(station: &Station, config: &CityConfig) -> Result<DemoSum
         ),
     ))
     .await?;
-    tx.append_feed(now, "register", "all", "seeded", 0).await?;
+    tx.append_feed(now, FeedEntity::Register, "all", "seeded", 0).await?;
     tx.commit().await?;
     station.reload_rules().await?;
 

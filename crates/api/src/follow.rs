@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use redgrid_store::watch::{watch_feed, FeedSignal, WatchConfig};
-use redgrid_store::FeedEntry;
+use redgrid_store::{FeedEntity, FeedEntry};
 use tokio::sync::watch;
 
 use crate::Station;
@@ -27,8 +27,10 @@ pub struct Follow {
 impl Follow {
     pub fn of(entries: &[FeedEntry]) -> Follow {
         Follow {
-            reload_rules: entries.iter().any(|e| e.entity == "setting"),
-            forget_grid_names: entries.iter().any(|e| e.entity == "register" || e.change == "seeded"),
+            reload_rules: entries.iter().any(|e| e.entity == FeedEntity::Setting),
+            forget_grid_names: entries
+                .iter()
+                .any(|e| matches!(e.entity, FeedEntity::Register | FeedEntity::Grid) || e.change == "seeded"),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! waits for approval or triage, the duty log — and the signing over of the seat to the incoming officer,
 //! who proves it with their own password in the same act.
 
+use redgrid_store::FeedEntity;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -151,7 +152,7 @@ impl Seat {
             handover_id: Some(handover_id),
         })
         .await?;
-        tx.append_feed(now, "station", station.station_id(), "handover", 0).await?;
+        tx.append_feed(now, FeedEntity::Station, station.station_id(), "handover", 0).await?;
         tx.commit().await?;
         let incoming = Session { signed_in_at: now, ..incoming };
         self.replace(Some(incoming.clone()));

@@ -22,6 +22,7 @@ use redgrid_core::register::{
     is_valid_id_number, is_valid_mobile, CareTag, Household, KeyPlace, KeyPlaceKind, Resident,
 };
 use redgrid_core::worker::{BusinessLine, Employment, ForceGroup, ForceRole, Worker};
+use redgrid_store::FeedEntity;
 use redgrid_store::{GridNode, GridRecord, WorkerRecord, WriteTx};
 use serde_json::Value;
 
@@ -177,7 +178,7 @@ async fn finish(
     mut tx: WriteTx,
     actor: &Actor,
     command: &str,
-    feed: (&str, &str),
+    feed: (FeedEntity, &str),
     reason: String,
 ) -> Result<(), ApiError> {
     let now = station.now();
@@ -308,7 +309,7 @@ pub async fn import_divisions(
         divisions.villages.len(),
         dir_name
     );
-    finish(station, tx, actor, "import_divisions", ("grid", "divisions"), reason).await?;
+    finish(station, tx, actor, "import_divisions", (FeedEntity::Grid, "divisions"), reason).await?;
     tracing::info!(dir = %dir_name, townships = divisions.townships.len(), villages = divisions.villages.len(),
         created = summary.created, updated = summary.updated, "divisions imported");
     Ok(summary)
@@ -565,7 +566,7 @@ pub async fn import_grids_geojson(
     let mut tx = station.store().begin_write().await?;
     tx.upsert_grids(&records, &scheme).await?;
     let reason = format!("导入网格边界 {} 个（文件 {file}）", records.len());
-    finish(station, tx, actor, "import_grids", ("grid", "boundaries"), reason).await?;
+    finish(station, tx, actor, "import_grids", (FeedEntity::Grid, "boundaries"), reason).await?;
     tracing::info!(file = %file, features = summary.rows, created = summary.created, updated = summary.updated, "grid boundaries imported");
     Ok(summary)
 }
@@ -1452,7 +1453,7 @@ pub async fn import_residents(
     tx.upsert_households(&households).await?;
     tx.upsert_residents(&rows).await?;
     let reason = format!("导入居民 {} 条（{} 户，文件 {file}）", rows.len(), households.len());
-    finish(station, tx, actor, "import_residents", ("register", "residents"), reason).await?;
+    finish(station, tx, actor, "import_residents", (FeedEntity::Register, "residents"), reason).await?;
     tracing::info!(file = %file, rows = summary.rows, households = households.len(), created = summary.created,
         updated = summary.updated, "residents imported");
     Ok(summary)
@@ -1568,7 +1569,7 @@ pub async fn import_places(station: &Station, actor: &Actor, path: &Path) -> Res
     let mut tx = station.store().begin_write().await?;
     tx.upsert_key_places(&places).await?;
     let reason = format!("导入重点场所 {} 条（文件 {file}）", places.len());
-    finish(station, tx, actor, "import_places", ("register", "key_places"), reason).await?;
+    finish(station, tx, actor, "import_places", (FeedEntity::Register, "key_places"), reason).await?;
     tracing::info!(file = %file, rows = summary.rows, created = summary.created, updated = summary.updated, "key places imported");
     Ok(summary)
 }
@@ -1759,7 +1760,7 @@ pub async fn import_workers(
     let mut tx = station.store().begin_write().await?;
     tx.upsert_workers(&records).await?;
     let reason = format!("导入网格力量 {} 人（文件 {file}）", records.len());
-    finish(station, tx, actor, "import_workers", ("register", "workers"), reason).await?;
+    finish(station, tx, actor, "import_workers", (FeedEntity::Register, "workers"), reason).await?;
     tracing::info!(file = %file, rows = summary.rows, created = summary.created, updated = summary.updated, "workers imported");
     Ok(summary)
 }

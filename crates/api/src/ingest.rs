@@ -15,6 +15,7 @@ use redgrid_core::event::{Category, Severity, Source};
 use redgrid_core::grid::GridCode;
 use redgrid_store::feeds::AlertUpsert;
 use redgrid_store::feeds::Settled;
+use redgrid_store::FeedEntity;
 use redgrid_store::WriteTx;
 use serde_json::json;
 
@@ -272,7 +273,7 @@ impl Station {
                 self.report_in(tx, &actor, new, now).await?;
             }
             Inbound::StationPresence { station_id, presence } => {
-                tx.append_feed(now, "station", station_id, presence.state.as_str(), 0).await?;
+                tx.append_feed(now, FeedEntity::Station, station_id, presence.state.as_str(), 0).await?;
             }
         }
         Ok(())

@@ -27,6 +27,7 @@ pub mod session;
 pub mod sim;
 pub mod triage;
 
+use redgrid_store::FeedEntity;
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
@@ -388,8 +389,14 @@ impl Station {
     ) -> Result<()> {
         tx.append_audit(&audit_entry(actor, transition, now)).await?;
         let change = transition.command.key();
-        tx.append_feed(now, "event", &transition.event.id.to_string(), change, transition.event.version)
-            .await?;
+        tx.append_feed(
+            now,
+            FeedEntity::Event,
+            &transition.event.id.to_string(),
+            change,
+            transition.event.version,
+        )
+        .await?;
         Ok(())
     }
 

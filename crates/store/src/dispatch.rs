@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use crate::{from_millis, to_millis, Result, Store, WriteTx};
+use crate::{from_millis, to_millis, FeedEntity, Result, Store, WriteTx};
 
 /// A task as the station tracks it beside the event's own task list.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,7 +94,7 @@ impl WriteTx {
         .bind(&task.override_note)
         .execute(self.conn())
         .await?;
-        self.append_feed(task.dispatched_at, "task", &task.task_id, "sent", 0).await?;
+        self.append_feed(task.dispatched_at, FeedEntity::Task, &task.task_id, "sent", 0).await?;
         Ok(())
     }
 
@@ -133,7 +133,7 @@ impl WriteTx {
             TaskProgress::Arrived => "arrived",
             TaskProgress::Done => "done",
         };
-        self.append_feed(at, "task", &task_id, change, 0).await?;
+        self.append_feed(at, FeedEntity::Task, &task_id, change, 0).await?;
         Ok(Some(task_id))
     }
 
@@ -150,7 +150,7 @@ impl WriteTx {
         let mut ids = Vec::with_capacity(rows.len());
         for row in rows {
             let id: String = row.try_get("task_id")?;
-            self.append_feed(at, "task", &id, "cancelled", 0).await?;
+            self.append_feed(at, FeedEntity::Task, &id, "cancelled", 0).await?;
             ids.push(id);
         }
         Ok(ids)
@@ -171,7 +171,7 @@ impl WriteTx {
         if changed == 0 {
             return Ok(false);
         }
-        self.append_feed(at, "task", task_id, "no_ack", 0).await?;
+        self.append_feed(at, FeedEntity::Task, task_id, "no_ack", 0).await?;
         let event = sqlx::query(
             "SELECT e.id, e.version FROM events e JOIN dispatch_tasks t ON t.event_id = e.id WHERE t.task_id = $1",
         )
@@ -180,7 +180,8 @@ impl WriteTx {
         .await?;
         if let Some(event) = event {
             let id: i64 = event.try_get("id")?;
-            self.append_feed(at, "event", &id.to_string(), "no_ack", event.try_get("version")?).await?;
+            self.append_feed(at, FeedEntity::Event, &id.to_string(), "no_ack", event.try_get("version")?)
+                .await?;
         }
         Ok(true)
     }
@@ -255,7 +256,7 @@ impl WriteTx {
         .await?
         .rows_affected();
         if changed > 0 {
-            self.append_feed(at, "worker", &id, state, 0).await?;
+            self.append_feed(at, FeedEntity::Worker, &id, state, 0).await?;
         } else {
             sqlx::query(
                 "UPDATE workers SET terminal_seen_at = $1 WHERE id = $2 \
@@ -485,7 +486,8 @@ impl WriteTx {
         let mut ids = Vec::with_capacity(rows.len());
         for row in rows {
             let id: i64 = row.try_get("id")?;
-            self.append_feed(now, "event", &id.to_string(), change, row.try_get("version")?).await?;
+            self.append_feed(now, FeedEntity::Event, &id.to_string(), change, row.try_get("version")?)
+                .await?;
             ids.push(id);
         }
         ids.sort_unstable();

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use crate::{from_millis, to_millis, Result, Store, WriteTx};
+use crate::{from_millis, to_millis, FeedEntity, Result, Store, WriteTx};
 
 /// An alert as it stands after the latest message about it.
 #[derive(Debug, Clone, PartialEq)]
@@ -134,7 +134,7 @@ impl WriteTx {
         .fetch_one(&mut *self.tx)
         .await?;
         let id: i64 = row.try_get("id")?;
-        self.append_feed(at, "quarantine", &id.to_string(), "quarantined", 1).await?;
+        self.append_feed(at, FeedEntity::Quarantine, &id.to_string(), "quarantined", 1).await?;
         Ok(id)
     }
 
@@ -179,7 +179,7 @@ impl WriteTx {
         let updates: i64 = row.try_get("updates")?;
         self.append_feed(
             received_at,
-            "alert",
+            FeedEntity::Alert,
             &id.to_string(),
             if updates == 1 { "new" } else { "updated" },
             updates,
@@ -206,7 +206,7 @@ impl WriteTx {
         .await?
         .rows_affected();
         if muted > 0 {
-            self.append_feed(at, "alert", &id.to_string(), "dismissed", 0).await?;
+            self.append_feed(at, FeedEntity::Alert, &id.to_string(), "dismissed", 0).await?;
             return Ok(Settled::Muted);
         }
         let row = sqlx::query(
@@ -226,7 +226,7 @@ impl WriteTx {
         .bind(id)
         .execute(&mut *self.tx)
         .await?;
-        self.append_feed(at, "alert", &id.to_string(), "attached", 0).await?;
+        self.append_feed(at, FeedEntity::Alert, &id.to_string(), "attached", 0).await?;
         Ok(Settled::Attached(event_id))
     }
 
@@ -249,7 +249,7 @@ impl WriteTx {
         .bind(to_millis(at))
         .execute(&mut *self.tx)
         .await?;
-        self.append_feed(at, "camera", camera_id, "muted", 0).await?;
+        self.append_feed(at, FeedEntity::Camera, camera_id, "muted", 0).await?;
         Ok(())
     }
 
@@ -262,7 +262,7 @@ impl WriteTx {
             .await?
             .rows_affected();
         if gone > 0 {
-            self.append_feed(at, "camera", camera_id, "unmuted", 0).await?;
+            self.append_feed(at, FeedEntity::Camera, camera_id, "unmuted", 0).await?;
         }
         Ok(gone > 0)
     }
@@ -290,7 +290,7 @@ impl WriteTx {
             Some(row) => {
                 let id: i64 = row.try_get("id")?;
                 let updates: i64 = row.try_get("updates")?;
-                self.append_feed(at, "alert", &id.to_string(), "raised", updates).await?;
+                self.append_feed(at, FeedEntity::Alert, &id.to_string(), "raised", updates).await?;
                 Ok(true)
             }
         }
@@ -306,7 +306,7 @@ impl WriteTx {
         .bind(to_millis(at))
         .execute(&mut *self.tx)
         .await?;
-        self.append_feed(at, "nvr", name, state, 0).await?;
+        self.append_feed(at, FeedEntity::Nvr, name, state, 0).await?;
         Ok(())
     }
 
@@ -333,7 +333,7 @@ impl WriteTx {
         .await?
         .rows_affected();
         if moved > 0 {
-            self.append_feed(at, "worker", &id, "located", 0).await?;
+            self.append_feed(at, FeedEntity::Worker, &id, "located", 0).await?;
         }
         Ok(Some(id))
     }
@@ -442,7 +442,7 @@ impl WriteTx {
             .bind(id)
             .execute(&mut *self.tx)
             .await?;
-            self.append_feed(at, "alert", &id.to_string(), status, 0).await?;
+            self.append_feed(at, FeedEntity::Alert, &id.to_string(), status, 0).await?;
         }
         Ok(already)
     }

@@ -27,7 +27,10 @@ pub mod registers;
 pub mod rosters;
 pub mod shifts;
 pub mod stats;
+pub mod vocabulary;
 pub mod watch;
+
+pub use vocabulary::FeedEntity;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -337,7 +340,11 @@ impl Store {
                 Ok(FeedEntry {
                     seq: row.try_get("seq")?,
                     at: from_millis(row.try_get("at")?),
-                    entity: row.try_get("entity")?,
+                    entity: {
+                        let key: String = row.try_get("entity")?;
+                        FeedEntity::parse(&key)
+                            .ok_or_else(|| StoreError::Corrupt(format!("变更记录的实体类型“{key}”未知")))?
+                    },
                     entity_id: row.try_get("entity_id")?,
                     change: row.try_get("change")?,
                     version: row.try_get("version")?,
@@ -387,7 +394,7 @@ fn sqlite_path(url: &str) -> Option<String> {
 pub struct FeedEntry {
     pub seq: i64,
     pub at: DateTime<Utc>,
-    pub entity: String,
+    pub entity: FeedEntity,
     pub entity_id: String,
     pub change: String,
     pub version: i64,
@@ -415,7 +422,7 @@ impl WriteTx {
     pub async fn append_feed(
         &mut self,
         at: DateTime<Utc>,
-        entity: &str,
+        entity: FeedEntity,
         entity_id: &str,
         change: &str,
         version: i64,
@@ -426,7 +433,7 @@ impl WriteTx {
         )
         .bind(self.head.feed_seq)
         .bind(to_millis(at))
-        .bind(entity)
+        .bind(entity.key())
         .bind(entity_id)
         .bind(change)
         .bind(version)
@@ -439,7 +446,7 @@ impl WriteTx {
     pub async fn append_feed_batch(
         &mut self,
         at: DateTime<Utc>,
-        entity: &str,
+        entity: FeedEntity,
         changes: &[(String, i64)],
         change: &str,
     ) -> Result<()> {
@@ -449,7 +456,7 @@ impl WriteTx {
             rows.push(vec![
                 registers::Cell::Int(self.head.feed_seq),
                 registers::Cell::Int(to_millis(at)),
-                registers::Cell::Text(entity.to_string()),
+                registers::Cell::Text(entity.key().to_string()),
                 registers::Cell::Text(entity_id.clone()),
                 registers::Cell::Text(change.to_string()),
                 registers::Cell::Int(*version),
@@ -468,7 +475,7 @@ impl WriteTx {
         .bind(value)
         .execute(&mut *self.tx)
         .await?;
-        self.append_feed(at, "setting", key, "updated", 0).await?;
+        self.append_feed(at, FeedEntity::Setting, key, "updated", 0).await?;
         Ok(())
     }
 

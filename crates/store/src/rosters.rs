@@ -12,7 +12,7 @@ use redgrid_core::time_limit::Mode;
 use sqlx::Row;
 
 use crate::registers::Cell;
-use crate::{from_millis, to_millis, Result, Store, StoreError, WriteTx};
+use crate::{from_millis, to_millis, FeedEntity, Result, Store, StoreError, WriteTx};
 
 /// A shift type as stored with a roster.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -210,7 +210,7 @@ impl WriteTx {
             "",
         )
         .await?;
-        self.append_feed(roster.created_at, "roster", &id.to_string(), "planned", 1).await?;
+        self.append_feed(roster.created_at, FeedEntity::Roster, &id.to_string(), "planned", 1).await?;
         Ok(id)
     }
 }

@@ -11,6 +11,7 @@ use redgrid_core::register::{CareTag, Household, KeyPlace, KeyPlaceKind, Residen
 use redgrid_core::stats::{Counters, EventFacts};
 use redgrid_core::time_limit::{Mode, TimeLimitPolicy, WorkCalendar};
 use redgrid_core::worker::{BusinessLine, Employment, ForceGroup, ForceRole, ThreeKind, Worker};
+use redgrid_store::FeedEntity;
 use redgrid_store::{AuditEntry, GridRecord, QueueFilter, Store, StoreError, WorkerRecord};
 
 const VILLAGES: [&str; 2] = ["450802101201", "450802101202"];
@@ -122,7 +123,9 @@ async fn append_entries(store: &Store, n: usize) {
 async fn insert(store: &Store, event: &Event) -> i64 {
     let mut tx = store.begin_write().await.unwrap();
     let id = tx.insert_event(event, &scheme(), "测试").await.unwrap();
-    tx.append_feed(event.reported_at, "event", &id.to_string(), "report", event.version).await.unwrap();
+    tx.append_feed(event.reported_at, FeedEntity::Event, &id.to_string(), "report", event.version)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     id
 }
@@ -255,7 +258,7 @@ pub async fn a_rolled_back_command_leaves_no_trace(store: &Store) {
         let mut tx = store.begin_write().await.unwrap();
         tx.insert_event(&e, &scheme(), "测试").await.unwrap();
         tx.append_audit(&entry(1)).await.unwrap();
-        tx.append_feed(t0(), "event", "1", "report", 1).await.unwrap();
+        tx.append_feed(t0(), FeedEntity::Event, "1", "report", 1).await.unwrap();
         // Dropped without commit, as when a command fails half-way.
     }
     assert_eq!(store.count_events().await.unwrap(), (0, 0));
@@ -277,7 +280,9 @@ pub async fn concurrent_writers_keep_one_gapless_chain_and_feed(store: &Store) {
             for i in 0..25 {
                 let mut tx = store.begin_write().await.unwrap();
                 tx.append_audit(&entry(writer * 100 + i)).await.unwrap();
-                tx.append_feed(t0(), "test", &format!("{writer}-{i}"), "changed", 1).await.unwrap();
+                tx.append_feed(t0(), FeedEntity::Event, &format!("{writer}-{i}"), "changed", 1)
+                    .await
+                    .unwrap();
                 tx.commit().await.unwrap();
             }
         }));

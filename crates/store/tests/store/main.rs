@@ -68,3 +68,26 @@ async fn a_bad_url_is_a_clear_error() {
     assert_eq!(error.code(), "bad_url");
     assert!(error.to_string().contains("sqlite://"), "the message says what is accepted: {error}");
 }
+
+/// The feed's vocabulary is one list in three places: the store's enum, `docs/ipc.md` and `ui/js/feed.js`.
+#[test]
+fn the_feed_vocabulary_is_the_same_in_the_store_the_docs_and_the_console() {
+    use redgrid_store::FeedEntity;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let keys: std::collections::BTreeSet<&str> = FeedEntity::ALL.iter().map(|e| e.key()).collect();
+    let feed_js = std::fs::read_to_string(root.join("ui/js/feed.js")).unwrap();
+    let line =
+        feed_js.lines().find(|l| l.contains("export const FEED_ENTITIES")).expect("FEED_ENTITIES in feed.js");
+    let console: std::collections::BTreeSet<&str> =
+        line.split('\'').enumerate().filter(|(i, _)| i % 2 == 1).map(|(_, s)| s).collect();
+    assert_eq!(console, keys, "ui/js/feed.js");
+    let ipc = std::fs::read_to_string(root.join("docs/ipc.md")).unwrap();
+    let start = ipc.find("(kinds: ").expect("the kinds in docs/ipc.md") + "(kinds: ".len();
+    let end = start + ipc[start..].find(')').unwrap();
+    let documented: std::collections::BTreeSet<&str> =
+        ipc[start..end].split(',').map(|k| k.trim().trim_matches('`')).filter(|k| !k.is_empty()).collect();
+    assert_eq!(documented, keys, "docs/ipc.md");
+    for key in keys {
+        assert_eq!(FeedEntity::parse(key).map(FeedEntity::key), Some(key));
+    }
+}
