@@ -218,13 +218,20 @@ pub fn next_backoff(current: Duration) -> Duration {
     (current * 2).min(MAX_BACKOFF)
 }
 
+/// The largest packet the station reads: 64 MiB (Mosquitto's `max_packet_size` should not exceed it).
+pub const MAX_INCOMING_PACKET: usize = 64 * 1024 * 1024;
+
 fn options(config: &MqttConfig, client_id: &str) -> MqttOptions {
     let mut options = MqttOptions::new(client_id, config.host.clone(), config.port);
     options.set_clean_session(false);
     options.set_manual_acks(true);
     options.set_keep_alive(ping_every(config.keep_alive));
     options.set_inflight(config.inflight);
-    options.set_max_packet_size(512 * 1024, 512 * 1024);
+    // Incoming packets far beyond any payload the station accepts are still read whole, so that the
+    // station can quarantine them (too_large) and acknowledge them. A packet over rumqttc's limit is a
+    // connection error instead, and the broker redelivers it after every reconnect: one message would stop
+    // the station for good. The broker must cap packets at this size (docs/mqtt.md).
+    options.set_max_packet_size(MAX_INCOMING_PACKET, 512 * 1024);
     options
 }
 

@@ -53,11 +53,18 @@ pub struct AlertRow {
 }
 
 /// A message that could not be taken in, kept with why.
+/// How much of a quarantined message is kept: its first 4 KiB (with its length and SHA-256).
+pub const QUARANTINE_KEEPS: usize = 4096;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuarantineRow {
     pub id: i64,
     pub topic: String,
+    /// The first [`QUARANTINE_KEEPS`] bytes.
     pub payload: Vec<u8>,
+    /// The whole message's length and SHA-256 (hex); `None` for rows kept before they were recorded.
+    pub payload_len: Option<i64>,
+    pub payload_sha256: Option<String>,
     pub code: String,
     pub reason: String,
     pub received_at: DateTime<Utc>,
@@ -123,14 +130,20 @@ impl WriteTx {
         reason: &str,
         at: DateTime<Utc>,
     ) -> Result<i64> {
+        use sha2::Digest;
+        let digest = hex::encode(sha2::Sha256::digest(payload));
+        let head = &payload[..payload.len().min(QUARANTINE_KEEPS)];
         let row = sqlx::query(
-            "INSERT INTO quarantine (topic, payload, code, reason, received_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO quarantine (topic, payload, code, reason, received_at, payload_len, payload_sha256) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(topic)
-        .bind(payload.to_vec())
+        .bind(head.to_vec())
         .bind(code)
         .bind(reason)
         .bind(to_millis(at))
+        .bind(payload.len() as i64)
+        .bind(digest)
         .fetch_one(&mut *self.tx)
         .await?;
         let id: i64 = row.try_get("id")?;
@@ -343,7 +356,8 @@ impl Store {
     /// The newest quarantined messages, newest first.
     pub async fn quarantine_list(&self, limit: i64) -> Result<Vec<QuarantineRow>> {
         let rows = sqlx::query(
-            "SELECT id, topic, payload, code, reason, received_at FROM quarantine ORDER BY id DESC LIMIT $1",
+            "SELECT id, topic, payload, code, reason, received_at, payload_len, payload_sha256 FROM quarantine \
+             ORDER BY id DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(self.read_pool())
@@ -354,6 +368,8 @@ impl Store {
                     id: r.try_get("id")?,
                     topic: r.try_get("topic")?,
                     payload: r.try_get("payload")?,
+                    payload_len: r.try_get("payload_len")?,
+                    payload_sha256: r.try_get("payload_sha256")?,
                     code: r.try_get("code")?,
                     reason: r.try_get("reason")?,
                     received_at: from_millis(r.try_get("received_at")?),

@@ -201,3 +201,64 @@ async fn an_embedded_broker_refuses_a_port_another_station_listens_on() {
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
+
+/// Publishes raw bytes at QoS 1 from a sender of its own, as an NVR or a misbehaving client would.
+async fn publish_raw(broker: &Mosquitto, topic: &str, payload: Vec<u8>) {
+    let mut options =
+        rumqttc::MqttOptions::new(format!("sender-{}", payload.len()), "127.0.0.1", broker.port);
+    options.set_max_packet_size(128 * 1024 * 1024, 128 * 1024 * 1024);
+    let (client, mut eventloop) = rumqttc::AsyncClient::new(options, 16);
+    client.publish(topic, rumqttc::QoS::AtLeastOnce, false, payload).await.unwrap();
+    let started = Instant::now();
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), eventloop.poll()).await {
+            Ok(Ok(rumqttc::Event::Incoming(rumqttc::Packet::PubAck(_)))) => break,
+            Ok(Ok(_)) => {}
+            other => panic!("publishing to the test broker failed: {other:?}"),
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "no PUBACK");
+    }
+}
+
+#[tokio::test]
+async fn an_oversized_message_is_quarantined_and_the_station_carries_on() {
+    let broker = Mosquitto::start(&MosquittoConfig::default()).expect("mosquitto must be installed");
+    let (_t, s, running) = serving(&broker, Duration::from_secs(4)).await;
+    let health = running.health.clone();
+    wait_until("connected and subscribed", Duration::from_secs(20), || *health.borrow() == Health::Connected)
+        .await;
+    let cameras = s.store().cameras(&s.scheme()).await.unwrap();
+    let topic = Topics::default().camera_alerts("nvr1");
+    // Two megabytes where an alert is a few hundred bytes: a broken NVR, or someone testing the station.
+    let mut huge = br#"{"v":1,"alert_id":"huge","camera":"x","kind":"crowd","confidence":0.9,"at":"2026-11-18T10:00:00+08:00","pad":""#.to_vec();
+    huge.extend(std::iter::repeat_n(b'x', 2 * 1024 * 1024));
+    huge.extend(br#""}"#);
+    publish_raw(&broker, &topic, huge).await;
+    let normal = serde_json::to_vec(&serde_json::json!({
+        "v": 1, "alert_id": "after-huge", "camera": cameras[0].nvr_name, "kind": "crowd", "confidence": 0.9,
+        "at": "2026-11-18T10:00:00+08:00"
+    }))
+    .unwrap();
+    publish_raw(&broker, &topic, normal).await;
+    let store = s.store().clone();
+    let mut stored = false;
+    for _ in 0..200 {
+        if store.new_alert_count().await.unwrap() == 1 {
+            stored = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(stored, "the alert after the oversized message is taken in");
+    let quarantined = store.quarantine_list(10).await.unwrap();
+    let big = quarantined.iter().find(|q| q.code == "too_large").expect("the oversized one is quarantined");
+    assert_eq!(
+        big.payload.len(),
+        redgrid_store::feeds::QUARANTINE_KEEPS,
+        "its first 4 KiB are kept, not 2 MiB"
+    );
+    assert!(big.payload_len.unwrap() > 2 * 1024 * 1024, "with its length");
+    assert_eq!(big.payload_sha256.as_ref().map(String::len), Some(64), "and its SHA-256");
+    assert_eq!(*health.borrow(), Health::Connected, "and the link stayed up");
+    running.stop().await;
+}
