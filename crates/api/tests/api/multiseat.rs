@@ -90,3 +90,29 @@ async fn a_headless_station_computes_deadlines_in_the_mode_another_station_switc
     running.stop().await;
     db.finish().await;
 }
+
+#[tokio::test]
+async fn a_nul_in_one_message_does_not_stop_a_batch_on_postgresql() {
+    let db = TestDb::postgres().await;
+    let clock = Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 18, 2, 0, 0).unwrap()));
+    let s = Station::with_store(db.store.clone(), StationConfig::default(), clock).await.unwrap();
+    demo::seed(&s, &DemoConfig { history_days: 1, ..DemoConfig::default() }).await.unwrap();
+    let camera = s.store().cameras(&s.scheme()).await.unwrap().remove(0);
+    let alert = |id: &str| {
+        serde_json::to_vec(&serde_json::json!({
+            "v": 1, "alert_id": id, "camera": camera.nvr_name, "kind": "crowd", "confidence": 0.9,
+            "at": "2026-11-18T10:00:00+08:00"
+        }))
+        .unwrap()
+    };
+    let poisoned = alert("bad\u{0}id");
+    let good = alert("good");
+    let topic = "redgrid/v1/alerts/nvr1";
+    let report =
+        s.ingest(&[(topic, poisoned.as_slice()), (topic, good.as_slice())]).await.expect("the batch commits");
+    assert_eq!(report.applied, 1, "{report:?}");
+    assert_eq!(s.store().new_alert_count().await.unwrap(), 1, "the good alert is stored");
+    let quarantined = s.store().quarantine_list(5).await.unwrap();
+    assert_eq!(quarantined.iter().map(|q| q.code.as_str()).collect::<Vec<_>>(), ["nul_char"]);
+    db.finish().await;
+}

@@ -30,6 +30,9 @@ pub enum DecodeError {
     UnknownTopic { topic: String },
     #[error("不支持的消息版本 v={v}（本站支持 v=1）")]
     UnsupportedVersion { v: i64 },
+    /// A NUL character (`\u0000`): PostgreSQL cannot store it in text, and nothing a sender means needs it.
+    #[error("消息含有空字符（\\u0000），无法保存")]
+    NulCharacter,
 }
 
 impl DecodeError {
@@ -47,6 +50,7 @@ impl DecodeError {
             DecodeError::UnknownValue { .. } => "unknown_value",
             DecodeError::UnknownTopic { .. } => "unknown_topic",
             DecodeError::UnsupportedVersion { .. } => "unsupported_version",
+            DecodeError::NulCharacter => "nul_char",
         }
     }
 

@@ -289,6 +289,11 @@ pub fn decode(topics: &Topics, topic: &str, payload: &[u8]) -> Result<Decoded, D
     }
     let text = std::str::from_utf8(payload)
         .map_err(|e| DecodeError::InvalidUtf8 { valid_up_to: e.valid_up_to() })?;
+    // Refused before decoding: a NUL decoded into a string would make the whole batch's transaction fail on
+    // PostgreSQL, and the batch would be retried for ever.
+    if text.contains('\0') || text.contains("\\u0000") {
+        return Err(DecodeError::NulCharacter);
+    }
     if text.trim().is_empty() {
         // An empty retained message is how a retained state is cleared: nothing to apply.
         return match kind {

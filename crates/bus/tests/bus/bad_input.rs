@@ -70,6 +70,17 @@ fn cases() -> Vec<Case> {
         case("invalid UTF-8", ALERT, vec![b'{', 0xc3, 0x28, b'}'], "invalid_utf8", None),
         case("invalid UTF-8 availability", "frigate/available", vec![0xff, 0xfe], "invalid_utf8", None),
         case("empty alert", ALERT, Vec::new(), "empty", None),
+        case(
+            "a NUL escaped in a string",
+            ALERT,
+            format!(
+                r#"{{"v":1,"alert_id":"A\u0000","camera":"c","kind":"crowd","confidence":0.9,"at":"{at}"}}"#
+            )
+            .into_bytes(),
+            "nul_char",
+            None,
+        ),
+        case("a raw NUL", "frigate/available", b"online\0".to_vec(), "nul_char", None),
         case("whitespace report", "redgrid/v1/reports/app", b"  \n ".to_vec(), "empty", None),
         case("truncated alert", ALERT, br#"{"v":1,"alert_id":"A1","camera":"ca"#.to_vec(), "not_json", None),
         case(
