@@ -30,6 +30,15 @@ pub struct IngestReport {
     pub quarantined: usize,
 }
 
+impl std::ops::AddAssign for IngestReport {
+    fn add_assign(&mut self, other: IngestReport) {
+        self.applied += other.applied;
+        self.duplicates += other.duplicates;
+        self.ignored += other.ignored;
+        self.quarantined += other.quarantined;
+    }
+}
+
 fn priority_level(priority: AlertPriority) -> i64 {
     match priority {
         AlertPriority::Low => 1,
@@ -51,6 +60,35 @@ impl Station {
     /// The topics this station listens to and publishes on.
     pub fn topics(&self) -> Topics {
         self.config.topics.clone()
+    }
+
+    /// Takes in a batch as [`Station::ingest`] does; when its transaction fails, each message again on its
+    /// own, so that one message the store refuses — a fault no decoder foresaw — is quarantined
+    /// (`store_refused`) and the others go through instead of the whole batch being retried for ever. Errs
+    /// only when a message can be neither stored nor quarantined: the store is away, and the caller keeps the
+    /// batch unacknowledged and tries again later.
+    pub async fn ingest_batch(&self, messages: &[(&str, &[u8])]) -> Result<IngestReport> {
+        let error = match self.ingest(messages).await {
+            Ok(report) => return Ok(report),
+            Err(error) => error,
+        };
+        tracing::warn!(%error, messages = messages.len(), "a batch failed; taking its messages one at a time");
+        let mut total = IngestReport::default();
+        for message in messages {
+            match self.ingest(std::slice::from_ref(message)).await {
+                Ok(report) => total += report,
+                Err(error) => {
+                    let (topic, bytes) = *message;
+                    let reason = format!("消息无法保存：{error}");
+                    let mut tx = self.store().begin_write().await?;
+                    tx.quarantine(topic, bytes, "store_refused", &reason, self.now()).await?;
+                    tx.commit().await?;
+                    tracing::error!(%error, topic, "a message the store refuses was quarantined");
+                    total.quarantined += 1;
+                }
+            }
+        }
+        Ok(total)
     }
 
     /// Takes in a batch of MQTT messages in one transaction.

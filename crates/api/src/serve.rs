@@ -281,7 +281,7 @@ pub async fn run_ingest(station: Station, mut link: Link, mut shutdown: watch::R
             let messages: Vec<(&str, &[u8])> =
                 batch.iter().map(|r| (r.topic.as_str(), r.payload.as_slice())).collect();
             let started = std::time::Instant::now();
-            match station.ingest(&messages).await {
+            match station.ingest_batch(&messages).await {
                 Ok(report) => {
                     tracing::debug!(?report, elapsed_us = started.elapsed().as_micros() as u64, "ingested");
                     break;

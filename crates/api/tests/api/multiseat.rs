@@ -116,3 +116,40 @@ async fn a_nul_in_one_message_does_not_stop_a_batch_on_postgresql() {
     assert_eq!(quarantined.iter().map(|q| q.code.as_str()).collect::<Vec<_>>(), ["nul_char"]);
     db.finish().await;
 }
+
+#[tokio::test]
+async fn a_message_the_store_refuses_is_quarantined_and_the_rest_of_its_batch_goes_through() {
+    let db = TestDb::postgres().await;
+    let clock = Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 18, 2, 0, 0).unwrap()));
+    let s = Station::with_store(db.store.clone(), StationConfig::default(), clock).await.unwrap();
+    demo::seed(&s, &DemoConfig { history_days: 1, ..DemoConfig::default() }).await.unwrap();
+    // A fault no decoder foresees, from the real database: a trigger that refuses one alert.
+    sqlx::raw_sql(
+        "CREATE FUNCTION refuse_poison() RETURNS trigger AS $$ BEGIN \
+           IF NEW.alert_key LIKE '%poison%' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; \
+         END $$ LANGUAGE plpgsql; \
+         CREATE TRIGGER refuse_poison BEFORE INSERT ON camera_alerts FOR EACH ROW EXECUTE FUNCTION refuse_poison();",
+    )
+    .execute(db.store.read_pool())
+    .await
+    .unwrap();
+    let camera = s.store().cameras(&s.scheme()).await.unwrap().remove(0);
+    let alert = |id: &str| {
+        serde_json::to_vec(&serde_json::json!({
+            "v": 1, "alert_id": id, "camera": camera.nvr_name, "kind": "crowd", "confidence": 0.9,
+            "at": "2026-11-18T10:00:00+08:00"
+        }))
+        .unwrap()
+    };
+    let (before, poison, after) = (alert("before"), alert("poison"), alert("after"));
+    let topic = "redgrid/v1/alerts/nvr1";
+    let batch = [(topic, before.as_slice()), (topic, poison.as_slice()), (topic, after.as_slice())];
+    assert!(s.ingest(&batch).await.is_err(), "as one transaction the batch fails");
+    let report = s.ingest_batch(&batch).await.expect("one message at a time, the batch goes through");
+    assert_eq!((report.applied, report.quarantined), (2, 1), "{report:?}");
+    assert_eq!(s.store().new_alert_count().await.unwrap(), 2, "the two good alerts are stored");
+    let quarantined = s.store().quarantine_list(5).await.unwrap();
+    assert_eq!(quarantined[0].code, "store_refused");
+    assert!(quarantined[0].reason.contains("消息无法保存"), "{}", quarantined[0].reason);
+    db.finish().await;
+}
