@@ -211,24 +211,31 @@ impl Station {
         Ok(marked)
     }
 
+    /// Every worker with their terminal and load, and who is on shift now: from the roster covering today
+    /// (or the on-duty flags when no roster does). What dispatch ranks and the worker board shows.
+    async fn force_now(&self) -> Result<(Vec<redgrid_store::WorkerRecord>, ForceNow)> {
+        let now = self.now();
+        let store = self.store();
+        let workers = store.workers(&self.scheme()).await?;
+        let states = store.worker_states(now).await?.into_iter().map(|s| (s.worker_id.clone(), s)).collect();
+        let roster = store.roster_covering(redgrid_core::time::local_date(now)).await?.is_some();
+        let on_shift =
+            if roster { store.workers_on_shift(now).await?.into_iter().collect() } else { HashSet::new() };
+        Ok((workers, ForceNow { states, roster, on_shift }))
+    }
+
     /// The grid force as dispatch sees it now: register, last positions, terminal presence, load, and
     /// on shift from the roster covering today (or the on-duty flags when no roster does).
     async fn dispatch_index(&self) -> Result<(DispatchIndex, bool)> {
-        let now = self.now();
         let scheme = self.scheme();
-        let store = self.store();
-        let workers = store.workers(&scheme).await?;
-        let states: std::collections::HashMap<String, redgrid_store::dispatch::WorkerState> =
-            store.worker_states(now).await?.into_iter().map(|s| (s.worker_id.clone(), s)).collect();
-        let roster = store.roster_covering(redgrid_core::time::local_date(now)).await?.is_some();
-        let on_shift: HashSet<String> =
-            if roster { store.workers_on_shift(now).await?.into_iter().collect() } else { HashSet::new() };
+        let (workers, force) = self.force_now().await?;
+        let roster = force.roster;
         let candidates = workers
             .into_iter()
             .map(|record| {
-                let state = states.get(&record.worker.id);
+                let state = force.states.get(&record.worker.id);
                 CandidateWorker {
-                    on_shift: if roster { on_shift.contains(&record.worker.id) } else { record.on_duty },
+                    on_shift: force.is_on_shift(&record),
                     location: record.lat.zip(record.lon).map(|(lat, lon)| Point { lat, lon }),
                     availability: match state.map(|s| s.terminal_state.as_str()) {
                         Some("offline") => Availability::TerminalOffline,
@@ -403,21 +410,13 @@ impl Station {
     /// Every worker as the duty desk sees them now, on shift first, then by name: on shift from the roster
     /// covering today (or the on-duty flags when no roster does), as dispatch ranks them.
     pub async fn worker_board(&self) -> Result<Vec<BoardRow>> {
-        let now = self.now();
-        let scheme = self.scheme();
-        let store = self.store();
-        let workers = store.workers(&scheme).await?;
-        let states: std::collections::HashMap<String, redgrid_store::dispatch::WorkerState> =
-            store.worker_states(now).await?.into_iter().map(|s| (s.worker_id.clone(), s)).collect();
-        let roster = store.roster_covering(redgrid_core::time::local_date(now)).await?.is_some();
-        let on_shift: HashSet<String> =
-            if roster { store.workers_on_shift(now).await?.into_iter().collect() } else { HashSet::new() };
+        let (workers, force) = self.force_now().await?;
         let mut rows: Vec<BoardRow> = workers
             .into_iter()
             .map(|record| {
-                let state = states.get(&record.worker.id);
+                let state = force.states.get(&record.worker.id);
                 BoardRow {
-                    on_shift: if roster { on_shift.contains(&record.worker.id) } else { record.on_duty },
+                    on_shift: force.is_on_shift(&record),
                     terminal_state: state.map_or_else(|| "unknown".into(), |s| s.terminal_state.clone()),
                     terminal_seen_at: state.and_then(|s| s.terminal_seen_at),
                     active_tasks: state.map_or(0, |s| s.active_tasks),
@@ -430,5 +429,23 @@ impl Station {
             .collect();
         rows.sort_by(|a, b| b.on_shift.cmp(&a.on_shift).then_with(|| a.worker.name.cmp(&b.worker.name)));
         Ok(rows)
+    }
+}
+
+/// The force at one instant: see [`Station::force_now`].
+struct ForceNow {
+    states: std::collections::HashMap<String, redgrid_store::dispatch::WorkerState>,
+    /// Whether a roster covers today; without one the on-duty flags say who is on shift.
+    roster: bool,
+    on_shift: HashSet<String>,
+}
+
+impl ForceNow {
+    fn is_on_shift(&self, record: &redgrid_store::WorkerRecord) -> bool {
+        if self.roster {
+            self.on_shift.contains(&record.worker.id)
+        } else {
+            record.on_duty
+        }
     }
 }

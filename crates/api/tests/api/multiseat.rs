@@ -93,18 +93,9 @@ async fn a_headless_station_computes_deadlines_in_the_mode_another_station_switc
 
 #[tokio::test]
 async fn a_nul_in_one_message_does_not_stop_a_batch_on_postgresql() {
-    let db = TestDb::postgres().await;
-    let clock = Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 18, 2, 0, 0).unwrap()));
-    let s = Station::with_store(db.store.clone(), StationConfig::default(), clock).await.unwrap();
-    demo::seed(&s, &DemoConfig { history_days: 1, ..DemoConfig::default() }).await.unwrap();
+    let (db, s) = demo_on_postgres().await;
     let camera = s.store().cameras(&s.scheme()).await.unwrap().remove(0);
-    let alert = |id: &str| {
-        serde_json::to_vec(&serde_json::json!({
-            "v": 1, "alert_id": id, "camera": camera.nvr_name, "kind": "crowd", "confidence": 0.9,
-            "at": "2026-11-18T10:00:00+08:00"
-        }))
-        .unwrap()
-    };
+    let alert = |id: &str| crowd_alert(&camera.nvr_name, id);
     let poisoned = alert("bad\u{0}id");
     let good = alert("good");
     let topic = "redgrid/v1/alerts/nvr1";
@@ -119,10 +110,7 @@ async fn a_nul_in_one_message_does_not_stop_a_batch_on_postgresql() {
 
 #[tokio::test]
 async fn a_message_the_store_refuses_is_quarantined_and_the_rest_of_its_batch_goes_through() {
-    let db = TestDb::postgres().await;
-    let clock = Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 18, 2, 0, 0).unwrap()));
-    let s = Station::with_store(db.store.clone(), StationConfig::default(), clock).await.unwrap();
-    demo::seed(&s, &DemoConfig { history_days: 1, ..DemoConfig::default() }).await.unwrap();
+    let (db, s) = demo_on_postgres().await;
     // A fault no decoder foresees, from the real database: a trigger that refuses one alert.
     sqlx::raw_sql(
         "CREATE FUNCTION refuse_poison() RETURNS trigger AS $$ BEGIN \
@@ -134,13 +122,7 @@ async fn a_message_the_store_refuses_is_quarantined_and_the_rest_of_its_batch_go
     .await
     .unwrap();
     let camera = s.store().cameras(&s.scheme()).await.unwrap().remove(0);
-    let alert = |id: &str| {
-        serde_json::to_vec(&serde_json::json!({
-            "v": 1, "alert_id": id, "camera": camera.nvr_name, "kind": "crowd", "confidence": 0.9,
-            "at": "2026-11-18T10:00:00+08:00"
-        }))
-        .unwrap()
-    };
+    let alert = |id: &str| crowd_alert(&camera.nvr_name, id);
     let (before, poison, after) = (alert("before"), alert("poison"), alert("after"));
     let topic = "redgrid/v1/alerts/nvr1";
     let batch = [(topic, before.as_slice()), (topic, poison.as_slice()), (topic, after.as_slice())];
@@ -152,4 +134,21 @@ async fn a_message_the_store_refuses_is_quarantined_and_the_rest_of_its_batch_go
     assert_eq!(quarantined[0].code, "store_refused");
     assert!(quarantined[0].reason.contains("消息无法保存"), "{}", quarantined[0].reason);
     db.finish().await;
+}
+
+/// The demo township on a database of its own on the shared PostgreSQL.
+async fn demo_on_postgres() -> (TestDb, Station) {
+    let db = TestDb::postgres().await;
+    let clock = Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 18, 2, 0, 0).unwrap()));
+    let s = Station::with_store(db.store.clone(), StationConfig::default(), clock).await.unwrap();
+    demo::seed(&s, &DemoConfig { history_days: 1, ..DemoConfig::default() }).await.unwrap();
+    (db, s)
+}
+
+/// A native crowd alert from the NVR camera `camera`.
+fn crowd_alert(camera: &str, id: &str) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "v": 1, "alert_id": id, "camera": camera, "kind": "crowd", "confidence": 0.9, "at": "2026-11-18T10:00:00+08:00"
+    }))
+    .unwrap()
 }

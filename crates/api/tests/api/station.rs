@@ -401,3 +401,15 @@ async fn a_drill_event_is_logged_by_hand_on_a_grid_below_its_village() {
     );
     assert!(redgrid_api::console::hand_logged_source("drill", false).is_err(), "nor a real one a drill");
 }
+
+#[tokio::test]
+async fn the_worker_board_lists_every_worker_on_shift_first() {
+    let t = demo_station(1).await;
+    let s = &t.station;
+    let board = s.worker_board().await.unwrap();
+    assert_eq!(board.len(), s.store().workers(&s.scheme()).await.unwrap().len(), "every worker");
+    let first_off = board.iter().position(|r| !r.on_shift).unwrap_or(board.len());
+    assert!(first_off > 0, "some are on shift");
+    assert!(board[first_off..].iter().all(|r| !r.on_shift), "those on shift come first");
+    assert!(board.iter().all(|r| r.max_tasks > 0 && r.active_tasks >= 0));
+}
