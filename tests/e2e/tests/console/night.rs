@@ -235,6 +235,25 @@ async fn the_night(console: &mut Console, (width, height): (u32, u32)) -> Result
         .await?;
     console.wait_text("its status", QUICK, status, |t| t == "已结案").await?;
 
+    // 联系 the worker who handled it (a return visit): the number revealed, the call on the history.
+    console.click("#detail-drawer [data-testid=task-contact]").await?;
+    console
+        .wait_text("the contact dialog", QUICK, ".dialog .dialog-head h2", |t| t.starts_with("联系"))
+        .await?;
+    console.click(".dialog [data-testid=contact-reveal]").await?;
+    console
+        .wait_text("the number in clear", QUICK, ".dialog [data-testid=contact-number]", |t| {
+            !t.contains('*') && t.len() >= 11
+        })
+        .await?;
+    console.type_into(".dialog textarea", "回访：处置结果稳定").await?;
+    console.screenshot("contact").await?;
+    console.click(".dialog [data-testid=contact-submit]").await?;
+    let history = console
+        .wait_text("the contact on the history", QUICK, "#detail-drawer .history", |t| t.contains("联系记录"))
+        .await?;
+    ensure!(history.contains("回访：处置结果稳定"), "the call is recorded: {history:?}");
+
     // 审计日志 of the shift: what this officer did tonight, by name, in Chinese.
     console.click(".sb-actions [data-testid=open-audit]").await?;
     let audit = console
