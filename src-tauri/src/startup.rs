@@ -8,12 +8,12 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use redgrid_api::console::ModeSince;
-use redgrid_api::demo::{self, DemoConfig};
 use redgrid_api::serve::{BrokerChoice, Running, ServeOptions};
 use redgrid_api::session::Seat;
-use redgrid_api::sim::{SimConfig, SimCounters, SimWorld};
 use redgrid_api::{Station, StationConfig, SystemClock};
 use redgrid_bus::client::Health;
+use redgrid_demo::sim::{SimConfig, SimCounters, SimWorld};
+use redgrid_demo::township::{self as demo, DemoConfig};
 use tokio::sync::watch;
 
 /// Hears what startup is doing, in Chinese (stderr and the window title).
@@ -193,7 +193,7 @@ pub async fn start(args: &Args, progress: Progress) -> anyhow::Result<Ready> {
         tokio::spawn(async move {
             let config = SimConfig { pace, no_ack_share, alerts_per_minute, ..SimConfig::default() };
             if let Err(error) =
-                redgrid_api::sim::run(world, topics, &broker_url, config, sim_shutdown, counters.clone())
+                redgrid_demo::sim::run(world, topics, &broker_url, config, sim_shutdown, counters.clone())
                     .await
             {
                 tracing::error!(%error, "the simulator stopped");

@@ -4,14 +4,15 @@
 //! - [`Station`]: a store plus the rules in force (level scheme, time limits, calendar, mode) and a
 //!   [`Clock`]. Every command takes an [`Actor`], is checked by the core's closed loop, and is applied in
 //!   one transaction with its audit record and change-feed entry.
-//! - [`demo`]: the demo township built from real division codes, with a year of history.
+//! - [`serve`]: the running station (broker, ingest, outbox, watchdog, feed follower).
+//! - [`session`] and [`handover`]: the seat at a workstation and the shift.
 //! - [`import`]: divisions, grid boundaries and the registers from CSV, XLSX and GeoJSON.
 //! - [`error`]: the one error shape callers see.
+//!
+//! The demo township, the city seed and the simulator are the data factory's, in `redgrid-demo`.
 
 pub mod calendar;
 pub mod console;
-pub mod demo;
-pub mod demo_city;
 pub mod dispatch;
 pub mod divisions;
 pub mod error;
@@ -19,12 +20,10 @@ pub mod follow;
 pub mod handover;
 pub mod import;
 pub mod ingest;
-mod names;
 pub mod roster;
 pub mod roster_desk;
 pub mod serve;
 pub mod session;
-pub mod sim;
 pub mod triage;
 
 use redgrid_store::FeedEntity;
@@ -492,14 +491,9 @@ impl Station {
 
 /// FNV-1a: a hash that is the same on every machine and every Rust release, unlike the std hasher, for
 /// everything generated from a seed (demo data, imports' jitter, rosters, the simulator).
-pub(crate) fn stable_hash(text: &str) -> u64 {
+pub fn stable_hash(text: &str) -> u64 {
     text.bytes()
         .fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
-}
-
-/// Midnight (Asia/Shanghai) of the local day an instant falls in.
-pub(crate) fn local_midnight(at: DateTime<Utc>) -> DateTime<Utc> {
-    redgrid_core::time::start_of_local_day(redgrid_core::time::local_date(at))
 }
 
 /// Hashes a password for storage (argon2id with a random salt, PHC string).
@@ -520,7 +514,9 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
 }
 
 /// The audit record of an act that is not an event transition (a mode switch, an import, a seed).
-pub(crate) fn station_audit(
+/// The audit entry of a station act (not a closed-loop command) by `actor`. Public for the data factory
+/// (`redgrid-demo`), which seeds in bulk through the store.
+pub fn station_audit(
     actor: &Actor,
     at: DateTime<Utc>,
     command: &str,
@@ -541,7 +537,8 @@ pub(crate) fn station_audit(
     }
 }
 
-pub(crate) fn audit_entry(actor: &Actor, transition: &Transition, now: DateTime<Utc>) -> AuditEntry {
+/// The audit entry of a closed-loop transition. Public for the data factory's replayed history.
+pub fn audit_entry(actor: &Actor, transition: &Transition, now: DateTime<Utc>) -> AuditEntry {
     AuditEntry {
         at: now,
         actor_id: actor.id.clone(),

@@ -7,11 +7,11 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Subcommand;
-use redgrid_api::demo::{self, DemoConfig};
 use redgrid_api::{Station, StationConfig, SystemClock};
 use redgrid_core::closed_loop::{Actor, Command, Role};
 use redgrid_core::event::{Evaluation, Outcome, Status};
 use redgrid_core::time::Month;
+use redgrid_demo::township::{self as demo, DemoConfig};
 use redgrid_store::{QueueFilter, Store, StoreConfig, Synchronous};
 use serde_json::json;
 

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use redgrid_api::demo::{self, DemoConfig};
 use redgrid_api::{Station, StationConfig, SystemClock};
 use redgrid_bus::client::{connect, Health, MqttConfig};
 use redgrid_bus::mosquitto::{Mosquitto, MosquittoConfig};
+use redgrid_demo::township::{self as demo, DemoConfig};
 use redgrid_store::{Store, StoreConfig, Synchronous};
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use serde_json::json;

@@ -16,11 +16,11 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use redgrid_api::demo::{self, DemoConfig};
 use redgrid_api::{Station, StationConfig, SystemClock};
 use redgrid_core::closed_loop::{Actor, Role};
 use redgrid_core::event::{Category, Severity, Status};
 use redgrid_core::time::Month;
+use redgrid_demo::township::{self as demo, DemoConfig};
 use redgrid_store::QueueFilter;
 
 #[derive(Parser)]
@@ -248,13 +248,13 @@ struct SimArgs {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Camera alerts per minute, all cameras together (default: a township's ordinary night).
-    #[arg(long, default_value_t = redgrid_api::sim::SimConfig::default().alerts_per_minute)]
+    #[arg(long, default_value_t = redgrid_demo::sim::SimConfig::default().alerts_per_minute)]
     alerts_per_minute: f64,
     /// Share of camera alerts in Frigate's format (the rest native).
     #[arg(long, default_value_t = 0.5)]
     frigate_share: f64,
     /// Residents' reports per minute.
-    #[arg(long, default_value_t = redgrid_api::sim::SimConfig::default().reports_per_minute)]
+    #[arg(long, default_value_t = redgrid_demo::sim::SimConfig::default().reports_per_minute)]
     reports_per_minute: f64,
     /// How many times faster than real life workers acknowledge, travel and handle.
     #[arg(long, default_value_t = 10.0)]
@@ -480,12 +480,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Top::Demo(DemoCommand::Seed { db, seed, scale: Scale::City, .. }) => {
             let station = db.station().await?;
-            let config = redgrid_api::demo_city::CityConfig {
+            let config = redgrid_demo::city::CityConfig {
                 seed,
                 progress: Some(Arc::new(|what, done, all| eprintln!("  {what} {done}/{all}"))),
                 ..Default::default()
             };
-            let summary = redgrid_api::demo_city::seed_city(&station, &config).await?;
+            let summary = redgrid_demo::city::seed_city(&station, &config).await?;
             output::demo_summary(&summary, &db.url()?);
         }
         Top::Demo(DemoCommand::Seed { db, township, seed, days, scale: Scale::Township }) => {
@@ -767,15 +767,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     });
     let (stop_sim, sim_shutdown) = tokio::sync::watch::channel(false);
     let sim = if args.sim {
-        let world = redgrid_api::sim::SimWorld::load(&station).await?;
-        let counters = Arc::new(redgrid_api::sim::SimCounters::default());
-        let config = redgrid_api::sim::SimConfig { seed: args.seed, ..Default::default() };
+        let world = redgrid_demo::sim::SimWorld::load(&station).await?;
+        let counters = Arc::new(redgrid_demo::sim::SimCounters::default());
+        let config = redgrid_demo::sim::SimConfig { seed: args.seed, ..Default::default() };
         eprintln!("模拟器已启动：{} 个摄像头，{} 名网格员终端", world.camera_count(), world.worker_count());
         let broker_url = broker_url.clone();
         let shown = counters.clone();
         Some((
             tokio::spawn(async move {
-                redgrid_api::sim::run(world, topics, &broker_url, config, sim_shutdown, counters).await
+                redgrid_demo::sim::run(world, topics, &broker_url, config, sim_shutdown, counters).await
             }),
             shown,
         ))
@@ -827,8 +827,8 @@ async fn sim(args: SimArgs) -> anyhow::Result<()> {
         frigate_prefix: args.frigate_prefix.clone(),
         ..redgrid_bus::topics::Topics::default()
     };
-    let world = redgrid_api::sim::SimWorld::load(&station).await?;
-    let config = redgrid_api::sim::SimConfig {
+    let world = redgrid_demo::sim::SimWorld::load(&station).await?;
+    let config = redgrid_demo::sim::SimConfig {
         seed: args.seed,
         alerts_per_minute: args.alerts_per_minute,
         frigate_share: args.frigate_share,
@@ -845,14 +845,14 @@ async fn sim(args: SimArgs) -> anyhow::Result<()> {
         world.worker_count(),
         args.seed
     );
-    let counters = Arc::new(redgrid_api::sim::SimCounters::default());
+    let counters = Arc::new(redgrid_demo::sim::SimCounters::default());
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             stop.send_replace(true);
         }
     });
-    redgrid_api::sim::run(world, topics, &args.broker, config, shutdown, counters.clone()).await?;
+    redgrid_demo::sim::run(world, topics, &args.broker, config, shutdown, counters.clone()).await?;
     eprintln!("{}", counters.summary_zh());
     Ok(())
 }

@@ -1,10 +1,10 @@
 //! What the CLI prints: tables for people, JSON for scripts.
 
-use redgrid_api::demo::{DemoSummary, DEMO_PASSWORD};
 use redgrid_api::{EventView, Station};
 use redgrid_core::event::Step;
 use redgrid_core::stats::{Counters, StatsReport};
 use redgrid_core::time::{shanghai, Month};
+use redgrid_demo::township::{DemoSummary, DEMO_PASSWORD};
 use redgrid_store::AuditRecord;
 use serde_json::{json, Value};
 

@@ -12,10 +12,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Args;
-use redgrid_api::demo::{self, DemoConfig};
 use redgrid_api::{Station, StationConfig, SystemClock};
 use redgrid_core::closed_loop::{Actor, Command, NewEvent, Role};
 use redgrid_core::event::{Category, Severity, Source};
+use redgrid_demo::township::{self as demo, DemoConfig};
 use redgrid_store::watch::{watch_feed, WatchConfig};
 use redgrid_store::FeedSignal;
 use serde_json::json;

@@ -3,13 +3,13 @@
 use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
-use redgrid_api::demo::{self, DemoConfig};
 use redgrid_api::{FixedClock, Station, StationConfig};
 use redgrid_core::closed_loop::{Actor, Command, NewEvent, Role};
 use redgrid_core::event::{Category, Evaluation, Outcome, Severity, Source, Status};
 use redgrid_core::grid::{GridCode, LevelScheme};
 use redgrid_core::time::Month;
 use redgrid_core::time_limit::Mode;
+use redgrid_demo::township::{self as demo, DemoConfig};
 use redgrid_store::QueueFilter;
 
 struct Scene {

@@ -79,8 +79,10 @@ async fn the_consoles_capabilities_are_the_table() {
         ("admin", Role::Administrator),
     ];
     for (account, role) in accounts {
-        let session =
-            Seat::new(t.station.clone()).sign_in(account, redgrid_api::demo::DEMO_PASSWORD).await.unwrap();
+        let session = Seat::new(t.station.clone())
+            .sign_in(account, redgrid_demo::township::DEMO_PASSWORD)
+            .await
+            .unwrap();
         assert_eq!(session.role, role);
         let can = session.can();
         assert_eq!(can.len(), StationAct::ALL.len(), "every act is in the capabilities");

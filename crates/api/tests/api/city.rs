@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use redgrid_api::demo_city::{seed_city, CityConfig};
+use redgrid_demo::city::{seed_city, CityConfig};
 use redgrid_store::QueueFilter;
 
 use crate::station::test_station;
@@ -110,7 +110,9 @@ async fn the_city_station_has_guigangs_grids_force_cameras_and_open_events() {
 
     // The demo accounts sign in, so the console can open on this station.
     let seat = redgrid_api::session::Seat::new(s.clone());
-    seat.sign_in("duty1", redgrid_api::demo::DEMO_PASSWORD).await.expect("the demo duty officer signs in");
+    seat.sign_in("duty1", redgrid_demo::township::DEMO_PASSWORD)
+        .await
+        .expect("the demo duty officer signs in");
 
     // A second seed into the same store is refused and changes nothing.
     let again = seed_city(s, &config).await.unwrap_err();

@@ -9,13 +9,13 @@ use std::time::Duration;
 use chrono::Duration as Minutes;
 use redgrid_api::dispatch::DispatchChoice;
 use redgrid_api::serve::{start, BrokerChoice, Running, ServeOptions};
-use redgrid_api::sim::{run as run_sim, SimConfig, SimCounters, SimWorld};
 use redgrid_api::{Station, StationConfig};
 use redgrid_bus::client::{connect, MqttConfig};
 use redgrid_bus::topics::Topics;
 use redgrid_core::closed_loop::{Actor, Command, NewEvent, Role};
 use redgrid_core::dispatch::{Assessment, Ineligibility};
 use redgrid_core::event::{Category, Evaluation, Outcome, Severity, Source, Status};
+use redgrid_demo::sim::{run as run_sim, SimConfig, SimCounters, SimWorld};
 use tokio::sync::watch;
 
 use crate::station::{demo_station, TestStation};

@@ -5,13 +5,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use redgrid_api::demo::{self, DemoConfig};
 use redgrid_api::serve::{start, BrokerChoice, ServeOptions};
 use redgrid_api::{FixedClock, Station, StationConfig};
 use redgrid_bus::topics::Topics;
 use redgrid_core::closed_loop::{Actor, Role};
 use redgrid_core::event::{Category, Severity, Step};
 use redgrid_core::time_limit::{Mode, TimeLimitPolicy};
+use redgrid_demo::township::{self as demo, DemoConfig};
 use redgrid_testkit::TestDb;
 
 fn private_topics(tag: &str) -> Topics {

@@ -2,8 +2,8 @@
 //! officer is shown (also after a restart), and a sign-out ends it.
 
 use chrono::Duration;
-use redgrid_api::demo::DEMO_PASSWORD;
 use redgrid_api::session::Seat;
+use redgrid_demo::township::DEMO_PASSWORD;
 
 use crate::station::demo_station;
 

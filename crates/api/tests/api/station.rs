@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
-use redgrid_api::demo::{self, DemoConfig};
 use redgrid_api::{ApiError, FixedClock, Station, StationConfig};
 use redgrid_core::closed_loop::{Actor, Command, MergeTarget, NewEvent, Role};
 use redgrid_core::event::{Category, DisputeKind, Evaluation, Outcome, Severity, Source, Status};
@@ -12,6 +11,7 @@ use redgrid_core::grid::{GridCode, LevelScheme};
 use redgrid_core::stats::{Counters, EventFacts};
 use redgrid_core::time::Month;
 use redgrid_core::time_limit::Mode;
+use redgrid_demo::township::{self as demo, DemoConfig};
 use redgrid_store::QueueFilter;
 
 pub struct TestStation {

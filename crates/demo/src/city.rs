@@ -18,12 +18,13 @@ use redgrid_core::worker::{BusinessLine, Employment, ForceGroup, ForceRole, NKin
 use redgrid_store::FeedEntity;
 use redgrid_store::{AuditEntry, GridRecord, WorkerRecord};
 
-use crate::demo::{
+use crate::names;
+use crate::township::{
     demo_accounts, load_calendar, offset, polygon_geojson, write_events, write_rules_and_accounts,
     DemoSummary, History, Point, Quad, SmallPlan, VillagePlan,
 };
-use crate::divisions::{short_village_name, Divisions, GUIGANG};
-use crate::{audit_entry, names, ApiError, Result, Station};
+use redgrid_api::divisions::{short_village_name, Divisions, GUIGANG};
+use redgrid_api::{audit_entry, ApiError, Result, Station};
 
 /// Hears (what, done, of all) as the city is seeded.
 pub type CityProgress = std::sync::Arc<dyn Fn(&str, usize, usize) + Send + Sync>;
@@ -73,18 +74,18 @@ fn invalid(e: impl std::fmt::Display) -> ApiError {
 }
 
 /// The townships laid on one jittered lattice, so that neighbours share their edges and none overlap: each
-/// township takes the free cell nearest to where [`crate::demo::township_centre`] puts it, which keeps a
+/// township takes the free cell nearest to where [`crate::township::township_centre`] puts it, which keeps a
 /// county's townships together around the county's real centre.
 fn township_cells(
     divisions: &Divisions,
     rng: &mut ChaCha8Rng,
     city_centre: Point,
-) -> Vec<(crate::divisions::Township, Quad)> {
+) -> Vec<(redgrid_api::divisions::Township, Quad)> {
     let townships: Vec<_> = divisions.townships.values().cloned().collect();
     let targets: Vec<Point> = townships
         .iter()
         .map(|t| {
-            crate::demo::township_centre(divisions.county_centre(&t.code).unwrap_or(city_centre), &t.code)
+            crate::township::township_centre(divisions.county_centre(&t.code).unwrap_or(city_centre), &t.code)
         })
         .collect();
     // Cell coordinates (kilometres east and north of the city centre, in units of a cell).
@@ -274,7 +275,7 @@ pub async fn seed_city(station: &Station, config: &CityConfig) -> Result<DemoSum
         tx.set_setting("township", code.as_str(), now).await?;
     }
     tx.set_setting("centre_name", "贵港市社会治理综合指挥中心", now).await?;
-    tx.append_audit(&crate::station_audit(
+    tx.append_audit(&redgrid_api::station_audit(
         &admin,
         now,
         "demo_seed",

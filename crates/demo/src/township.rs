@@ -19,9 +19,9 @@ use redgrid_core::worker::{BusinessLine, Employment, ForceGroup, ForceRole, NKin
 use redgrid_store::FeedEntity;
 use redgrid_store::{Account, AuditEntry, GridRecord, WorkerRecord};
 
-use crate::divisions::{short_village_name, Divisions, GUIGANG};
 use crate::names;
-use crate::{audit_entry, stable_hash, ApiError, Result, Station};
+use redgrid_api::divisions::{short_village_name, Divisions, GUIGANG};
+use redgrid_api::{audit_entry, stable_hash, ApiError, Result, Station};
 
 /// The calendar shipped with the product.
 const HOLIDAYS: &str = include_str!("../../../assets/calendar/cn-holidays.csv");
@@ -720,7 +720,7 @@ pub async fn seed(station: &Station, config: &DemoConfig) -> Result<DemoSummary>
     tx.upsert_cameras(&cameras).await?;
     write_rules_and_accounts(&mut tx, &accounts, &policy, &calendar, now).await?;
     tx.set_setting("township", &township.code, now).await?;
-    tx.append_audit(&crate::station_audit(
+    tx.append_audit(&redgrid_api::station_audit(
         &admin,
         now,
         "demo_seed",
@@ -803,7 +803,7 @@ pub(crate) async fn write_rules_and_accounts(
             id: account.id.clone(),
             name: account.name.clone(),
             role: account.role.key().into(),
-            password_hash: crate::hash_password(DEMO_PASSWORD)?,
+            password_hash: redgrid_api::hash_password(DEMO_PASSWORD)?,
             active: true,
         })
         .await?;
@@ -962,7 +962,7 @@ impl<'a> History<'a> {
             // More reports by day than at night: the local hour comes from a daytime-weighted table.
             let day = rng.gen_range(0..config.history_days.max(1));
             let hour = pick_weighted(rng, HOURS);
-            let midnight = crate::local_midnight(start) + Duration::days(day);
+            let midnight = local_midnight(start) + Duration::days(day);
             let at = midnight + Duration::hours(hour) + Duration::minutes(rng.gen_range(0..60));
             if at < now && at >= start {
                 reports.push((at, false));
@@ -1202,4 +1202,9 @@ impl<'a> History<'a> {
         step!(officer.clone(), Command::Close { outcome, evaluation, note: String::new() }, 60.0);
         (event, steps)
     }
+}
+
+/// Midnight (Asia/Shanghai) of the local day an instant falls in.
+fn local_midnight(at: DateTime<Utc>) -> DateTime<Utc> {
+    redgrid_core::time::start_of_local_day(redgrid_core::time::local_date(at))
 }

@@ -32,7 +32,7 @@ use tokio::time::Instant;
 
 use redgrid_core::dispatch::{great_circle_km, GeoPoint as GeoPoint2};
 
-use crate::{stable_hash, ApiError, Result, Station};
+use redgrid_api::{stable_hash, ApiError, Result, Station};
 
 /// Rates and pace.
 #[derive(Debug, Clone)]
