@@ -786,14 +786,27 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if args.watch {
         watch_feed(&station).await?;
     } else {
-        tokio::signal::ctrl_c().await?;
+        stop_requested().await?;
     }
+    eprintln!("正在停止站点 {}…", args.station);
     stop_sim.send_replace(true);
     if let Some((task, counters)) = sim {
         task.await??;
         eprintln!("{}", counters.summary_zh());
     }
     running.stop().await;
+    eprintln!("站点 {} 已停止。", args.station);
+    Ok(())
+}
+
+/// Ctrl-C at a terminal, or SIGTERM from a service manager (`systemctl stop`, `docker stop`): either lets
+/// the batch in progress finish, stops the station's loops and exits 0.
+async fn stop_requested() -> anyhow::Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result?,
+        _ = term.recv() => {}
+    }
     Ok(())
 }
 
@@ -814,7 +827,7 @@ async fn watch_feed(station: &Station) -> anyhow::Result<()> {
                     }
                 }
             }
-            _ = tokio::signal::ctrl_c() => return Ok(()),
+            stopped = stop_requested() => return stopped,
         }
     }
 }
@@ -848,7 +861,7 @@ async fn sim(args: SimArgs) -> anyhow::Result<()> {
     let counters = Arc::new(redgrid_demo::sim::SimCounters::default());
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
+        if stop_requested().await.is_ok() {
             stop.send_replace(true);
         }
     });

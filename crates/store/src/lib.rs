@@ -191,12 +191,8 @@ impl Store {
         let store = match backend {
             Backend::Sqlite => {
                 if let Some(path) = sqlite_path(&url) {
-                    if let Some(dir) = std::path::Path::new(&path).parent() {
-                        if !dir.as_os_str().is_empty() {
-                            std::fs::create_dir_all(dir)
-                                .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
-                        }
-                    }
+                    private_file(std::path::Path::new(&path))
+                        .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
                 }
                 // A 64 MiB page cache per connection: the default 2 MiB thrashes on a city-scale file.
                 let pragmas = format!(
@@ -503,4 +499,25 @@ impl WriteTx {
         self.tx.commit().await?;
         Ok(())
     }
+}
+
+/// The registers, the audit log and the accounts live in this file: a folder the store creates is 0700,
+/// the file 0600 (SQLite gives its -wal and -shm files the file's mode). An existing file that others may
+/// read is tightened, and the log says so.
+fn private_file(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    }
+    if !path.exists() {
+        // An empty file is a new database to SQLite; created here so that it never exists with wider rights.
+        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+        return Ok(());
+    }
+    let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        tracing::warn!(path = %path.display(), mode = format!("{mode:o}"), "database file readable by others; setting 0600");
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
 }

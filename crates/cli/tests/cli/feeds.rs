@@ -284,3 +284,62 @@ async fn ten_thousand_bad_payloads_are_quarantined_and_good_traffic_still_arrive
     assert!(serve.is_running(), "no panic");
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[tokio::test]
+async fn serve_stops_cleanly_on_sigterm_as_a_service_manager_stops_it() {
+    let broker = Mosquitto::start(&MosquittoConfig::default()).expect("mosquitto must be installed");
+    let dir = std::env::temp_dir().join(format!("redgrid-sigterm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("r.db").display());
+    let seeded = Command::new(env!("CARGO_BIN_EXE_redgrid"))
+        .args(["demo", "seed", "--db", &db, "--days", "1"])
+        .output()
+        .unwrap();
+    assert!(seeded.status.success());
+    let mut serve = Serve::start(&db, &broker.url());
+    // Wait until the station announced itself (retained presence online).
+    let presence = "redgrid/v1/stations/feeds-test/presence";
+    let read_presence = || async {
+        let mut options = MqttOptions::new(
+            format!("watch-{}", Instant::now().elapsed().as_nanos()),
+            "127.0.0.1",
+            broker.port,
+        );
+        options.set_clean_session(true);
+        let (client, mut eventloop) = AsyncClient::new(options, 10);
+        client.subscribe(presence, QoS::AtLeastOnce).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Ok(Event::Incoming(Packet::Publish(p)))) =
+                tokio::time::timeout(Duration::from_millis(500), eventloop.poll()).await
+            {
+                return Some(String::from_utf8_lossy(&p.payload).into_owned());
+            }
+        }
+        None
+    };
+    let started = Instant::now();
+    loop {
+        if read_presence().await.is_some_and(|p| p.contains("online")) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "the station never came online");
+    }
+    let pid = serve.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let stopping = Instant::now();
+    let status = loop {
+        if let Some(status) = serve.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(stopping.elapsed() < Duration::from_secs(20), "redgrid serve did not stop on SIGTERM");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "a stop requested by SIGTERM is a clean exit: {status:?}");
+    assert!(!serve.is_running());
+    assert!(
+        read_presence().await.is_some_and(|p| p.contains("offline")),
+        "the broker tells the others it left"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -91,3 +91,29 @@ fn the_feed_vocabulary_is_the_same_in_the_store_the_docs_and_the_console() {
         assert_eq!(FeedEntity::parse(key).map(FeedEntity::key), Some(key));
     }
 }
+
+/// The file holds the registers, the audit log and the accounts: nobody but the station's user reads it.
+#[tokio::test]
+async fn a_new_sqlite_store_is_0600_in_a_0700_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let base = std::env::temp_dir().join(format!("redgrid-perms-{}", std::process::id()));
+    let dir = base.join("station");
+    let file = dir.join("r.db");
+    let store = redgrid_store::Store::open(&format!("sqlite://{}", file.display())).await.unwrap();
+    let mut tx = store.begin_write().await.unwrap();
+    tx.set_setting("mode", "peacetime", chrono::Utc::now()).await.unwrap();
+    tx.commit().await.unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700, "the folder it created");
+    assert_eq!(mode(&file), 0o600, "the database");
+    let wal = dir.join("r.db-wal");
+    assert!(wal.exists());
+    assert_eq!(mode(&wal), 0o600, "and its write-ahead log");
+    store.close().await;
+    // A file someone left readable is tightened when the store opens it.
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let store = redgrid_store::Store::open(&format!("sqlite://{}", file.display())).await.unwrap();
+    assert_eq!(mode(&file), 0o600);
+    store.close().await;
+    std::fs::remove_dir_all(&base).ok();
+}
