@@ -226,13 +226,25 @@ pub async fn run_outbox(
     }
 }
 
+/// How often the watchdog removes old delivery bookkeeping (`redgrid_store::retention`).
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
 /// How long before a deadline the "due soon" alert is raised.
 pub const DUE_SOON_MINUTES: i64 = 30;
 
 /// Marks tasks nobody acknowledged in time and raises deadline alerts (the feed entries are the officer's
 /// alerts).
 pub async fn run_watchdog(station: Station, every: Duration, mut shutdown: watch::Receiver<bool>) {
+    // Old delivery bookkeeping goes once an hour (and at start), not on every round.
+    let mut pruned_at: Option<std::time::Instant> = None;
     loop {
+        if pruned_at.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+            let retention = redgrid_store::retention::Retention::default();
+            match station.store().prune(station.now(), &retention).await {
+                Ok(_) => pruned_at = Some(std::time::Instant::now()),
+                Err(error) => tracing::error!(%error, "removing old delivery bookkeeping failed"),
+            }
+        }
         if let Err(error) = station.check_acknowledgements().await {
             tracing::error!(%error, "checking acknowledgements failed");
         }

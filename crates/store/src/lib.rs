@@ -24,6 +24,7 @@ pub mod feeds;
 pub mod history;
 pub mod pg_cluster;
 pub mod registers;
+pub mod retention;
 pub mod rosters;
 pub mod shifts;
 pub mod stats;

@@ -747,3 +747,45 @@ pub async fn history_finds_any_event_by_number_words_status_and_date(store: &Sto
     let since = AuditQuery { from: Some(t0() + Duration::seconds(4)), limit: 2, ..Default::default() };
     assert_eq!(store.search_audit(&since).await.unwrap().len(), 2, "the limit holds");
 }
+
+pub async fn old_delivery_bookkeeping_is_pruned_and_the_record_kept(store: &Store) {
+    use redgrid_store::retention::Retention;
+    let old = t0() - Duration::days(120);
+    let mut tx = store.begin_write().await.unwrap();
+    let sent = tx.enqueue("s1", "t/a", b"{}", false, old).await.unwrap();
+    let waiting = tx.enqueue("s1", "t/b", b"{}", false, old).await.unwrap();
+    tx.quarantine("t/x", b"bad", "not_json", "消息不是有效的 JSON", old).await.unwrap();
+    tx.quarantine("t/y", b"bad", "not_json", "消息不是有效的 JSON", t0()).await.unwrap();
+    tx.record_inbound("old-key", "t/a", old).await.unwrap();
+    tx.record_inbound("new-key", "t/a", t0()).await.unwrap();
+    tx.append_audit(&entry(1)).await.unwrap();
+    tx.commit().await.unwrap();
+    store.mark_published(&[sent], old).await.unwrap();
+    let _ = waiting;
+    let retention = Retention { feed_keep_entries: 1, ..Retention::default() };
+    let pruned = store.prune(t0(), &retention).await.unwrap();
+    assert_eq!((pruned.outbox, pruned.quarantine, pruned.inbound), (1, 1, 1), "{pruned:?}");
+    assert_eq!(
+        store.outbox_backlog().await.unwrap(),
+        1,
+        "a message never published is kept whatever its age"
+    );
+    assert_eq!(store.quarantine_list(10).await.unwrap().len(), 1, "the recent quarantine stays");
+    let mut tx = store.begin_write().await.unwrap();
+    assert!(
+        !tx.record_inbound("new-key", "t/a", t0()).await.unwrap(),
+        "a recent key still recognises a redelivery"
+    );
+    assert!(tx.record_inbound("old-key", "t/a", t0()).await.unwrap(), "an old one is forgotten");
+    tx.commit().await.unwrap();
+    let head = store.feed_head().await.unwrap();
+    let feed = store.feed_since(0, 100).await.unwrap();
+    assert_eq!(pruned.feed, 1, "the old quarantine's feed entry goes");
+    assert_eq!(feed.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![head], "the recent one stays");
+    assert_eq!(store.verify_audit().await.unwrap().first_bad, None, "the audit chain is untouched");
+    assert_eq!(
+        store.prune(t0(), &retention).await.unwrap(),
+        redgrid_store::retention::Pruned::default(),
+        "nothing twice"
+    );
+}

@@ -49,6 +49,7 @@ conformance!(
     settings_policy_and_calendar_round_trip,
     tasks_outbox_and_dispatch_counts,
     history_finds_any_event_by_number_words_status_and_date,
+    old_delivery_bookkeeping_is_pruned_and_the_record_kept,
 );
 
 #[tokio::test]
