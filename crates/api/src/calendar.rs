@@ -3,7 +3,7 @@
 //! every deadline computed afterwards (deadlines already running keep the one they were given).
 
 use chrono::NaiveDate;
-use redgrid_core::acts::{self, StationAct};
+use redgrid_core::acts::StationAct;
 use redgrid_core::closed_loop::Actor;
 use redgrid_core::time_limit::WorkCalendar;
 use redgrid_store::FeedEntity;
@@ -95,7 +95,7 @@ impl Station {
         days: &[(NaiveDate, DayKind)],
         reason: &str,
     ) -> Result<()> {
-        acts::check(actor.role, StationAct::EditCalendar).map_err(ApiError::Forbidden)?;
+        crate::allow(actor.role, StationAct::EditCalendar)?;
         if days.is_empty() {
             return Err(ApiError::Invalid("没有要修改的日期".into()));
         }

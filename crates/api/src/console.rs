@@ -172,7 +172,7 @@ impl Station {
         actor: &Actor,
         query: &redgrid_store::history::AuditQuery,
     ) -> Result<Vec<redgrid_store::AuditRecord>> {
-        acts::check(actor.role, StationAct::ViewAudit).map_err(ApiError::Forbidden)?;
+        crate::allow(actor.role, StationAct::ViewAudit)?;
         Ok(self.store().search_audit(query).await?)
     }
 
@@ -182,7 +182,7 @@ impl Station {
         actor: &Actor,
         new: redgrid_core::closed_loop::NewEvent,
     ) -> Result<EventView> {
-        acts::check(actor.role, StationAct::ReportEvent).map_err(ApiError::Forbidden)?;
+        crate::allow(actor.role, StationAct::ReportEvent)?;
         self.report(actor, new).await
     }
 }
@@ -239,7 +239,7 @@ impl Station {
         outcome: ContactOutcome,
         note: &str,
     ) -> Result<()> {
-        acts::check(actor.role, StationAct::LogContact).map_err(ApiError::Forbidden)?;
+        crate::allow(actor.role, StationAct::LogContact)?;
         let whom = whom.trim();
         if whom.is_empty() {
             return Err(ApiError::Invalid("请填写联系的是谁".into()));

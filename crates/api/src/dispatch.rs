@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use redgrid_bus::payload::{encode_task, GeoPoint, TaskMessage};
 use std::collections::HashSet;
 
-use redgrid_core::acts::{self, StationAct};
+use redgrid_core::acts::StationAct;
 use redgrid_core::closed_loop::{Actor, Command, CommandKind, Event, Transition};
 use redgrid_core::dispatch::{
     Assessment, Availability, CandidateWorker, DispatchIndex, DispatchTarget, GeoPoint as Point,
@@ -73,7 +73,7 @@ impl Station {
     /// Sets the peacetime minutes a worker has to acknowledge a task (wartime takes its percentage of
     /// them); administrators and leaders only, audited. Tasks already sent keep their limit.
     pub async fn set_ack_minutes(&self, actor: &Actor, minutes: i64, reason: &str) -> Result<()> {
-        acts::check(actor.role, StationAct::SetAckLimit).map_err(ApiError::Forbidden)?;
+        crate::allow(actor.role, StationAct::SetAckLimit)?;
         if !(1..=MAX_ACK_MINUTES).contains(&minutes) {
             return Err(ApiError::Invalid(format!(
                 "签收时限应为 1 至 {MAX_ACK_MINUTES} 分钟，收到 {minutes}"

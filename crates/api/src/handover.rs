@@ -6,7 +6,7 @@ use redgrid_store::FeedEntity;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use redgrid_core::acts::{self, StationAct};
+use redgrid_core::acts::StationAct;
 use redgrid_core::closed_loop::Role;
 use redgrid_store::shifts::{HandoverRow, SeatRow};
 use redgrid_store::{AuditRecord, QueueFilter};
@@ -110,7 +110,7 @@ impl Seat {
     /// changes hands only once it commits.
     pub async fn handover(&self, to_account: &str, to_password: &str, note: &str) -> Result<Session> {
         let outgoing = self.session()?;
-        acts::check(outgoing.role, StationAct::Handover).map_err(ApiError::Forbidden)?;
+        crate::allow(outgoing.role, StationAct::Handover)?;
         if to_account.trim() == outgoing.account {
             return Err(ApiError::Invalid("接班人不能是本人".into()));
         }

@@ -401,7 +401,7 @@ impl Station {
 
     /// Switches peacetime ⇄ wartime (平战切换): a leader's act, with a reason, audited.
     pub async fn switch_mode(&self, actor: &Actor, mode: Mode, reason: &str) -> Result<()> {
-        acts::check(actor.role, StationAct::SwitchMode).map_err(ApiError::Forbidden)?;
+        crate::allow(actor.role, StationAct::SwitchMode)?;
         if reason.trim().is_empty() {
             return Err(ApiError::Invalid("切换平战模式必须填写理由".into()));
         }
@@ -487,6 +487,12 @@ impl Station {
         let village_len = scheme.level(scheme.village_depth()).map(|l| l.code_len).unwrap_or(12);
         Ok(StatsReport::from_cells(&cells, village_len))
     }
+}
+
+/// `Ok` when `role` may take `act` by the station-act table (`redgrid_core::acts`), else `forbidden` with
+/// the table's Chinese refusal: the one check every station act makes.
+pub(crate) fn allow(role: redgrid_core::closed_loop::Role, act: StationAct) -> Result<()> {
+    acts::check(role, act).map_err(ApiError::Forbidden)
 }
 
 /// FNV-1a: a hash that is the same on every machine and every Rust release, unlike the std hasher, for

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
-use redgrid_core::acts::{self, StationAct};
+use redgrid_core::acts::StationAct;
 use redgrid_core::closed_loop::{Actor, Role};
 use redgrid_core::grid::GridKind;
 use redgrid_core::roster::{
@@ -668,7 +668,7 @@ impl Budget for ClockBudget {
 }
 
 fn authorise(actor: &Actor, mode: Mode, station_mode: Mode) -> Result<()> {
-    acts::check(actor.role, StationAct::PlanRoster).map_err(ApiError::Forbidden)?;
+    crate::allow(actor.role, StationAct::PlanRoster)?;
     match actor.role {
         Role::DutyOfficer if mode == Mode::Wartime && station_mode != Mode::Wartime => {
             Err(ApiError::Forbidden(

@@ -6,7 +6,7 @@
 //! from the one shown, and it is refused when somebody stored a newer roster in between.
 
 use chrono::NaiveDate;
-use redgrid_core::acts::{self, StationAct};
+use redgrid_core::acts::StationAct;
 use redgrid_core::closed_loop::{Actor, Role};
 use redgrid_core::roster::{
     self, evaluate, Change, HardKind, IterationBudget, ReplanConfig, Roster, SolverConfig,
@@ -149,7 +149,7 @@ fn rule_text(kind: HardKind, name: &str, day: Option<NaiveDate>, amount: u32) ->
 }
 
 fn authorise(actor: &Actor, mode: Mode, station_mode: Mode) -> Result<()> {
-    acts::check(actor.role, StationAct::EditRoster).map_err(ApiError::Forbidden)?;
+    crate::allow(actor.role, StationAct::EditRoster)?;
     match actor.role {
         Role::DutyOfficer if mode == Mode::Wartime && station_mode != Mode::Wartime => {
             Err(ApiError::Forbidden(

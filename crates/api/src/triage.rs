@@ -3,7 +3,7 @@
 //! shown and triaged as one row with a count.
 
 use chrono::{DateTime, Duration, Utc};
-use redgrid_core::acts::{self, StationAct};
+use redgrid_core::acts::StationAct;
 use redgrid_core::closed_loop::{Actor, NewEvent};
 use redgrid_core::event::{Category, Severity, Source};
 use redgrid_core::grid::GridCode;
@@ -82,7 +82,7 @@ impl Station {
     }
 
     fn check_officer(actor: &Actor) -> Result<()> {
-        acts::check(actor.role, StationAct::TriageAlerts).map_err(ApiError::Forbidden)
+        crate::allow(actor.role, StationAct::TriageAlerts)
     }
 
     /// Dismisses alerts as a false alarm.
@@ -200,7 +200,7 @@ impl Station {
         minutes: i64,
         reason: &str,
     ) -> Result<DateTime<Utc>> {
-        acts::check(actor.role, StationAct::MuteCamera).map_err(ApiError::Forbidden)?;
+        crate::allow(actor.role, StationAct::MuteCamera)?;
         if !(1..=MUTE_MINUTES_MAX).contains(&minutes) {
             return Err(ApiError::Invalid(format!(
                 "静默时长应为 1 至 {MUTE_MINUTES_MAX} 分钟，收到 {minutes}"
@@ -229,7 +229,7 @@ impl Station {
 
     /// Ends a camera's silence before its time (audited); `false` when it was not muted.
     pub async fn unmute_camera(&self, actor: &Actor, camera_id: &str) -> Result<bool> {
-        acts::check(actor.role, StationAct::MuteCamera).map_err(ApiError::Forbidden)?;
+        crate::allow(actor.role, StationAct::MuteCamera)?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
         let was = tx.unmute_camera(camera_id, now).await?;
