@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use crate::audit::{decode_record, SELECT_AUDIT};
+use crate::sql::like_escape;
 use crate::{from_millis, to_millis, AuditRecord, Result, Store, WriteTx};
 
 /// A worker on the map.
@@ -21,18 +22,6 @@ pub struct WorkerPosition {
     pub located_at: Option<DateTime<Utc>>,
     /// Tasks neither done nor cancelled.
     pub active_tasks: i64,
-}
-
-/// Escapes `%`, `_` and the escape character itself for `LIKE … ESCAPE '\'`.
-fn like_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 impl Store {

@@ -1,5 +1,6 @@
 //! Events: the row codec, writes with optimistic concurrency, the open queue.
 
+use crate::sql::{Bind, Where};
 use chrono::{DateTime, Utc};
 use redgrid_core::closed_loop::{Event, Milestones, PendingRequest, RequestKind, Task};
 use redgrid_core::event::{Category, Evaluation, Outcome, Severity, Source, Status, Step};
@@ -454,51 +455,33 @@ impl WriteTx {
     }
 }
 
-fn queue_where(filter: &QueueFilter, binds: &mut Vec<QueueBind>) -> String {
-    let mut clauses = vec!["is_open = 1".to_string(), format!("drill = {}", i64::from(filter.drill))];
-    let mut push = |clause: &str, bind: QueueBind| {
-        binds.push(bind);
-        clauses.push(clause.replace('?', &format!("${}", binds.len())));
-    };
+fn queue_where(filter: &QueueFilter) -> Where {
+    let mut w = Where::default();
+    w.push("is_open = 1", Vec::new());
+    w.push("drill = ?", vec![Bind::Int(i64::from(filter.drill))]);
     if let Some(village) = &filter.village_code {
-        push("village_code = ?", QueueBind::Text(village.clone()));
+        w.push("village_code = ?", vec![Bind::Text(village.clone())]);
     }
     if let Some(prefix) = &filter.grid_prefix {
         // A range on the code rather than LIKE, so both backends can use an index and no escaping is needed.
-        push("grid_code >= ?", QueueBind::Text(prefix.clone()));
-        push("grid_code < ?", QueueBind::Text(format!("{prefix}\u{7f}")));
+        w.push(
+            "grid_code >= ? AND grid_code < ?",
+            vec![Bind::Text(prefix.clone()), Bind::Text(format!("{prefix}\u{7f}"))],
+        );
     }
     if let Some(status) = filter.status {
-        push("status = ?", QueueBind::Text(status.key().into()));
+        w.push("status = ?", vec![Bind::Text(status.key().into())]);
     }
     if let Some(category) = filter.category {
-        push("category = ?", QueueBind::Text(category.key().into()));
+        w.push("category = ?", vec![Bind::Text(category.key().into())]);
     }
     if let Some(severity) = filter.min_severity {
-        push("severity >= ?", QueueBind::Int(severity.level()));
+        w.push("severity >= ?", vec![Bind::Int(severity.level())]);
     }
     if let Some(at) = filter.overdue_at {
-        push("urgency_at < ?", QueueBind::Int(to_millis(at)));
+        w.push("urgency_at < ?", vec![Bind::Int(to_millis(at))]);
     }
-    clauses.join(" AND ")
-}
-
-enum QueueBind {
-    Text(String),
-    Int(i64),
-}
-
-fn bind_all<'q>(
-    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    binds: &[QueueBind],
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    for bind in binds {
-        query = match bind {
-            QueueBind::Text(t) => query.bind(t.clone()),
-            QueueBind::Int(i) => query.bind(*i),
-        };
-    }
-    query
+    w
 }
 
 impl Store {
@@ -520,20 +503,17 @@ impl Store {
         limit: i64,
         scheme: &LevelScheme,
     ) -> Result<QueuePage> {
-        let mut binds = Vec::new();
-        let clause = queue_where(filter, &mut binds);
-        let n = binds.len();
+        let w = queue_where(filter);
+        let (clause, n) = (w.sql(), w.bind_count());
         let sql = format!(
             "SELECT {EVENT_COLUMNS} FROM events WHERE {clause} ORDER BY urgency_at, id LIMIT ${} OFFSET ${}",
             n + 1,
             n + 2
         );
-        let rows =
-            bind_all(sqlx::query(&sql), &binds).bind(limit).bind(offset).fetch_all(self.read_pool()).await?;
+        let rows = w.bind(sqlx::query(&sql)).bind(limit).bind(offset).fetch_all(self.read_pool()).await?;
         let events = rows.iter().map(|r| decode_event(r, scheme)).collect::<Result<Vec<_>>>()?;
         let count_sql = format!("SELECT COUNT(*) AS n FROM events WHERE {clause}");
-        let total: i64 =
-            bind_all(sqlx::query(&count_sql), &binds).fetch_one(self.read_pool()).await?.try_get("n")?;
+        let total: i64 = w.bind(sqlx::query(&count_sql)).fetch_one(self.read_pool()).await?.try_get("n")?;
         Ok(QueuePage { events, total })
     }
 

@@ -8,6 +8,7 @@ use redgrid_core::grid::LevelScheme;
 
 use crate::audit::{decode_record, SELECT_AUDIT};
 use crate::events::{decode_event, EVENT_COLUMNS};
+use crate::sql::{like_escape, Bind, Where};
 use crate::{to_millis, AuditRecord, Result, Store, StoredEvent};
 
 /// What to look for among events. Every part that is set must match.
@@ -39,69 +40,6 @@ pub struct AuditQuery {
     pub limit: i64,
 }
 
-/// Escapes `%`, `_` and the escape character for `LIKE … ESCAPE '\'`.
-fn like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
-}
-
-enum Bind {
-    Text(String),
-    Int(i64),
-}
-
-/// Clauses joined by AND, with their binds numbered in order.
-#[derive(Default)]
-struct Where {
-    clauses: Vec<String>,
-    binds: Vec<Bind>,
-}
-
-impl Where {
-    /// `clause` with each `?` replaced by the next bind's `$n`; `binds` in the order of the `?`s.
-    fn push(&mut self, clause: &str, binds: Vec<Bind>) {
-        let mut text = String::new();
-        let mut binds = binds.into_iter();
-        for part in clause.split('?').enumerate() {
-            if part.0 > 0 {
-                self.binds.push(binds.next().expect("a bind for every ?"));
-                text.push_str(&format!("${}", self.binds.len()));
-            }
-            text.push_str(part.1);
-        }
-        self.clauses.push(text);
-    }
-
-    fn sql(&self) -> String {
-        if self.clauses.is_empty() {
-            "1 = 1".into()
-        } else {
-            self.clauses.join(" AND ")
-        }
-    }
-
-    fn bind<'q>(
-        &self,
-        mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-        for bind in &self.binds {
-            query = match bind {
-                Bind::Text(t) => query.bind(t.clone()),
-                Bind::Int(i) => query.bind(*i),
-            };
-        }
-        query
-    }
-}
-
 impl Store {
     /// Events matching `q`, newest report first, at most `q.limit` (capped at 500).
     pub async fn search_events(&self, q: &HistoryQuery, scheme: &LevelScheme) -> Result<Vec<StoredEvent>> {
@@ -112,7 +50,7 @@ impl Store {
             match text.trim_start_matches('#').parse::<i64>() {
                 Ok(id) => w.push("id = ?", vec![Bind::Int(id)]),
                 Err(_) => {
-                    let pattern = like(text);
+                    let pattern = format!("%{}%", like_escape(text));
                     let binds = (0..5).map(|_| Bind::Text(pattern.clone())).collect();
                     w.push(
                         "(title LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\' OR reporter LIKE ? ESCAPE '\\' \

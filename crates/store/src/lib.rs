@@ -27,6 +27,7 @@ pub mod registers;
 pub mod retention;
 pub mod rosters;
 pub mod shifts;
+mod sql;
 pub mod stats;
 pub mod vocabulary;
 pub mod watch;
