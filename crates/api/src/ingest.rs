@@ -142,7 +142,7 @@ impl Station {
         Ok(report)
     }
 
-    /// A new alert from a muted camera is dismissed; a repeat of an open event's camera and kind is attached
+    /// A new alert from a registered camera that is muted is dismissed; a repeat of an open event's camera and kind is attached
     /// to it, audited as the station's own act. Either way it never waits for triage.
     async fn settle(&self, tx: &mut WriteTx, id: i64, now: DateTime<Utc>) -> Result<()> {
         match tx.settle_new_alert(id, now, chrono::Duration::hours(REPEAT_HOURS)).await? {
@@ -174,9 +174,9 @@ impl Station {
         let on_watchlist =
             |name: &str| watchlist.split([',', '，']).any(|w| !w.trim().is_empty() && w.trim() == name);
         if let Some(alert) = alert_upsert(topics, inbound, watchlist, now) {
-            let (id, new) = tx.upsert_alert(&alert, now).await?;
-            if new {
-                self.settle(tx, id, now).await?;
+            let stored = tx.upsert_alert(&alert, now).await?;
+            if stored.new && stored.camera_id.is_some() {
+                self.settle(tx, stored.id, now).await?;
             }
             return Ok(());
         }
@@ -208,9 +208,9 @@ impl Station {
                             detail: json!({ "zones": review.zones, "objects": review.objects, "audio": review.audio })
                                 .to_string(),
                         };
-                        let (id, new) = tx.upsert_alert(&alert, now).await?;
-                        if new {
-                            self.settle(tx, id, now).await?;
+                        let stored = tx.upsert_alert(&alert, now).await?;
+                        if stored.new && stored.camera_id.is_some() {
+                            self.settle(tx, stored.id, now).await?;
                         }
                     }
                 }

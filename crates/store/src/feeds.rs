@@ -152,12 +152,12 @@ impl WriteTx {
     }
 
     /// Creates or updates an alert by its key, matching its camera to a RedGrid camera when it can.
-    /// Returns the alert's id and whether it is new.
+    /// Returns the alert's id, whether it is new and the RedGrid camera it matched.
     pub async fn upsert_alert(
         &mut self,
         alert: &AlertUpsert,
         received_at: DateTime<Utc>,
-    ) -> Result<(i64, bool)> {
+    ) -> Result<Upserted> {
         let row = sqlx::query(
             "INSERT INTO camera_alerts (alert_key, source, nvr, camera_name, camera_id, grid_code, kind, label, priority, \
              confidence, first_at, last_at, ended, snapshot, detail, received_at) \
@@ -171,7 +171,7 @@ impl WriteTx {
                snapshot = COALESCE(excluded.snapshot, camera_alerts.snapshot), \
                label = excluded.label, kind = excluded.kind, detail = excluded.detail, \
                updates = camera_alerts.updates + 1 \
-             RETURNING id, updates",
+             RETURNING id, updates, camera_id",
         )
         .bind(&alert.alert_key)
         .bind(&alert.source)
@@ -198,7 +198,7 @@ impl WriteTx {
             updates,
         )
         .await?;
-        Ok((id, updates == 1))
+        Ok(Upserted { id, new: updates == 1, camera_id: row.try_get("camera_id")? })
     }
 
     /// Settles a new alert that needs no officer: from a camera muted at `at`, it is dismissed; a repeat of
@@ -210,37 +210,40 @@ impl WriteTx {
         at: DateTime<Utc>,
         window: chrono::Duration,
     ) -> Result<Settled> {
-        let muted = sqlx::query(
-            "UPDATE camera_alerts SET status = 'dismissed', triaged_by = '静默', triaged_at = $1              WHERE id = $2 AND status = 'new' AND camera_id IN (SELECT camera_id FROM camera_mutes WHERE until > $1)",
-        )
-        .bind(to_millis(at))
-        .bind(id)
-        .execute(&mut *self.tx)
-        .await?
-        .rows_affected();
-        if muted > 0 {
-            self.append_feed(at, FeedEntity::Alert, &id.to_string(), "dismissed", 0).await?;
-            return Ok(Settled::Muted);
-        }
+        // One lookup on the ingest path, answered from the alert's own row: an alert from a camera nobody
+        // registered finds nothing and costs nothing more.
         let row = sqlx::query(
-            "SELECT o.event_id FROM camera_alerts n JOIN camera_alerts o ON o.camera_id = n.camera_id AND o.kind = n.kind              JOIN events e ON e.id = o.event_id              WHERE n.id = $1 AND n.status = 'new' AND n.camera_id IS NOT NULL AND o.id <> n.id                AND o.status IN ('converted', 'attached') AND e.is_open = 1 AND o.last_at > $2              ORDER BY o.last_at DESC LIMIT 1",
+            "SELECT EXISTS (SELECT 1 FROM camera_mutes m WHERE m.camera_id = n.camera_id AND m.until > $2) AS muted, \
+               (SELECT o.event_id FROM camera_alerts o JOIN events e ON e.id = o.event_id \
+                WHERE o.camera_id = n.camera_id AND o.kind = n.kind AND o.id <> n.id \
+                  AND o.status IN ('converted', 'attached') AND e.is_open = 1 AND o.last_at > $3 \
+                ORDER BY o.last_at DESC LIMIT 1) AS event_id \
+             FROM camera_alerts n WHERE n.id = $1 AND n.status = 'new' AND n.camera_id IS NOT NULL",
         )
         .bind(id)
+        .bind(to_millis(at))
         .bind(to_millis(at - window))
         .fetch_optional(&mut *self.tx)
         .await?;
         let Some(row) = row else { return Ok(Settled::Untouched) };
-        let event_id: i64 = row.try_get("event_id")?;
-        sqlx::query(
-            "UPDATE camera_alerts SET status = 'attached', event_id = $1, triaged_by = '系统', triaged_at = $2 WHERE id = $3",
-        )
-        .bind(event_id)
-        .bind(to_millis(at))
-        .bind(id)
-        .execute(&mut *self.tx)
-        .await?;
-        self.append_feed(at, FeedEntity::Alert, &id.to_string(), "attached", 0).await?;
-        Ok(Settled::Attached(event_id))
+        let muted =
+            row.try_get::<bool, _>("muted").or_else(|_| row.try_get::<i64, _>("muted").map(|m| m != 0))?;
+        let event_id: Option<i64> = row.try_get("event_id")?;
+        let (status, by, event_id, settled) = match (muted, event_id) {
+            (true, _) => ("dismissed", "静默", None, Settled::Muted),
+            (false, Some(event)) => ("attached", "系统", Some(event), Settled::Attached(event)),
+            (false, None) => return Ok(Settled::Untouched),
+        };
+        sqlx::query("UPDATE camera_alerts SET status = $1, event_id = $2, triaged_by = $3, triaged_at = $4 WHERE id = $5")
+            .bind(status)
+            .bind(event_id)
+            .bind(by)
+            .bind(to_millis(at))
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        self.append_feed(at, FeedEntity::Alert, &id.to_string(), status, 0).await?;
+        Ok(settled)
     }
 
     /// Silences a camera until `until` (a later mute replaces an earlier one).
@@ -253,7 +256,9 @@ impl WriteTx {
         at: DateTime<Utc>,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO camera_mutes (camera_id, until, muted_by, reason, muted_at) VALUES ($1, $2, $3, $4, $5)              ON CONFLICT (camera_id) DO UPDATE SET until = excluded.until, muted_by = excluded.muted_by,              reason = excluded.reason, muted_at = excluded.muted_at",
+            "INSERT INTO camera_mutes (camera_id, until, muted_by, reason, muted_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (camera_id) DO UPDATE SET until = excluded.until, muted_by = excluded.muted_by, \
+             reason = excluded.reason, muted_at = excluded.muted_at",
         )
         .bind(camera_id)
         .bind(to_millis(until))
@@ -504,7 +509,8 @@ impl Store {
     /// Cameras muted at `at`, the one muted longest first.
     pub async fn muted_cameras(&self, at: DateTime<Utc>) -> Result<Vec<CameraMute>> {
         let rows = sqlx::query(
-            "SELECT m.camera_id, COALESCE(c.name, m.camera_id) AS camera_name, m.until, m.muted_by, m.reason              FROM camera_mutes m LEFT JOIN cameras c ON c.id = m.camera_id WHERE m.until > $1 ORDER BY m.until DESC",
+            "SELECT m.camera_id, COALESCE(c.name, m.camera_id) AS camera_name, m.until, m.muted_by, m.reason \
+             FROM camera_mutes m LEFT JOIN cameras c ON c.id = m.camera_id WHERE m.until > $1 ORDER BY m.until DESC",
         )
         .bind(to_millis(at))
         .fetch_all(self.read_pool())
@@ -521,4 +527,13 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// What [`WriteTx::upsert_alert`] stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upserted {
+    pub id: i64,
+    pub new: bool,
+    /// The registered camera the alert came from; `None` for a camera nobody registered.
+    pub camera_id: Option<String>,
 }
