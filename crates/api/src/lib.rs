@@ -212,9 +212,10 @@ impl Station {
     /// Fills in the tasks gone unacknowledged, in one read for all the views. A worker the event no
     /// longer lists (replaced by 改派) is no longer waited for.
     pub(crate) async fn with_unacknowledged(&self, mut views: Vec<EventView>) -> Result<Vec<EventView>> {
-        let ids: Vec<i64> =
-            views.iter().filter(|v| !v.stored.event.tasks.is_empty()).map(|v| v.stored.event.id).collect();
-        let mut late = self.store.unacknowledged_tasks(&ids).await?;
+        if views.iter().all(|v| v.stored.event.tasks.is_empty()) {
+            return Ok(views);
+        }
+        let mut late = self.store.unacknowledged_tasks().await?;
         if late.is_empty() {
             return Ok(views);
         }

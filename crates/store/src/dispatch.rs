@@ -380,19 +380,15 @@ impl Store {
         .collect()
     }
 
-    /// The tasks of these events that ran past their acknowledgement limit and are still live and
-    /// unacknowledged, with the worker's name, oldest first.
-    pub async fn unacknowledged_tasks(&self, event_ids: &[i64]) -> Result<Vec<(TaskRow, String)>> {
-        if event_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Integers only: the list is written into the statement.
-        let list = event_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    /// Every task that ran past its acknowledgement limit and is still live and unacknowledged, with the
+    /// worker's name, oldest first: few at any time (a partial index holds just them), so the views match
+    /// them to their events in memory rather than send thousands of event ids.
+    pub async fn unacknowledged_tasks(&self) -> Result<Vec<(TaskRow, String)>> {
         let columns =
             TASK_COLUMNS.split(", ").map(|c| format!("t.{}", c.trim())).collect::<Vec<_>>().join(", ");
         sqlx::query(&format!(
             "SELECT {columns}, COALESCE(w.name, '') AS worker_name FROM dispatch_tasks t \
-             LEFT JOIN workers w ON w.id = t.worker_id WHERE t.event_id IN ({list}) AND t.no_ack_at IS NOT NULL \
+             LEFT JOIN workers w ON w.id = t.worker_id WHERE t.no_ack_at IS NOT NULL \
              AND t.acked_at IS NULL AND t.cancelled_at IS NULL AND t.done_at IS NULL ORDER BY t.ack_due_at, t.task_id"
         ))
         .fetch_all(self.read_pool())
