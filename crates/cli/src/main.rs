@@ -100,6 +100,16 @@ enum Top {
     /// Silencing a noisy camera for a while (its alerts are dismissed as they arrive).
     #[command(subcommand)]
     Camera(CameraCommand),
+    /// The worker board (人员看板): every worker, on shift first, with terminal and load.
+    Board {
+        /// Only those on shift now.
+        #[arg(long)]
+        on_shift: bool,
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        json: bool,
+    },
     /// Records a phone call made about an event (联系记录) on its history.
     Contact {
         event: i64,
@@ -566,6 +576,41 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(bad) => {
                     say!("审计链校验失败：第 {} 条记录有问题——{}", bad.seq, bad.problem);
                     return Ok(ExitCode::from(2));
+                }
+            }
+        }
+        Top::Board { on_shift, db, json } => {
+            let station = db.station().await?;
+            let rows: Vec<_> =
+                station.worker_board().await?.into_iter().filter(|r| r.on_shift || !on_shift).collect();
+            if json {
+                let rows: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|r| {
+                        serde_json::json!({
+                            "id": r.worker.id, "name": r.worker.name, "group": r.worker.group.key(),
+                            "home_grid": r.worker.grids.first().map(|g| g.as_str()), "on_shift": r.on_shift,
+                            "terminal_state": r.terminal_state, "active_tasks": r.active_tasks, "max_tasks": r.max_tasks,
+                        })
+                    })
+                    .collect();
+                output::print_json(&serde_json::json!({ "workers": rows }));
+            } else {
+                for r in &rows {
+                    say!(
+                        "{} {}（{}）{} 终端{} 任务 {}/{}",
+                        r.worker.id,
+                        r.worker.name,
+                        r.worker.group.name_zh(),
+                        if r.on_shift { "在班" } else { "不在班" },
+                        match r.terminal_state.as_str() {
+                            "online" => "在线",
+                            "offline" => "离线",
+                            _ => "未上线",
+                        },
+                        r.active_tasks,
+                        r.max_tasks
+                    );
                 }
             }
         }

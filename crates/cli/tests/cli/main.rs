@@ -201,3 +201,24 @@ fn roster_plan_then_export_writes_a_sheet_that_reads_back() {
     }
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn the_worker_board_and_the_history_have_their_cli_twins() {
+    let dir = temp_dir("board");
+    let db = format!("sqlite://{}", dir.join("r.db").display());
+    assert!(redgrid(&["demo", "seed", "--db", &db, "--days", "2"]).status.success());
+    let board = redgrid(&["board", "--db", &db, "--json"]);
+    assert!(board.status.success(), "{}", text(&board));
+    let value: serde_json::Value = serde_json::from_slice(&board.stdout).unwrap();
+    let workers = value["workers"].as_array().expect("workers");
+    assert_eq!(workers.len(), 380, "every demo worker");
+    let on_shift = redgrid(&["board", "--on-shift", "--db", &db, "--json"]);
+    let value: serde_json::Value = serde_json::from_slice(&on_shift.stdout).unwrap();
+    let shown = value["workers"].as_array().unwrap();
+    assert!(!shown.is_empty() && shown.len() < workers.len() && shown.iter().all(|w| w["on_shift"] == true));
+    let closed = redgrid(&["history", "--status", "closed", "--db", &db, "--json"]);
+    let value: serde_json::Value = serde_json::from_slice(&closed.stdout).unwrap();
+    let events = value["events"].as_array().unwrap();
+    assert!(!events.is_empty() && events.iter().all(|e| e["status"] == "closed"), "{value}");
+    std::fs::remove_dir_all(&dir).ok();
+}
