@@ -234,6 +234,19 @@ impl WriteTx {
             (false, Some(event)) => ("attached", "系统", Some(event), Settled::Attached(event)),
             (false, None) => return Ok(Settled::Untouched),
         };
+        self.set_triage(id, status, event_id, by, at).await?;
+        Ok(settled)
+    }
+
+    /// Records one alert's triage (by an officer or by the station) and announces it on the feed.
+    async fn set_triage(
+        &mut self,
+        id: i64,
+        status: &str,
+        event_id: Option<i64>,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         sqlx::query("UPDATE camera_alerts SET status = $1, event_id = $2, triaged_by = $3, triaged_at = $4 WHERE id = $5")
             .bind(status)
             .bind(event_id)
@@ -243,7 +256,7 @@ impl WriteTx {
             .execute(&mut *self.tx)
             .await?;
         self.append_feed(at, FeedEntity::Alert, &id.to_string(), status, 0).await?;
-        Ok(settled)
+        Ok(())
     }
 
     /// Silences a camera until `until` (a later mute replaces an earlier one).
@@ -453,17 +466,7 @@ impl WriteTx {
             return Ok(already);
         }
         for &id in ids {
-            sqlx::query(
-                "UPDATE camera_alerts SET status = $1, event_id = $2, triaged_by = $3, triaged_at = $4 WHERE id = $5",
-            )
-            .bind(status)
-            .bind(event_id)
-            .bind(by)
-            .bind(to_millis(at))
-            .bind(id)
-            .execute(&mut *self.tx)
-            .await?;
-            self.append_feed(at, FeedEntity::Alert, &id.to_string(), status, 0).await?;
+            self.set_triage(id, status, event_id, by, at).await?;
         }
         Ok(already)
     }
