@@ -117,3 +117,13 @@ impl Station {
         Ok(())
     }
 }
+
+/// The holidays and make-up days shipped with the product (`assets/calendar/cn-holidays.csv`).
+pub fn shipped_calendar() -> WorkCalendar {
+    const HOLIDAYS: &str = include_str!("../../../assets/calendar/cn-holidays.csv");
+    let mut calendar = WorkCalendar::default();
+    for (date, kind) in parse_calendar_csv(HOLIDAYS).unwrap_or_default() {
+        apply(&mut calendar, date, kind);
+    }
+    calendar
+}

@@ -29,6 +29,18 @@ pub enum ApiError {
     /// A wrong account or password (sign-in, unlock, handover).
     #[error("{0}")]
     BadCredentials(String),
+    /// Too many wrong passwords in a row: the account is locked for a while.
+    #[error("{0}")]
+    AccountLocked(String),
+    /// A password the policy refuses (`redgrid_core::account::check_password`).
+    #[error("{0}")]
+    WeakPassword(String),
+    /// The account's password was reset: nothing but choosing a new one until it is.
+    #[error("密码已被重置，请先修改密码")]
+    MustChangePassword,
+    /// Disabling or demoting the last active administrator would leave the station unmanageable.
+    #[error("{0}")]
+    LastAdministrator(String),
 }
 
 impl ApiError {
@@ -45,6 +57,10 @@ impl ApiError {
             ApiError::Unauthenticated(_) => "unauthenticated",
             ApiError::Locked => "locked",
             ApiError::BadCredentials(_) => "bad_credentials",
+            ApiError::AccountLocked(_) => "account_locked",
+            ApiError::WeakPassword(_) => "weak_password",
+            ApiError::MustChangePassword => "must_change_password",
+            ApiError::LastAdministrator(_) => "last_administrator",
         }
     }
 }

@@ -213,6 +213,33 @@ pub async fn import_divisions(
 ) -> Result<ImportSummary, ApiError> {
     check_may_import(actor)?;
     let dir_name = dir.display().to_string();
+    let (divisions, centres) = read_division_dir(dir).await?;
+    let existing: HashMap<String, GridNode> =
+        station.store().grid_tree(1).await?.into_iter().map(|n| (n.code.clone(), n)).collect();
+    let records = division_grids(station, &divisions, &centres, None, &existing)
+        .map_err(|e| refuse("divisions", &dir_name, e))?;
+    let updated = records.iter().filter(|r| existing.contains_key(r.grid.code.as_str())).count();
+    let summary =
+        ImportSummary { kind: "divisions", rows: records.len(), created: records.len() - updated, updated };
+
+    let scheme = station.scheme();
+    let mut tx = station.store().begin_write().await?;
+    tx.upsert_grids(&records, &scheme).await?;
+    let reason = format!(
+        "导入区划：乡镇 {} 个、村（社区）{} 个（目录 {}）",
+        divisions.townships.len(),
+        divisions.villages.len(),
+        dir_name
+    );
+    finish(station, tx, actor, "import_divisions", (FeedEntity::Grid, "divisions"), reason).await?;
+    tracing::info!(dir = %dir_name, townships = divisions.townships.len(), villages = divisions.villages.len(),
+        created = summary.created, updated = summary.updated, "divisions imported");
+    Ok(summary)
+}
+
+/// Reads a folder of division files (see [`import_divisions`]): the divisions and the centres' text.
+pub async fn read_division_dir(dir: &Path) -> Result<(Divisions, String), ApiError> {
+    let dir_name = dir.display().to_string();
     let refuse = |e| refuse("divisions", &dir_name, e);
     let files = find_division_files(dir).await.map_err(refuse)?;
     let read = |path: &PathBuf| {
@@ -242,26 +269,38 @@ pub async fn import_divisions(
     if divisions.townships.is_empty() {
         return Err(refuse(ImportError::Empty { path: files.townships.display().to_string() }));
     }
-    let centre_of = centre_lookup(&centres);
+    Ok((divisions, centres))
+}
 
+/// The township and village grids of `divisions` (only `township`'s when given), placed near their county
+/// centres unless `existing` already has a position for them.
+pub fn division_grids(
+    station: &Station,
+    divisions: &Divisions,
+    centres: &str,
+    township: Option<&str>,
+    existing: &HashMap<String, GridNode>,
+) -> Result<Vec<GridRecord>, ImportError> {
+    let centre_of = centre_lookup(centres);
     let scheme = station.scheme();
     let village_depth = scheme.village_depth();
     if scheme.depth_of_len(9) != Some(0) {
-        return Err(refuse(ImportError::SchemeMismatch { len: 9, what: "乡镇" }));
+        return Err(ImportError::SchemeMismatch { len: 9, what: "乡镇" });
     }
     if scheme.depth_of_len(12) != Some(village_depth) || village_depth != 1 {
-        return Err(refuse(ImportError::SchemeMismatch { len: 12, what: "村（社区）" }));
+        return Err(ImportError::SchemeMismatch { len: 12, what: "村（社区）" });
     }
     // The division parser already checked the codes' digits and lengths; this only fails for a scheme
     // whose serial rules the statistical codes break.
-    let parse = |code: &str| GridCode::parse(code, &scheme).map_err(|e| ApiError::Invalid(e.to_string()));
-
-    let existing: HashMap<String, GridNode> =
-        station.store().grid_tree(1).await?.into_iter().map(|n| (n.code.clone(), n)).collect();
+    let parse = |code: &str| {
+        GridCode::parse(code, &scheme)
+            .map_err(|_| ImportError::SchemeMismatch { len: code.len(), what: "区划代码" })
+    };
+    let wanted = |code: &str| township.is_none_or(|t| t == code);
     let known_position = |code: &str| existing.get(code).and_then(|n| Some((n.lon?, n.lat?)));
     let mut records = Vec::with_capacity(divisions.townships.len() + divisions.villages.len());
     let mut township_positions: HashMap<&str, Option<(f64, f64)>> = HashMap::new();
-    for township in divisions.townships.values() {
+    for township in divisions.townships.values().filter(|t| wanted(&t.code)) {
         let centre = centre_of(&township.county_code).or_else(|| divisions.county_centre(&township.code));
         let position = known_position(&township.code)
             .or_else(|| centre.map(|c| township_position(c, &township.code, &township.name)));
@@ -277,7 +316,7 @@ pub async fn import_divisions(
             boundary: None,
         });
     }
-    for village in &divisions.villages {
+    for village in divisions.villages.iter().filter(|v| wanted(&v.township_code)) {
         let urban = divisions.townships.get(&village.township_code).is_some_and(|t| t.name.ends_with("街道"));
         let position = known_position(&village.code).or_else(|| {
             township_positions
@@ -297,22 +336,7 @@ pub async fn import_divisions(
             boundary: None,
         });
     }
-    let updated = records.iter().filter(|r| existing.contains_key(r.grid.code.as_str())).count();
-    let summary =
-        ImportSummary { kind: "divisions", rows: records.len(), created: records.len() - updated, updated };
-
-    let mut tx = station.store().begin_write().await?;
-    tx.upsert_grids(&records, &scheme).await?;
-    let reason = format!(
-        "导入区划：乡镇 {} 个、村（社区）{} 个（目录 {}）",
-        divisions.townships.len(),
-        divisions.villages.len(),
-        dir_name
-    );
-    finish(station, tx, actor, "import_divisions", (FeedEntity::Grid, "divisions"), reason).await?;
-    tracing::info!(dir = %dir_name, townships = divisions.townships.len(), villages = divisions.villages.len(),
-        created = summary.created, updated = summary.updated, "divisions imported");
-    Ok(summary)
+    Ok(records)
 }
 
 struct DivisionPaths {

@@ -11,6 +11,7 @@
 //!
 //! The demo township, the city seed and the simulator are the data factory's, in `redgrid-demo`.
 
+pub mod accounts;
 pub mod calendar;
 pub mod console;
 pub mod dispatch;
@@ -20,6 +21,7 @@ pub mod follow;
 pub mod handover;
 pub mod import;
 pub mod ingest;
+pub mod init;
 pub mod roster;
 pub mod roster_desk;
 pub mod serve;
@@ -38,6 +40,7 @@ use redgrid_core::time::Month;
 use redgrid_core::time_limit::{Mode, TimeLimitPolicy, WorkCalendar};
 use redgrid_store::{AuditEntry, AuditRecord, QueueFilter, QueuePage, Store, StoredEvent, WriteTx};
 
+pub use accounts::{AccountView, DEMO_MARKER, DEMO_PASSWORD};
 pub use error::ApiError;
 pub use redgrid_store as store;
 

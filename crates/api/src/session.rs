@@ -35,6 +35,10 @@ pub struct Session {
     /// When this person took the seat (sign-in or handover): the start of their shift.
     pub signed_in_at: DateTime<Utc>,
     pub locked: bool,
+    /// A reset password: the session may do nothing but change it.
+    pub must_change_password: bool,
+    /// When the password was last given (sign-in or unlock): the session's age runs from the sign-in.
+    pub authenticated_at: DateTime<Utc>,
 }
 
 impl Session {
@@ -57,10 +61,28 @@ impl Session {
 
 /// The roles that sign in at the console (terminals and residents have their own channels).
 fn is_console_role(role: Role) -> bool {
-    matches!(role, Role::DutyOfficer | Role::Commissioner | Role::Leader | Role::Administrator)
+    crate::accounts::is_account_role(role)
 }
 
-const BAD_CREDENTIALS: &str = "账号或密码错误";
+pub(crate) const BAD_CREDENTIALS: &str = "账号或密码错误";
+
+/// Server-side limits on a seat, behind the window's own idle lock: a seat untouched this long locks, and
+/// a session this old must sign in again. The wall screen's read-only account has neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeatLimits {
+    pub idle_minutes: i64,
+    pub max_session_hours: i64,
+}
+
+impl Default for SeatLimits {
+    fn default() -> SeatLimits {
+        SeatLimits { idle_minutes: 60, max_session_hours: 24 }
+    }
+}
+
+/// Settings of [`SeatLimits`].
+pub const IDLE_LOCK_MINUTES: &str = "idle_lock_minutes";
+pub const SESSION_MAX_HOURS: &str = "session_max_hours";
 
 /// One workstation's sign-in state; cheap to clone, every clone shares it.
 #[derive(Debug, Clone)]
@@ -68,12 +90,19 @@ pub struct Seat {
     station: Station,
     /// A std lock: held only to copy or replace the session, never across an await.
     current: Arc<Mutex<Option<Session>>>,
+    /// When the seat was last used, and the limits read at the last sign-in.
+    activity: Arc<Mutex<(DateTime<Utc>, SeatLimits)>>,
 }
 
 impl Seat {
     /// A seat nobody is signed in at.
     pub fn new(station: Station) -> Seat {
-        Seat { station, current: Arc::new(Mutex::new(None)) }
+        let now = station.now();
+        Seat {
+            station,
+            current: Arc::new(Mutex::new(None)),
+            activity: Arc::new(Mutex::new((now, SeatLimits::default()))),
+        }
     }
 
     pub fn station(&self) -> &Station {
@@ -90,12 +119,73 @@ impl Seat {
         Ok(self.session()?.actor())
     }
 
-    /// The unlocked session, or the refusal the console turns into its sign-in or lock screen.
+    /// The unlocked session, or the refusal the console turns into its sign-in or lock screen. Each call
+    /// counts as use of the seat; a seat unused beyond the idle limit locks here, and a session beyond its
+    /// maximum age ends here, whatever the window does.
     pub fn session(&self) -> Result<Session> {
+        let session = match self.current() {
+            None => return Err(ApiError::Unauthenticated("尚未登录，请先登录".into())),
+            Some(session) if session.locked => return Err(ApiError::Locked),
+            Some(session) if session.must_change_password => return Err(ApiError::MustChangePassword),
+            Some(session) => session,
+        };
+        let now = self.station.now();
+        let mut activity = self.activity.lock().expect("seat activity lock");
+        let (last, limits) = *activity;
+        if session.role != Role::Wall {
+            if limits.max_session_hours > 0
+                && now - session.authenticated_at > chrono::Duration::hours(limits.max_session_hours)
+            {
+                drop(activity);
+                self.replace(None);
+                tracing::info!(account = %session.account, "session past its maximum age");
+                return Err(ApiError::Unauthenticated(format!(
+                    "登录已超过 {} 小时，请重新登录",
+                    limits.max_session_hours
+                )));
+            }
+            if limits.idle_minutes > 0 && now - last > chrono::Duration::minutes(limits.idle_minutes) {
+                drop(activity);
+                let _ = self.lock();
+                tracing::info!(account = %session.account, "seat idle: locked");
+                return Err(ApiError::Locked);
+            }
+        }
+        activity.0 = now;
+        Ok(session)
+    }
+
+    /// The session even when it must change its password first: for the password change itself.
+    pub fn session_for_password_change(&self) -> Result<Session> {
         match self.current() {
             None => Err(ApiError::Unauthenticated("尚未登录，请先登录".into())),
             Some(session) if session.locked => Err(ApiError::Locked),
             Some(session) => Ok(session),
+        }
+    }
+
+    /// The signed-in person changes their own password; a reset's must-change flag is cleared.
+    pub async fn change_password(&self, current: &str, new: &str) -> Result<Session> {
+        let session = self.session_for_password_change()?;
+        self.station.change_own_password(&session.account, current, new).await?;
+        let mut seat = self.current.lock().expect("seat lock");
+        match seat.as_mut() {
+            Some(now) if now.account == session.account => {
+                now.must_change_password = false;
+                Ok(now.clone())
+            }
+            _ => Err(ApiError::Unauthenticated("登录已失效，请重新登录".into())),
+        }
+    }
+
+    async fn read_limits(&self) -> SeatLimits {
+        let default = SeatLimits::default();
+        let read = |key: &'static str| async move {
+            self.station.store().setting(key).await.ok().flatten().and_then(|v| v.trim().parse::<i64>().ok())
+        };
+        SeatLimits {
+            idle_minutes: read(IDLE_LOCK_MINUTES).await.unwrap_or(default.idle_minutes).max(0),
+            max_session_hours: read(SESSION_MAX_HOURS).await.unwrap_or(default.max_session_hours).max(0),
         }
     }
 
@@ -112,6 +202,9 @@ impl Seat {
     /// Signs an account in without its password: only for `--demo`, whose accounts all share the
     /// published demo password anyway. Audited like a sign-in, saying so.
     pub async fn sign_in_for_demo(&self, account: &str) -> Result<Session> {
+        if !self.station.is_demo().await? {
+            return Err(ApiError::Forbidden("该数据库不是演示数据库：不能免密登录".into()));
+        }
         let stored = self
             .station
             .store()
@@ -128,7 +221,14 @@ impl Seat {
     async fn take_seat(&self, mut session: Session, reason: &str) -> Result<Session> {
         let actor = session.actor();
         let now = session.signed_in_at;
+        let limits = self.read_limits().await;
+        let previous = self.current().filter(|p| p.account != session.account);
         let mut tx = self.station.store().begin_write().await?;
+        // Someone else signing in over a locked seat ends that person's session: say so in their name.
+        if let Some(previous) = &previous {
+            let reason = format!("{}（{}）在此工作站登录，原会话结束", session.name, session.account);
+            tx.append_audit(&station_audit(&previous.actor(), now, "sign_out", None, reason)).await?;
+        }
         let seat = match tx.seat(&session.station).await? {
             Some(seat)
                 if seat.account == session.account
@@ -148,6 +248,7 @@ impl Seat {
         tx.commit().await?;
         session.signed_in_at = seat.shift_started_at;
         tracing::info!(account = %session.account, shift_started_at = %seat.shift_started_at, "signed in");
+        *self.activity.lock().expect("seat activity lock") = (now, limits);
         self.replace(Some(session.clone()));
         Ok(session)
     }
@@ -208,6 +309,7 @@ impl Seat {
             // Someone signed out or handed over while the password was being checked.
             Some(now) if now.account == session.account => {
                 now.locked = false;
+                self.activity.lock().expect("seat activity lock").0 = self.station.now();
                 Ok(now.clone())
             }
             _ => Err(ApiError::Unauthenticated("登录已失效，请重新登录".into())),
@@ -217,6 +319,8 @@ impl Seat {
 
 impl Station {
     /// Checks an account's password (argon2, off the async threads) and returns the session it would open.
+    /// A wrong password is audited and counts toward the lockout; a locked account is refused before its
+    /// password is looked at; the demo password opens nothing outside the demo.
     pub async fn check_credentials(&self, account: &str, password: &str) -> Result<Session> {
         let account = account.trim();
         let stored = self.store().account(account).await?;
@@ -224,8 +328,17 @@ impl Station {
             // Hash anyway so that a wrong account takes as long as a wrong password.
             let _ = tokio::task::spawn_blocking(|| crate::hash_password("timing")).await;
             tracing::warn!(account, "sign-in refused: unknown or inactive account");
-            return Err(ApiError::BadCredentials(BAD_CREDENTIALS.into()));
+            return Err(self.refuse_sign_in(None, account, "账号不存在或已停用").await);
         };
+        let now = self.now();
+        if let Some(until) = stored.locked_until.filter(|until| *until > now) {
+            tracing::warn!(account, %until, "sign-in refused: account locked");
+            return Err(crate::accounts::locked_message(until));
+        }
+        if password == crate::DEMO_PASSWORD && !self.is_demo().await? {
+            tracing::warn!(account, "sign-in refused: the demo password outside a demo database");
+            return Err(self.refuse_sign_in(Some(&stored), account, "演示密码不能用于正式数据库").await);
+        }
         let hash = stored.password_hash.clone();
         let password = password.to_string();
         let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
@@ -233,9 +346,21 @@ impl Station {
             .map_err(|e| ApiError::Invalid(format!("密码校验失败：{e}")))?;
         if !ok {
             tracing::warn!(account, "sign-in refused: wrong password");
-            return Err(ApiError::BadCredentials(BAD_CREDENTIALS.into()));
+            return Err(self.refuse_sign_in(Some(&stored), account, "密码错误").await);
         }
-        self.session_of(&stored.id, &stored.name, &stored.role)
+        if stored.failed_signins != 0 || stored.locked_until.is_some() {
+            let mut tx = self.store().begin_write().await?;
+            tx.clear_signin_failures(&stored.id).await?;
+            tx.commit().await?;
+        }
+        let mut session = self.session_of(&stored.id, &stored.name, &stored.role)?;
+        session.must_change_password = stored.must_change_password;
+        Ok(session)
+    }
+
+    /// The password check of a password change: the same as a sign-in's, the must-change flag aside.
+    pub(crate) async fn check_password_only(&self, account: &str, password: &str) -> Result<Session> {
+        self.check_credentials(account, password).await
     }
 
     fn session_of(&self, account: &str, name: &str, role: &str) -> Result<Session> {
@@ -249,6 +374,8 @@ impl Station {
             station: self.station_id().to_string(),
             signed_in_at: self.now(),
             locked: false,
+            must_change_password: false,
+            authenticated_at: self.now(),
         })
     }
 }

@@ -35,10 +35,12 @@ pub enum StationAct {
     LogContact,
     /// Silencing a noisy camera for a while (its alerts are dismissed as they arrive).
     MuteCamera,
+    /// Creating, disabling, resetting console accounts and setting their roles and data scopes.
+    ManageAccounts,
 }
 
 impl StationAct {
-    pub const ALL: [StationAct; 13] = [
+    pub const ALL: [StationAct; 14] = [
         StationAct::SwitchMode,
         StationAct::TriageAlerts,
         StationAct::ReportEvent,
@@ -52,6 +54,7 @@ impl StationAct {
         StationAct::ViewAudit,
         StationAct::LogContact,
         StationAct::MuteCamera,
+        StationAct::ManageAccounts,
     ];
 
     /// The key the console's capabilities are named by.
@@ -70,6 +73,7 @@ impl StationAct {
             StationAct::ViewAudit => "view_audit",
             StationAct::LogContact => "log_contact",
             StationAct::MuteCamera => "mute_camera",
+            StationAct::ManageAccounts => "manage_accounts",
         }
     }
 
@@ -89,6 +93,7 @@ impl StationAct {
             StationAct::ViewAudit => "查阅审计日志",
             StationAct::LogContact => "记录联系",
             StationAct::MuteCamera => "静默摄像头",
+            StationAct::ManageAccounts => "管理账号",
         }
     }
 }
@@ -113,6 +118,7 @@ pub fn roles(act: StationAct) -> &'static [Role] {
         StationAct::LogContact => &[DutyOfficer, Commissioner, Leader],
         // Part of triage: the duty officer's.
         StationAct::MuteCamera => &[DutyOfficer],
+        StationAct::ManageAccounts => &[Administrator],
     }
 }
 

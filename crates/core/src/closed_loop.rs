@@ -38,10 +38,12 @@ pub enum Role {
     Resident,
     /// The station itself: a camera alert turned into an event, a drill injection.
     System,
+    /// 大屏: the wall screen's read-only account; it takes no act at all.
+    Wall,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::DutyOfficer,
         Role::Commissioner,
         Role::Leader,
@@ -50,6 +52,7 @@ impl Role {
         Role::GridLeader,
         Role::Resident,
         Role::System,
+        Role::Wall,
     ];
 
     pub fn key(self) -> &'static str {
@@ -62,6 +65,7 @@ impl Role {
             Role::GridLeader => "grid_leader",
             Role::Resident => "resident",
             Role::System => "system",
+            Role::Wall => "wall",
         }
     }
 
@@ -75,6 +79,7 @@ impl Role {
             Role::GridLeader => "网格长",
             Role::Resident => "群众",
             Role::System => "系统",
+            Role::Wall => "大屏",
         }
     }
 

@@ -14,6 +14,7 @@
 //!
 //! Time is always a parameter (`now`); nothing here reads the clock.
 
+pub mod account;
 pub mod acts;
 pub mod camera;
 pub mod closed_loop;

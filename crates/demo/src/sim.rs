@@ -133,6 +133,12 @@ pub struct SimWorld {
 
 impl SimWorld {
     pub async fn load(station: &Station) -> Result<SimWorld> {
+        // Simulated terminals acknowledge and "handle" whatever task they are sent: never a real one.
+        if !station.is_demo().await? {
+            return Err(ApiError::Forbidden(
+                "该数据库不是演示数据库：模拟器只能用于演示数据生成的数据库".into(),
+            ));
+        }
         let scheme = station.scheme();
         let store = station.store();
         let cameras: Vec<SimCamera> = store

@@ -5,7 +5,7 @@
 //! own state machine, step by step with sampled timings, so that its audit trail and statistics are those
 //! a real centre would have.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -23,11 +23,8 @@ use crate::names;
 use redgrid_api::divisions::{short_village_name, Divisions, GUIGANG};
 use redgrid_api::{audit_entry, stable_hash, ApiError, Result, Station};
 
-/// The calendar shipped with the product.
-const HOLIDAYS: &str = include_str!("../../../assets/calendar/cn-holidays.csv");
-
 /// The password of every demo account; printed by `redgrid demo seed`.
-pub const DEMO_PASSWORD: &str = "redgrid-demo";
+pub use redgrid_api::DEMO_PASSWORD;
 
 #[derive(Clone)]
 pub struct DemoConfig {
@@ -180,18 +177,7 @@ pub(crate) struct SmallPlan {
 }
 
 pub(crate) fn load_calendar() -> WorkCalendar {
-    let mut calendar = WorkCalendar::default();
-    for line in HOLIDAYS.lines().skip(1) {
-        let mut fields = line.split(',');
-        let (Some(day), Some(kind)) = (fields.next(), fields.next()) else { continue };
-        let Ok(date) = NaiveDate::parse_from_str(day, "%Y-%m-%d") else { continue };
-        if kind == "holiday" {
-            calendar.holidays.insert(date);
-        } else {
-            calendar.make_up_days.insert(date);
-        }
-    }
-    calendar
+    redgrid_api::calendar::shipped_calendar()
 }
 
 fn exp_minutes(rng: &mut impl Rng, mean: f64) -> i64 {
@@ -799,18 +785,14 @@ pub(crate) async fn write_rules_and_accounts(
     now: DateTime<Utc>,
 ) -> Result<()> {
     for account in accounts {
-        tx.upsert_account(&Account {
-            id: account.id.clone(),
-            name: account.name.clone(),
-            role: account.role.key().into(),
-            password_hash: redgrid_api::hash_password(DEMO_PASSWORD)?,
-            active: true,
-        })
-        .await?;
+        let hash = redgrid_api::hash_password(DEMO_PASSWORD)?;
+        tx.upsert_account(&Account::new(&account.id, &account.name, account.role.key(), hash)).await?;
     }
     tx.save_policy(policy).await?;
     tx.save_calendar(calendar).await?;
     tx.set_setting("mode", Mode::Peacetime.key(), now).await?;
+    // The marker `--demo`, the simulator and the demo password look for: they refuse a database without it.
+    tx.set_setting(redgrid_api::DEMO_MARKER, "1", now).await?;
     Ok(())
 }
 

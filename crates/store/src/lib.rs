@@ -16,6 +16,7 @@
 //! on SQLite; `SELECT … FOR UPDATE` of the chain head on PostgreSQL) so that the audit chain and the
 //! change-feed sequence are extended in commit order, with no gaps and no forks.
 
+pub mod accounts;
 pub mod audit;
 pub mod console;
 pub mod dispatch;
@@ -41,9 +42,10 @@ use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Row};
 
+pub use accounts::Account;
 pub use audit::{AuditEntry, AuditRecord, VerifyReport};
 pub use events::{QueueFilter, QueuePage, StoredEvent};
-pub use registers::{Account, Cell, GridNode, GridRecord, Registers, WorkerRecord};
+pub use registers::{Cell, GridNode, GridRecord, Registers, WorkerRecord};
 pub use watch::{FeedSignal, FEED_CHANNEL};
 
 /// Which database a store runs on.

@@ -272,24 +272,6 @@ impl WriteTx {
         .await
     }
 
-    pub async fn upsert_account(&mut self, account: &Account) -> Result<()> {
-        let rows = vec![vec![
-            Cell::Text(account.id.clone()),
-            Cell::Text(account.name.clone()),
-            Cell::Text(account.role.clone()),
-            Cell::Text(account.password_hash.clone()),
-            Cell::Int(i64::from(account.active)),
-        ]];
-        self.insert_rows(
-            "accounts",
-            &["id", "name", "role", "password_hash", "active"],
-            &rows,
-            "ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role, \
-             password_hash = excluded.password_hash, active = excluded.active",
-        )
-        .await
-    }
-
     pub async fn save_policy(&mut self, policy: &TimeLimitPolicy) -> Result<()> {
         sqlx::query("DELETE FROM time_limits").execute(&mut *self.tx).await?;
         let rows: Vec<Vec<Cell>> = policy
@@ -356,16 +338,6 @@ pub struct WorkerRecord {
     pub on_duty: bool,
     pub lon: Option<f64>,
     pub lat: Option<f64>,
-}
-
-/// A console account.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Account {
-    pub id: String,
-    pub name: String,
-    pub role: String,
-    pub password_hash: String,
-    pub active: bool,
 }
 
 /// One row of the grid tree, without its boundary.
@@ -697,23 +669,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    pub async fn account(&self, id: &str) -> Result<Option<Account>> {
-        let row = sqlx::query("SELECT id, name, role, password_hash, active FROM accounts WHERE id = $1")
-            .bind(id)
-            .fetch_optional(self.read_pool())
-            .await?;
-        row.map(|r| {
-            Ok(Account {
-                id: r.try_get("id")?,
-                name: r.try_get("name")?,
-                role: r.try_get("role")?,
-                password_hash: r.try_get("password_hash")?,
-                active: r.try_get::<i64, _>("active")? != 0,
-            })
-        })
-        .transpose()
     }
 
     /// The time-limit policy stored with the data, or the standard one when none is stored.

@@ -29,10 +29,12 @@ pub enum FeedEntity {
     Quarantine,
     /// An NVR's availability: `online`, `offline`, `stopped`.
     Nvr,
+    /// A console account: `added`, `updated` (role, scope, active, password), `locked`.
+    Account,
 }
 
 impl FeedEntity {
-    pub const ALL: [FeedEntity; 12] = [
+    pub const ALL: [FeedEntity; 13] = [
         FeedEntity::Event,
         FeedEntity::Alert,
         FeedEntity::Task,
@@ -45,6 +47,7 @@ impl FeedEntity {
         FeedEntity::Roster,
         FeedEntity::Quarantine,
         FeedEntity::Nvr,
+        FeedEntity::Account,
     ];
 
     /// The word stored and sent to the window.
@@ -62,6 +65,7 @@ impl FeedEntity {
             FeedEntity::Roster => "roster",
             FeedEntity::Quarantine => "quarantine",
             FeedEntity::Nvr => "nvr",
+            FeedEntity::Account => "account",
         }
     }
 

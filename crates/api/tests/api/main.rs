@@ -1,5 +1,6 @@
 //! Integration tests of the api crate: one binary, one module per concern.
 
+mod accounts;
 mod acts;
 mod city;
 mod dispatch;

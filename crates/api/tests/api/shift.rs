@@ -29,7 +29,11 @@ async fn a_shift_survives_a_restart_and_the_handover_note_reaches_the_next_offic
         "a shift begun by signing in has no handover"
     );
 
-    t.clock.advance(Duration::hours(6));
+    // Six hours of work: the officer uses the seat every half hour, so it never idles into its lock.
+    for _ in 0..12 {
+        t.clock.advance(Duration::minutes(30));
+        seat.actor().expect("a working officer's seat stays open");
+    }
     let incoming =
         seat.handover("duty2", DEMO_PASSWORD, "上莲村排水沟纠纷今晚需回访；#8 已超时").await.unwrap();
     assert_eq!(incoming.account, "duty2");

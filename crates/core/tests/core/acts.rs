@@ -26,10 +26,12 @@ fn design(act: StationAct) -> Vec<Role> {
         StationAct::ViewAudit => vec![DutyOfficer, Commissioner, Leader, Administrator],
         StationAct::LogContact => vec![DutyOfficer, Commissioner, Leader],
         StationAct::MuteCamera => vec![DutyOfficer],
+        // "The administrator manages accounts and settings": accounts are the administrator's alone.
+        StationAct::ManageAccounts => vec![Administrator],
     }
 }
 
-const ROLES: [Role; 8] = [
+const ROLES: [Role; 9] = [
     Role::DutyOfficer,
     Role::Commissioner,
     Role::Leader,
@@ -38,6 +40,7 @@ const ROLES: [Role; 8] = [
     Role::GridLeader,
     Role::Resident,
     Role::System,
+    Role::Wall,
 ];
 
 #[test]
@@ -55,7 +58,8 @@ fn the_administrator_takes_no_event_actions_and_terminals_no_station_acts() {
         assert!(!acts::may(Role::Administrator, act), "{act:?}");
     }
     for act in StationAct::ALL {
-        for role in [Role::GridWorker, Role::GridLeader, Role::Resident] {
+        // The wall screen only looks.
+        for role in [Role::GridWorker, Role::GridLeader, Role::Resident, Role::Wall] {
             assert!(!acts::may(role, act), "{role:?} × {act:?}");
         }
     }
