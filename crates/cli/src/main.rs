@@ -4,8 +4,10 @@
 
 #[macro_use]
 mod output;
+mod accounts;
 mod bench;
 mod dispatch_bench;
+mod identity;
 mod ingest_bench;
 mod roster;
 mod sync_bench;
@@ -17,7 +19,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use redgrid_api::{Station, StationConfig, SystemClock};
-use redgrid_core::closed_loop::{Actor, Role};
+
 use redgrid_core::event::{Category, Severity, Status};
 use redgrid_core::time::Month;
 use redgrid_demo::township::{self as demo, DemoConfig};
@@ -30,6 +32,11 @@ use redgrid_store::QueueFilter;
     about = "红格指挥台：乡镇综治中心指挥台（无界面站点、演示数据、导入、统计、审计、基准测试）"
 )]
 struct Cli {
+    /// Act as this account (its password: REDGRID_PASSWORD, else the first line of standard input). Without
+    /// it the CLI is the administrator, named by the operating-system user, and takes only the
+    /// administrator's acts.
+    #[arg(long = "as", global = true, value_name = "ACCOUNT")]
+    as_account: Option<String>,
     #[command(subcommand)]
     command: Top,
 }
@@ -63,6 +70,11 @@ impl DbArg {
 
 #[derive(Subcommand)]
 enum Top {
+    /// Sets a new station up for a township: its grids, rules and first administrator; no demo data.
+    Init(accounts::InitArgs),
+    /// Console accounts: add, list, disable, enable, reset, role, scope, passwd.
+    #[command(subcommand)]
+    Account(accounts::AccountCommand),
     /// Demo data.
     #[command(subcommand)]
     Demo(DemoCommand),
@@ -458,16 +470,6 @@ enum RosterCommand {
     Export(roster::RosterExportArgs),
 }
 
-fn cli_actor(station: &Station, role: Role) -> Actor {
-    let user = std::env::var("USER").unwrap_or_else(|_| "cli".into());
-    Actor {
-        id: format!("cli:{user}"),
-        name: format!("命令行（{user}）"),
-        role,
-        station: station.station_id().into(),
-    }
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -480,14 +482,27 @@ async fn main() -> ExitCode {
     match run(Cli::parse()).await {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("错误：{error:#}");
-            ExitCode::FAILURE
+            // A refusal the api typed (a weak password, a forbidden act, bad input) is the caller's to fix:
+            // exit 2 with its stable code, as scripts branch on it.
+            match error.chain().find_map(|e| e.downcast_ref::<redgrid_api::ApiError>()) {
+                Some(api) => {
+                    eprintln!("错误（{}）：{error:#}", api.code());
+                    ExitCode::from(2)
+                }
+                None => {
+                    eprintln!("错误：{error:#}");
+                    ExitCode::FAILURE
+                }
+            }
         }
     }
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut identity = identity::Identity::new(cli.as_account);
     match cli.command {
+        Top::Init(args) => accounts::run_init(args, &mut identity).await?,
+        Top::Account(command) => accounts::run(command, &mut identity).await?,
         Top::Demo(DemoCommand::Seed { db, seed, scale: Scale::City, .. }) => {
             let station = db.station().await?;
             let config = redgrid_demo::city::CityConfig {
@@ -614,63 +629,61 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Top::Camera(command) => {
-            let officer = |station: &Station| cli_actor(station, Role::DutyOfficer);
-            match command {
-                CameraCommand::Mute { camera, minutes, reason, db, json } => {
-                    let station = db.station().await?;
-                    let until = station.mute_camera(&officer(&station), &camera, minutes, &reason).await?;
-                    if json {
-                        output::print_json(
-                            &serde_json::json!({ "camera": camera, "until": until.to_rfc3339() }),
-                        );
-                    } else {
-                        say!("已静默摄像头 {camera}，至 {}。", output::local_time(until));
-                    }
+        Top::Camera(command) => match command {
+            CameraCommand::Mute { camera, minutes, reason, db, json } => {
+                let station = db.station().await?;
+                let officer = identity.person(&station).await?;
+                let until = station.mute_camera(&officer, &camera, minutes, &reason).await?;
+                if json {
+                    output::print_json(&serde_json::json!({ "camera": camera, "until": until.to_rfc3339() }));
+                } else {
+                    say!("已静默摄像头 {camera}，至 {}。", output::local_time(until));
                 }
-                CameraCommand::Unmute { camera, db, json } => {
-                    let station = db.station().await?;
-                    let was = station.unmute_camera(&officer(&station), &camera).await?;
-                    if json {
-                        output::print_json(&serde_json::json!({ "camera": camera, "was_muted": was }));
-                    } else if was {
-                        say!("已解除静默：{camera}。");
-                    } else {
-                        say!("摄像头 {camera} 未在静默中。");
-                    }
+            }
+            CameraCommand::Unmute { camera, db, json } => {
+                let station = db.station().await?;
+                let officer = identity.person(&station).await?;
+                let was = station.unmute_camera(&officer, &camera).await?;
+                if json {
+                    output::print_json(&serde_json::json!({ "camera": camera, "was_muted": was }));
+                } else if was {
+                    say!("已解除静默：{camera}。");
+                } else {
+                    say!("摄像头 {camera} 未在静默中。");
                 }
-                CameraCommand::Muted { db, json } => {
-                    let station = db.station().await?;
-                    let mutes = station.muted_cameras().await?;
-                    if json {
-                        let rows: Vec<serde_json::Value> = mutes
+            }
+            CameraCommand::Muted { db, json } => {
+                let station = db.station().await?;
+                let mutes = station.muted_cameras().await?;
+                if json {
+                    let rows: Vec<serde_json::Value> = mutes
                             .iter()
                             .map(|m| serde_json::json!({ "camera": m.camera_id, "name": m.camera_name, "until": m.until.to_rfc3339(), "by": m.muted_by, "reason": m.reason }))
                             .collect();
-                        output::print_json(&serde_json::json!({ "muted": rows }));
-                    } else if mutes.is_empty() {
-                        say!("没有静默中的摄像头。");
-                    } else {
-                        for m in &mutes {
-                            say!(
-                                "{}（{}）至 {}：{}（{}）",
-                                m.camera_name,
-                                m.camera_id,
-                                output::local_time(m.until),
-                                m.reason,
-                                m.muted_by
-                            );
-                        }
+                    output::print_json(&serde_json::json!({ "muted": rows }));
+                } else if mutes.is_empty() {
+                    say!("没有静默中的摄像头。");
+                } else {
+                    for m in &mutes {
+                        say!(
+                            "{}（{}）至 {}：{}（{}）",
+                            m.camera_name,
+                            m.camera_id,
+                            output::local_time(m.until),
+                            m.reason,
+                            m.muted_by
+                        );
                     }
                 }
             }
-        }
+        },
         Top::Contact { event, whom, outcome, note, db, json } => {
             let station = db.station().await?;
             let parsed = redgrid_api::console::ContactOutcome::parse(&outcome).with_context(|| {
                 format!("联系结果应为 reached、no_answer、unreachable 或 copied，收到“{outcome}”")
             })?;
-            station.log_contact(&cli_actor(&station, Role::DutyOfficer), event, &whom, parsed, &note).await?;
+            let officer = identity.person(&station).await?;
+            station.log_contact(&officer, event, &whom, parsed, &note).await?;
             if json {
                 output::print_json(
                     &serde_json::json!({ "event_id": event, "whom": whom, "outcome": parsed.key() }),
@@ -711,7 +724,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 until: None,
                 limit,
             };
-            let records = station.search_audit(&cli_actor(&station, Role::Administrator), &query).await?;
+            let actor = identity.administrator(&station).await?;
+            let records = station.search_audit(&actor, &query).await?;
             if json {
                 output::print_json(&output::audit_json(&records));
             } else {
@@ -727,7 +741,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ImportCommand::Workers { db, .. } => (db, "workers"),
             };
             let station = db.station().await?;
-            let actor = cli_actor(&station, Role::Administrator);
+            let actor = identity.administrator(&station).await?;
             use redgrid_api::import;
             let result = match &command {
                 ImportCommand::Divisions { dir, .. } => import::import_divisions(&station, &actor, dir).await,
@@ -750,11 +764,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Top::Serve(args) => serve(args).await?,
         Top::Sim(args) => sim(args).await?,
-        Top::Calendar(command) => calendar(command).await?,
+        Top::Calendar(command) => calendar(command, &mut identity).await?,
         Top::Settings(SettingsCommand::AckMinutes { minutes, reason, db, json }) => {
             let station = db.station().await?;
             if let Some(minutes) = minutes {
-                station.set_ack_minutes(&cli_actor(&station, Role::Administrator), minutes, &reason).await?;
+                let actor = identity.administrator(&station).await?;
+                station.set_ack_minutes(&actor, minutes, &reason).await?;
             }
             let now = station.ack_minutes().await?;
             if json {
@@ -778,7 +793,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Top::Bench(BenchCommand::Dispatch(args)) => dispatch_bench::run(&args)?,
         Top::Bench(BenchCommand::Sync(args)) => sync_bench::run(&args).await?,
         Top::Roster(RosterCommand::Bench(args)) => roster::run_bench(&args)?,
-        Top::Roster(RosterCommand::Plan(args)) => roster::run_plan(&args).await?,
+        Top::Roster(RosterCommand::Plan(args)) => roster::run_plan(&args, &mut identity).await?,
         Top::Roster(RosterCommand::Export(args)) => roster::run_export(&args).await?,
     }
     Ok(ExitCode::SUCCESS)
@@ -915,7 +930,7 @@ async fn sim(args: SimArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn calendar(command: CalendarCommand) -> anyhow::Result<()> {
+async fn calendar(command: CalendarCommand, identity: &mut identity::Identity) -> anyhow::Result<()> {
     use chrono::Datelike;
     use redgrid_api::calendar::{parse_calendar_csv, DayKind};
     match command {
@@ -939,7 +954,7 @@ async fn calendar(command: CalendarCommand) -> anyhow::Result<()> {
                 .with_context(|| format!("类型应为 holiday、make_up 或 ordinary，收到“{kind}”"))?;
             let station = db.station().await?;
             station
-                .set_calendar_days(&cli_actor(&station, Role::Administrator), &[(date, kind)], &reason)
+                .set_calendar_days(&identity.administrator(&station).await?, &[(date, kind)], &reason)
                 .await?;
             say!("已将 {date} 设为{}。", kind.name_zh());
         }
@@ -948,7 +963,8 @@ async fn calendar(command: CalendarCommand) -> anyhow::Result<()> {
                 std::fs::read_to_string(&file).with_context(|| format!("无法读取 {}", file.display()))?;
             let days = parse_calendar_csv(&text)?;
             let station = db.station().await?;
-            station.set_calendar_days(&cli_actor(&station, Role::Administrator), &days, &reason).await?;
+            let actor = identity.administrator(&station).await?;
+            station.set_calendar_days(&actor, &days, &reason).await?;
             say!("已导入 {} 天。", days.len());
         }
     }

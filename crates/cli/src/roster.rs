@@ -10,7 +10,6 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use chrono::{Datelike, NaiveDate};
 use redgrid_api::roster::{day_label, next_monday, PlanBudget, RosterPlanRequest, RosterSheet};
-use redgrid_core::closed_loop::Role;
 use redgrid_core::roster::{evaluate, parse_benchmark, solve, Budget, Progress, SolverConfig};
 use redgrid_core::time::local_date;
 use redgrid_core::time_limit::Mode;
@@ -298,17 +297,16 @@ pub struct RosterExportArgs {
     pub roster: Option<i64>,
 }
 
-/// Plans the township roster and prints its figures. The command line acts as the leader (as `import`
-/// acts as the administrator): it is the station operator's own tool.
-pub async fn run_plan(args: &RosterPlanArgs) -> anyhow::Result<()> {
+/// Plans the township roster and prints its figures, as the `--as` account (a leader or duty officer).
+pub async fn run_plan(args: &RosterPlanArgs, identity: &mut crate::identity::Identity) -> anyhow::Result<()> {
     let station = args.db.station().await?;
+    let actor = identity.person(&station).await?;
     let first_day = match &args.from {
         Some(text) => NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
             .map_err(|_| anyhow::anyhow!("--from 应为 YYYY-MM-DD 的日期，收到“{text}”"))?,
         None => next_monday(local_date(station.now())),
     };
     let mode = args.mode.map(Mode::from).unwrap_or_else(|| station.mode());
-    let actor = crate::cli_actor(&station, Role::Leader);
     let request = RosterPlanRequest {
         first_day,
         weeks: args.weeks,

@@ -1,6 +1,7 @@
 //! The `redgrid` binary as a person runs it: seed, queue, statistics, audit verification after tampering,
 //! on a SQLite file and on the real PostgreSQL.
 
+mod accounts;
 mod feeds;
 mod stations;
 
@@ -15,6 +16,33 @@ fn redgrid(args: &[&str]) -> Output {
         .env("REDGRID_LOG", "warn")
         .output()
         .expect("the binary runs")
+}
+
+/// The binary with a password given as a person gives it: in the environment, never in argv.
+fn redgrid_with_password(password: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_redgrid"))
+        .args(args)
+        .env("REDGRID_LOG", "warn")
+        .env("REDGRID_PASSWORD", password)
+        .output()
+        .expect("the binary runs")
+}
+
+/// The binary with lines on its standard input (passwords, one a line).
+fn redgrid_with_stdin(input: &str, args: &[&str]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_redgrid"))
+        .args(args)
+        .env("REDGRID_LOG", "warn")
+        .env_remove("REDGRID_PASSWORD")
+        .env_remove("REDGRID_NEW_PASSWORD")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
 }
 
 fn text(output: &Output) -> String {
@@ -134,8 +162,13 @@ fn roster_plan_then_export_writes_a_sheet_that_reads_back() {
     let seeded = redgrid(&["demo", "seed", "--db", &db, "--days", "3"]);
     assert!(seeded.status.success(), "demo seed: {}", text(&seeded));
 
-    let plan =
-        redgrid(&["roster", "plan", "--db", &db, "--from", "2026-11-23", "--weeks", "2", "--seconds", "3"]);
+    let args = ["roster", "plan", "--db", &db, "--from", "2026-11-23", "--weeks", "2", "--seconds", "3"];
+    let anonymous = redgrid(&args);
+    assert!(!anonymous.status.success(), "planning a roster needs a person: {}", text(&anonymous));
+    assert!(text(&anonymous).contains("--as"), "and says how: {}", text(&anonymous));
+    let mut as_leader = vec!["--as", "leader"];
+    as_leader.extend(args);
+    let plan = redgrid_with_password(redgrid_demo_password(), &as_leader);
     let out = text(&plan);
     assert!(plan.status.success(), "roster plan: {out}");
     assert!(out.contains("已保存排班 #1"), "the plan names the stored roster: {out}");
@@ -221,4 +254,8 @@ fn the_worker_board_and_the_history_have_their_cli_twins() {
     let events = value["events"].as_array().unwrap();
     assert!(!events.is_empty() && events.iter().all(|e| e["status"] == "closed"), "{value}");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+fn redgrid_demo_password() -> &'static str {
+    "redgrid-demo"
 }
