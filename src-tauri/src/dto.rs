@@ -62,6 +62,8 @@ pub struct SessionDto {
     pub station: String,
     pub signed_in_at: Millis,
     pub locked: bool,
+    /// A reset password: the console shows only the password change until it is done.
+    pub must_change_password: bool,
     /// Every station act by key (`redgrid_core::acts::StationAct::key`) → whether this person may.
     pub can: BTreeMap<&'static str, bool>,
 }
@@ -76,6 +78,7 @@ pub fn session(s: &Session) -> SessionDto {
         station: s.station.clone(),
         signed_in_at: ms(s.signed_in_at),
         locked: s.locked,
+        must_change_password: s.must_change_password,
         can: can.into_iter().map(|(act, may)| (act.key(), may)).collect(),
     }
 }

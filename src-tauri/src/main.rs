@@ -14,6 +14,7 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod accounts;
 mod bench;
 mod commands;
 mod dto;
@@ -100,6 +101,13 @@ fn run(args: Args) -> anyhow::Result<()> {
         .invoke_handler(tauri::generate_handler![
             commands::session,
             commands::sign_in,
+            accounts::needs_init,
+            accounts::init_choices,
+            accounts::init_station,
+            accounts::change_password,
+            accounts::accounts_list,
+            accounts::account_add,
+            accounts::account_update,
             commands::sign_out,
             commands::lock,
             commands::unlock,

@@ -139,6 +139,10 @@ pub async fn start(args: &Args, progress: Progress) -> anyhow::Result<Ready> {
                 "演示乡镇 {} 已生成：{} 个网格，{} 名网格员，{} 个摄像头，{} 件事件",
                 summary.township_name, summary.grids, summary.workers, summary.cameras, summary.events
             ));
+        } else if !station.is_demo().await? {
+            // The simulator's terminals would acknowledge and "handle" real tasks, and the demo account
+            // would sign in without a password: never on a township's own data.
+            anyhow::bail!("该数据库不是演示数据库：--demo 只能用于新数据库或演示数据生成的数据库");
         }
     }
 

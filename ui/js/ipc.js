@@ -65,6 +65,13 @@ async function call(command, request = {}) {
 /** The signed-in person, or null. With `--demo` the shell starts signed in as the demo duty officer. */
 export const currentSession = () => call('session');
 export const signIn = (account, password) => call('sign_in', { account, password });
+export const changePassword = (current, next) => call('change_password', { current, new: next });
+export const needsInit = () => call('needs_init', {});
+export const initChoices = (divisionsDir) => call('init_choices', { divisions_dir: divisionsDir || null });
+export const initStation = (spec) => call('init_station', spec);
+export const accountsList = () => call('accounts_list', {});
+export const accountAdd = (spec) => call('account_add', spec);
+export const accountUpdate = (account, change, extra = {}) => call('account_update', { account, change, ...extra });
 export const signOut = () => call('sign_out');
 /** Locks the station: every command but `unlock`, `sign_out` and `session` is refused with `locked`. */
 export const lock = () => call('lock');

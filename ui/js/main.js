@@ -19,6 +19,8 @@ import { Alarm } from './alarm.js';
 import { stationName as stationLabel } from './labels.js';
 import { shouldLock } from './idle-rules.js';
 import { showSignIn, showLock } from './signin.js';
+import { showFirstRun } from './first-run.js';
+import { accountsDesk } from './accounts-desk.js';
 import { openDispatchDialog } from './dispatch-dialog.js';
 import { alertToEventDialog, attachDialog, dismissDialog, muteDialog } from './triage.js';
 import { reportDialog } from './report-dialog.js';
@@ -63,6 +65,7 @@ function buildConsole() {
     history: () => openHistory(),
     board: () => openBoard(),
     audit: () => openAudit(),
+    accounts: () => accountsDesk(),
     settings: () => openSettings(),
     lock: () => lockStation(),
     signOut: () => signOut(),
@@ -155,6 +158,12 @@ async function boot() {
     [session, health] = await Promise.all([ipc.currentSession(), ipc.stationHealth().catch(() => null)]);
   } catch (error) {
     toastError(error);
+  }
+  // A station with no accounts and no demo data asks to be set up before anyone can sign in.
+  if (!session && (await ipc.needsInit().catch(() => false))) {
+    const done = await showFirstRun($('#overlay'));
+    toast(`已初始化：${done.centre_name}（${done.township_name}，${done.villages} 个村社区），请用管理员账号 ${done.admin_account} 登录`, 'ok', 8000);
+    health = await ipc.stationHealth().catch(() => health);
   }
   if (!session) {
     const stationName = health ? `${health.station?.centre_name ?? ''} · ${stationLabel(health.station?.id)}` : null;

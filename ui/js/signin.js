@@ -31,7 +31,9 @@ export function showSignIn(root, { stationName, notice } = {}) {
       submit.disabled = true;
       error.textContent = '';
       try {
-        const session = await ipc.signIn(account.value.trim(), password.value);
+        let session = await ipc.signIn(account.value.trim(), password.value);
+        // A reset password: nothing else opens until a new one is chosen.
+        if (session.must_change_password) session = await showPasswordChange(root, session, password.value);
         root.hidden = true;
         fill(root);
         resolve(session);
@@ -92,5 +94,46 @@ export function showLock(root, session, { alarmCount, onSignOut }) {
     fill(root, h('div.signin-screen.lock-screen', form));
     root.hidden = false;
     password.focus();
+  });
+}
+
+/**
+ * The forced password change after an administrator's reset: the current password is the one just typed;
+ * the new one is checked by the station's policy (at least 10 characters, not the account name, not a
+ * common password) and typed twice.
+ */
+export function showPasswordChange(root, session, current) {
+  return new Promise((resolve) => {
+    const next = h('input', { type: 'password', name: 'new-password', autocomplete: 'new-password', placeholder: '新密码（至少 10 个字符）', attrs: { 'aria-label': '新密码' } });
+    const again = h('input', { type: 'password', name: 'new-password-again', autocomplete: 'new-password', placeholder: '再次输入新密码', attrs: { 'aria-label': '再次输入新密码' } });
+    const error = h('div.signin-error', { attrs: { role: 'alert' } });
+    const submit = h('button.btn.btn-primary.btn-block', { type: 'submit' }, '修改密码并进入');
+    const form = h(
+      'form.signin-card',
+      h('div.signin-brand', h('span.sb-mark.big', '红格'), h('div', h('h1', '请修改密码'), h('p', `${session.name}（${session.account}）：密码已由管理员重置`))),
+      next,
+      again,
+      error,
+      submit,
+      h('p.signin-foot', '新密码至少 10 个字符，不能是账号名或常见密码'),
+    );
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      if (next.value !== again.value) {
+        error.textContent = '两次输入的新密码不一致';
+        return;
+      }
+      submit.disabled = true;
+      try {
+        resolve(await ipc.changePassword(current, next.value));
+      } catch (err) {
+        error.textContent = err.message;
+      } finally {
+        submit.disabled = false;
+      }
+    });
+    fill(root, h('div.signin-screen', form));
+    root.hidden = false;
+    next.focus();
   });
 }

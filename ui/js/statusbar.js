@@ -47,6 +47,7 @@ export class StatusBar {
         button('历史', 'F9', () => this.actions.history()),
         button('人员', 'F10', () => this.actions.board()),
         (this.auditButton = button('日志', null, () => this.actions.audit())),
+        (this.accountsButton = button('账号', null, () => this.actions.accounts())),
         button('统计', null, () => this.showStats()),
         button('设置', null, () => this.actions.settings()),
         button('锁屏', 'F8', () => this.actions.lock()),
@@ -65,6 +66,8 @@ export class StatusBar {
     this.handoverButton.hidden = can.handover === false;
     this.auditButton.hidden = can.view_audit === false;
     this.auditButton.dataset.testid = 'open-audit';
+    this.accountsButton.hidden = !can.manage_accounts;
+    this.accountsButton.dataset.testid = 'open-accounts';
   }
 
   setHealth(health) {
