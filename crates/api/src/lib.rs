@@ -16,6 +16,7 @@ pub mod calendar;
 pub mod console;
 pub mod dispatch;
 pub mod divisions;
+pub mod drill;
 pub mod error;
 pub mod follow;
 pub mod handover;

@@ -7,6 +7,7 @@ mod output;
 mod accounts;
 mod bench;
 mod dispatch_bench;
+mod drill;
 mod identity;
 mod ingest_bench;
 mod roster;
@@ -165,6 +166,9 @@ enum Top {
     /// Rosters.
     #[command(subcommand)]
     Roster(RosterCommand),
+    /// Drill scenarios: validate (run, list, scorecard to come).
+    #[command(subcommand)]
+    Drill(drill::DrillCommand),
 }
 
 #[derive(Subcommand)]
@@ -762,6 +766,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Top::Drill(command) => return drill::run(command).await,
         Top::Serve(args) => serve(args).await?,
         Top::Sim(args) => sim(args).await?,
         Top::Calendar(command) => calendar(command, &mut identity).await?,

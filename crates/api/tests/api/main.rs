@@ -4,6 +4,7 @@ mod accounts;
 mod acts;
 mod city;
 mod dispatch;
+mod drill;
 mod import;
 mod ingest;
 mod link;
