@@ -146,6 +146,7 @@ pub struct HealthDto {
     pub station: StationDto,
     pub mode: &'static str,
     pub mode_since: Option<Millis>,
+    pub level: LevelDto,
     pub database: DatabaseDto,
     pub broker: BrokerDto,
     pub nvrs: Vec<NvrDto>,
@@ -163,6 +164,7 @@ pub fn health(h: StationHealth, broker: BrokerDto) -> HealthDto {
         },
         mode: h.mode.key(),
         mode_since: opt_ms(h.mode_since),
+        level: level(&h.level),
         database: DatabaseDto { ok: h.database.ok, backend: h.database.backend, detail: h.database.detail },
         broker,
         nvrs: h
@@ -771,5 +773,25 @@ pub fn mute(m: &redgrid_store::feeds::CameraMute) -> MuteDto {
         until: ms(m.until),
         muted_by: m.muted_by.clone(),
         reason: m.reason.clone(),
+    }
+}
+
+/// The response level in force, for the status bar.
+#[derive(Debug, Serialize)]
+pub struct LevelDto {
+    pub key: String,
+    pub name: String,
+    pub legacy_mode: &'static str,
+    pub since: Option<Millis>,
+    pub by: Option<String>,
+}
+
+pub fn level(v: &redgrid_api::response::LevelView) -> LevelDto {
+    LevelDto {
+        key: v.level.key.clone(),
+        name: v.level.name.clone(),
+        legacy_mode: v.level.legacy_mode.key(),
+        since: opt_ms(v.since),
+        by: v.by.clone(),
     }
 }

@@ -19,6 +19,7 @@ mod bench;
 mod commands;
 mod dto;
 mod feed;
+mod response;
 mod roster;
 mod startup;
 
@@ -108,6 +109,9 @@ fn run(args: Args) -> anyhow::Result<()> {
             accounts::accounts_list,
             accounts::account_add,
             accounts::account_update,
+            response::response_levels,
+            response::level_dry_run,
+            response::set_level,
             commands::sign_out,
             commands::lock,
             commands::unlock,

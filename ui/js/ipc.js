@@ -81,6 +81,9 @@ export const unlock = (password) => call('unlock', { password });
 
 export const stationHealth = () => call('station_health');
 export const switchMode = (mode, reason) => call('switch_mode', { mode, reason });
+export const responseLevels = () => call('response_levels', {});
+export const levelDryRun = (level) => call('level_dry_run', { level });
+export const setLevel = (level, reason) => call('set_level', { level, reason });
 /** `month` is "YYYY-MM" (Asia/Shanghai); omitted means the current month. */
 export const stats = (month) => call('stats', month ? { month } : {});
 

@@ -3,12 +3,13 @@
 // buttons for the things done a few times a shift. Every part is updated in place.
 
 import { h, fill, kbd } from './dom.js';
-import { formDialog, openDialog } from './dialogs.js';
+import { openDialog } from './dialogs.js';
 import { formatClock, formatDateWithWeekday, formatWhen, monthKey } from './time.js';
 import { MODE, CATEGORY, nameOf, stationName } from './labels.js';
 import { now } from './clock.js';
 import * as ipc from './ipc.js';
 import { toast } from './toast.js';
+import { levelDialog } from './level-dialog.js';
 
 export class StatusBar {
   constructor(root, actions) {
@@ -60,7 +61,7 @@ export class StatusBar {
     this.session = session;
     fill(this.user, h('strong', session.name), h('span.muted', ` ${session.role_name}`));
     const can = session.can ?? {};
-    this.mode.title = can.switch_mode ? '点击切换平时/战时（须填写理由）' : '平战切换由领导操作';
+    this.mode.title = can.switch_mode ? '点击切换应急响应等级（先预演，须填写理由）' : '响应等级由领导切换';
     this.mode.classList.toggle('can-switch', Boolean(can.switch_mode));
     this.reportButton.hidden = can.report_event === false;
     this.handoverButton.hidden = can.handover === false;
@@ -74,7 +75,10 @@ export class StatusBar {
     this.health = health;
     this.centre.textContent = health.station?.centre_name || health.station?.township_name || '综治中心';
     const wartime = health.mode === 'wartime';
-    this.mode.textContent = nameOf(MODE, health.mode);
+    const level = health.level;
+    this.mode.textContent = level?.name ?? nameOf(MODE, health.mode);
+    this.mode.dataset.level = level?.key ?? health.mode;
+    if (level?.since) this.mode.title = `${level.name}：自 ${formatWhen(level.since)} 起${level.by ? `，${level.by} 切换` : ''}${this.session?.can?.switch_mode ? '（点击切换）' : ''}`;
     this.mode.className = `mode-pill mode-${health.mode}${this.session?.can?.switch_mode ? ' can-switch' : ''}`;
     document.body.classList.toggle('wartime', wartime);
     this.db.set(health.database?.ok, health.database?.ok ? `数据库 ${health.database.backend === 'postgres' ? 'PostgreSQL' : 'SQLite'}` : '数据库异常', health.database?.detail);
@@ -100,17 +104,7 @@ export class StatusBar {
 
   async switchMode() {
     if (!this.session?.can?.switch_mode || !this.health) return;
-    const to = this.health.mode === 'wartime' ? 'peacetime' : 'wartime';
-    const result = await formDialog({
-      title: `切换为${MODE[to]}`,
-      subtitle: to === 'wartime' ? '战时各环节时限缩短，排班按 24 小时值守，切换记入审计' : '恢复平时时限与排班，切换记入审计',
-      fields: [{ name: 'reason', label: '切换理由', type: 'textarea', required: true, presets: to === 'wartime' ? ['台风预警', '防汛应急响应', '重大活动安保'] : ['预警解除', '应急响应结束'] }],
-      submitLabel: `切换为${MODE[to]}`,
-      tone: to === 'wartime' ? 'danger' : 'primary',
-      validate: (v) => (v.reason.trim() ? null : '请填写切换理由'),
-      onSubmit: (v) => ipc.switchMode(to, v.reason.trim()),
-    });
-    if (result) toast(`已切换为${MODE[to]}`, 'ok');
+    await levelDialog();
   }
 
   async showStats() {

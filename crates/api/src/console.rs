@@ -43,6 +43,8 @@ pub struct StationHealth {
     pub station: StationInfo,
     pub mode: Mode,
     pub mode_since: Option<DateTime<Utc>>,
+    /// The response level in force, since when and by whom.
+    pub level: crate::response::LevelView,
     pub database: DatabaseHealth,
     /// `(name, state, changed_at)` as [`redgrid_store::Store::nvr_states`].
     pub nvrs: Vec<(String, String, DateTime<Utc>)>,
@@ -389,14 +391,16 @@ impl Station {
                     since
                 }
             };
-            Ok::<_, ApiError>((feed_head, station, mode, since, nvrs))
+            let level = self.level_view().await?;
+            Ok::<_, ApiError>((feed_head, station, mode, since, nvrs, level))
         };
         match probe.await {
-            Ok((feed_head, station, mode, since, nvrs)) => StationHealth {
+            Ok((feed_head, station, mode, since, nvrs, level)) => StationHealth {
                 now,
                 station,
                 mode,
                 mode_since: since,
+                level,
                 database: DatabaseHealth { ok: true, backend, detail: redact_url(store.url()) },
                 nvrs,
                 feed_head,
@@ -411,6 +415,7 @@ impl Station {
                 },
                 mode: self.mode(),
                 mode_since: None,
+                level: crate::response::LevelView { level: self.level(), since: None, by: None },
                 database: DatabaseHealth { ok: false, backend, detail: error.to_string() },
                 nvrs: Vec::new(),
                 feed_head: 0,

@@ -67,7 +67,7 @@ impl Station {
             .filter(|m| *m > 0)
             .unwrap_or(DEFAULT_ACK_MINUTES);
         let rules = self.rules();
-        Ok(rules.policy.acknowledgement_minutes(base, rules.mode))
+        Ok(rules.level.acknowledgement_minutes(base))
     }
 
     /// Sets the peacetime minutes a worker has to acknowledge a task (wartime takes its percentage of

@@ -23,6 +23,7 @@ pub mod handover;
 pub mod import;
 pub mod ingest;
 pub mod init;
+pub mod response;
 pub mod roster;
 pub mod roster_desk;
 pub mod serve;
@@ -36,6 +37,7 @@ use chrono::{DateTime, Utc};
 use redgrid_core::acts::{self, StationAct};
 use redgrid_core::closed_loop::{self, Actor, Command, LoopContext, MergeTarget, NewEvent, Transition};
 use redgrid_core::grid::LevelScheme;
+use redgrid_core::response::{ResponseLadder, ResponseLevel};
 use redgrid_core::stats::StatsReport;
 use redgrid_core::time::Month;
 use redgrid_core::time_limit::{Mode, TimeLimitPolicy, WorkCalendar};
@@ -104,7 +106,11 @@ pub(crate) struct Rules {
     scheme: LevelScheme,
     policy: TimeLimitPolicy,
     calendar: WorkCalendar,
+    /// The binary mode old readers know: the level's `legacy_mode`.
     mode: Mode,
+    ladder: ResponseLadder,
+    /// The response level in force; steps that start now get its pace.
+    level: ResponseLevel,
 }
 
 /// A station: cheap to clone; every clone shares the store and the rules.
@@ -266,7 +272,7 @@ impl Station {
         let ctx = LoopContext {
             policy: &rules.policy,
             calendar: &rules.calendar,
-            mode: rules.mode,
+            pace: rules.level.pace(),
             worker_names: &[],
         };
         let mut transition = closed_loop::report(new, actor, now, &ctx)?;
@@ -355,7 +361,7 @@ impl Station {
         let ctx = LoopContext {
             policy: &rules.policy,
             calendar: &rules.calendar,
-            mode: rules.mode,
+            pace: rules.level.pace(),
             worker_names: &worker_names,
         };
         let kind = command.kind();
@@ -405,34 +411,10 @@ impl Station {
     }
 
     /// Switches peacetime ⇄ wartime (平战切换): a leader's act, with a reason, audited.
+    /// The binary switch of older callers: peacetime is the ladder's base level, wartime its highest.
     pub async fn switch_mode(&self, actor: &Actor, mode: Mode, reason: &str) -> Result<()> {
-        crate::allow(actor.role, StationAct::SwitchMode)?;
-        if reason.trim().is_empty() {
-            return Err(ApiError::Invalid("切换平战模式必须填写理由".into()));
-        }
-        let now = self.clock.now();
-        let from = self.mode();
-        let mut tx = self.store.begin_write().await?;
-        tx.set_setting("mode", mode.key(), now).await?;
-        let change = Some((from.key(), mode.key()));
-        tx.append_audit(&station_audit(actor, now, "switch_mode", change, reason.to_string())).await?;
-        let broadcast = redgrid_bus::payload::Broadcast::Mode(redgrid_bus::payload::ModeSwitch {
-            mode: match mode {
-                Mode::Peacetime => redgrid_bus::payload::OperatingMode::Peacetime,
-                Mode::Wartime => redgrid_bus::payload::OperatingMode::Wartime,
-            },
-            reason: reason.to_string(),
-            by: actor.name.clone(),
-            at: now,
-        });
-        let topic = self.config.topics.broadcast(broadcast.kind());
-        let payload = redgrid_bus::payload::encode_broadcast(&broadcast);
-        tx.enqueue(&self.config.station_id, &topic, &payload, broadcast.kind().retained(), now).await?;
-        tx.commit().await?;
-        self.wake_outbox();
-        self.rules.write().expect("rules lock").mode = mode;
-        tracing::info!(actor = %actor.id, mode = mode.key(), "mode switched");
-        Ok(())
+        let key = self.rules().ladder.for_mode(mode).key.clone();
+        self.set_level(actor, &key, reason).await.map(|_| ())
     }
 
     /// The open queue, most urgent first.
@@ -565,10 +547,24 @@ pub fn audit_entry(actor: &Actor, transition: &Transition, now: DateTime<Utc>) -
 }
 
 async fn load_rules(store: &Store) -> Result<Rules> {
+    let mode = store.setting("mode").await?.and_then(|m| Mode::from_key(&m)).unwrap_or(Mode::Peacetime);
+    let ladder = store.response_ladder().await?;
+    let state = store.response_state().await?;
+    // A level whose binary mode disagrees with the mode setting was overtaken by a binary switch (a
+    // station of an older build): the mode wins.
+    let level = state
+        .key
+        .as_deref()
+        .and_then(|key| ladder.find(key))
+        .filter(|level| level.legacy_mode == mode)
+        .unwrap_or_else(|| ladder.for_mode(mode))
+        .clone();
     Ok(Rules {
         scheme: store.level_scheme().await?,
         policy: store.time_limit_policy().await?,
         calendar: store.work_calendar().await?,
-        mode: store.setting("mode").await?.and_then(|m| Mode::from_key(&m)).unwrap_or(Mode::Peacetime),
+        mode: level.legacy_mode,
+        ladder,
+        level,
     })
 }

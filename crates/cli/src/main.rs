@@ -10,6 +10,7 @@ mod dispatch_bench;
 mod drill;
 mod identity;
 mod ingest_bench;
+mod level;
 mod roster;
 mod sync_bench;
 
@@ -76,6 +77,9 @@ enum Top {
     /// Console accounts: add, list, disable, enable, reset, role, scope, passwd.
     #[command(subcommand)]
     Account(accounts::AccountCommand),
+    /// Graded response levels: list, set (with --dry-run).
+    #[command(subcommand)]
+    Level(level::LevelCommand),
     /// Demo data.
     #[command(subcommand)]
     Demo(DemoCommand),
@@ -507,6 +511,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Top::Init(args) => accounts::run_init(args, &mut identity).await?,
         Top::Account(command) => accounts::run(command, &mut identity).await?,
+        Top::Level(command) => level::run(command, &mut identity).await?,
         Top::Demo(DemoCommand::Seed { db, seed, scale: Scale::City, .. }) => {
             let station = db.station().await?;
             let config = redgrid_demo::city::CityConfig {

@@ -275,9 +275,9 @@ pub struct RosterPlanArgs {
     /// Weeks to plan (1–8).
     #[arg(long, default_value_t = 2)]
     pub weeks: u32,
-    /// Demand and contracts of this profile (default: the station's current mode).
-    #[arg(long, value_enum)]
-    pub mode: Option<ModeArg>,
+    /// Demand and contracts of this roster profile (default: the response level's in force).
+    #[arg(long, value_enum, alias = "mode")]
+    pub profile: Option<ModeArg>,
     /// Seconds of search.
     #[arg(long, default_value_t = 20.0)]
     pub seconds: f64,
@@ -306,7 +306,7 @@ pub async fn run_plan(args: &RosterPlanArgs, identity: &mut crate::identity::Ide
             .map_err(|_| anyhow::anyhow!("--from 应为 YYYY-MM-DD 的日期，收到“{text}”"))?,
         None => next_monday(local_date(station.now())),
     };
-    let mode = args.mode.map(Mode::from).unwrap_or_else(|| station.mode());
+    let mode = args.profile.map(Mode::from).unwrap_or_else(|| station.level().roster_profile.mode());
     let request = RosterPlanRequest {
         first_day,
         weeks: args.weeks,

@@ -7,7 +7,7 @@
 use crate::event::{Category, Evaluation, Outcome, Severity, Source, Status};
 use crate::grid::GridCode;
 use crate::time::Instant;
-use crate::time_limit::{Mode, StepClock, TimeLimitPolicy, WorkCalendar};
+use crate::time_limit::{Pace, StepClock, TimeLimitPolicy, WorkCalendar};
 
 /// Who acts, as what, from where. Every command carries one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -210,7 +210,8 @@ pub struct NewEvent {
 pub struct LoopContext<'a> {
     pub policy: &'a TimeLimitPolicy,
     pub calendar: &'a WorkCalendar,
-    pub mode: Mode,
+    /// The pace of the response level in force: steps that start now get limits at it.
+    pub pace: Pace,
     /// `(worker id, name)` of the workers a dispatch names, so that the audit trail reads
     /// 「派遣：韦建国（W1010012）」; an id not listed is written as it is.
     pub worker_names: &'a [(String, String)],
@@ -538,7 +539,7 @@ fn clause(note: &str) -> &str {
 fn start_clock(event: &mut Event, now: Instant, ctx: &LoopContext<'_>) {
     event.clock = event.status.pending_step().and_then(|step| {
         ctx.policy
-            .limit(event.category, event.severity, step, ctx.mode)
+            .limit_at(event.category, event.severity, step, ctx.pace)
             .map(|limit| StepClock::start(step, now, limit))
     });
     refresh_due(event, now, ctx);

@@ -22,6 +22,7 @@ pub mod dispatch;
 pub mod event;
 pub mod grid;
 pub mod register;
+pub mod response;
 pub mod roster;
 pub mod stats;
 pub mod time;

@@ -82,6 +82,25 @@ impl Mode {
     }
 }
 
+/// How fast steps must move: their limits as a percentage of the peacetime ones (100 in peacetime; each
+/// response level sets its own, `crate::response`). A step keeps the pace it started under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pace {
+    pub percent: i64,
+}
+
+impl Pace {
+    pub const PEACETIME: Pace = Pace { percent: 100 };
+
+    /// A limit at this pace, rounded up to a whole minute and never below one.
+    pub fn scale(self, minutes: i64) -> i64 {
+        if self.percent == 100 {
+            return minutes;
+        }
+        ((minutes * self.percent + 99) / 100).max(1)
+    }
+}
+
 /// One row of the policy table; `None` matches any category or severity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LimitRule {
@@ -101,8 +120,21 @@ pub struct TimeLimitPolicy {
 }
 
 impl TimeLimitPolicy {
-    /// The limit for a step of an event, or `None` when the table has no rule for the step.
+    /// The pace of the binary mode: wartime is the configurable percentage of peacetime.
+    pub fn pace(&self, mode: Mode) -> Pace {
+        match mode {
+            Mode::Peacetime => Pace::PEACETIME,
+            Mode::Wartime => Pace { percent: self.wartime_percent },
+        }
+    }
+
+    /// The limit for a step of an event in a mode, or `None` when the table has no rule for the step.
     pub fn limit(&self, category: Category, severity: Severity, step: Step, mode: Mode) -> Option<Limit> {
+        self.limit_at(category, severity, step, self.pace(mode))
+    }
+
+    /// The limit for a step of an event at a pace, or `None` when the table has no rule for the step.
+    pub fn limit_at(&self, category: Category, severity: Severity, step: Step, pace: Pace) -> Option<Limit> {
         let specificity = |rule: &LimitRule| -> Option<u8> {
             if rule.step != step
                 || rule.category.is_some_and(|c| c != category)
@@ -115,8 +147,8 @@ impl TimeLimitPolicy {
         let best =
             self.rules.iter().filter_map(|r| specificity(r).map(|s| (s, r))).max_by_key(|(s, _)| *s)?.1;
         let mut limit = best.limit;
-        if mode == Mode::Wartime {
-            limit.minutes = (limit.minutes * self.wartime_percent + 99) / 100;
+        if pace != Pace::PEACETIME {
+            limit.minutes = (limit.minutes * pace.percent + 99) / 100;
         }
         Some(limit)
     }

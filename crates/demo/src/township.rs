@@ -974,7 +974,7 @@ impl<'a> History<'a> {
         let ctx = LoopContext {
             policy: self.policy,
             calendar: self.calendar,
-            mode: Mode::Peacetime,
+            pace: redgrid_core::time_limit::Pace::PEACETIME,
             worker_names: &[],
         };
         let (grid, place_name, quad) = self.places[rng.gen_range(0..self.places.len())].clone();

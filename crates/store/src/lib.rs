@@ -25,6 +25,7 @@ pub mod feeds;
 pub mod history;
 pub mod pg_cluster;
 pub mod registers;
+pub mod response;
 pub mod retention;
 pub mod rosters;
 pub mod shifts;

@@ -129,9 +129,14 @@ async fn a_typhoon_warning_switches_to_wartime_and_back() {
     let s = scene("typhoon").await;
     let st = &s.station;
     let leader = actor(Role::Leader, "leader", "陈永福");
-    st.switch_mode(&leader, Mode::Wartime, "台风蓝色预警").await.unwrap();
+    st.set_level(&leader, "关注", "台风蓝色预警").await.unwrap();
+    assert_eq!(st.mode(), Mode::Peacetime, "关注 is still peacetime for old terminals");
+    s.clock.advance(Duration::hours(6));
+    st.set_level(&leader, "Ⅳ级", "台风橙色预警，启动Ⅳ级应急响应").await.unwrap();
+    assert_eq!(st.mode(), Mode::Wartime);
     s.clock.advance(Duration::hours(20));
     st.switch_mode(&leader, Mode::Peacetime, "预警解除").await.unwrap();
+    assert_eq!(st.level().key, "peacetime");
     let switches: Vec<_> = st
         .store()
         .recent_audit(10)
@@ -144,11 +149,15 @@ async fn a_typhoon_warning_switches_to_wartime_and_back() {
     assert_eq!(
         switches,
         vec![
-            ("wartime".to_string(), "peacetime".to_string(), "预警解除".to_string()),
-            ("peacetime".to_string(), "wartime".to_string(), "台风蓝色预警".to_string()),
+            ("level_4".to_string(), "peacetime".to_string(), "预警解除".to_string()),
+            ("watch".to_string(), "level_4".to_string(), "台风橙色预警，启动Ⅳ级应急响应".to_string()),
+            ("peacetime".to_string(), "watch".to_string(), "台风蓝色预警".to_string()),
         ],
-        "both switches are in the audit trail, newest first"
+        "every switch is in the audit trail with the levels' keys, newest first"
     );
+    let record = st.level_switches(None).await.unwrap();
+    assert_eq!(record.len(), 3, "and in the emergency period's record");
+    assert_eq!(record[1].by_name, "陈永福");
 }
 
 #[tokio::test]

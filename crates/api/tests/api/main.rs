@@ -9,6 +9,7 @@ mod import;
 mod ingest;
 mod link;
 mod multiseat;
+mod response;
 mod roster;
 mod shift;
 mod station;

@@ -264,7 +264,8 @@ async fn merge_checks_the_target_and_mode_switches_are_a_leaders_audited_act() {
     assert_eq!(last.entry.command, "report");
     assert_eq!(
         (switch.entry.command.as_str(), switch.entry.to_status.as_deref()),
-        ("switch_mode", Some("wartime"))
+        ("switch_mode", Some("level_1")),
+        "a binary switch to wartime is the ladder's highest level, by its key"
     );
     assert_eq!(switch.entry.actor_name, "陈永福");
     // Another station opening the same file sees the mode that was switched.

@@ -66,7 +66,9 @@ pub struct Notice {
     pub at: DateTime<Utc>,
 }
 
-/// `<root>/broadcast/mode` (retained): the mode in force, as switched by a leader.
+/// `<root>/broadcast/mode` (retained): the mode in force, as switched by a leader. `mode` stays the binary
+/// peacetime/wartime old terminals know; `level` and `level_name` are the graded response level, `text` what
+/// the terminal shows. Old terminals ignore the fields they do not know.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ModeSwitch {
     pub mode: OperatingMode,
@@ -74,6 +76,12 @@ pub struct ModeSwitch {
     /// Who switched (the leader's display name).
     pub by: String,
     pub at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
 }
 
 /// `<root>/broadcast/callup`: workers called up; each answers on its `ack` topic with `callup_id`.
@@ -220,6 +228,9 @@ pub fn decode_outbound(topics: &Topics, topic: &str, payload: &[u8]) -> Result<O
                 reason: root.opt_str("reason", MAX_TEXT_CHARS)?.unwrap_or_default(),
                 by: root.opt_str("by", MAX_NAME_CHARS)?.unwrap_or_default(),
                 at: root.req_instant("at")?,
+                level: root.opt_str("level", MAX_LABEL_CHARS)?,
+                level_name: root.opt_str("level_name", MAX_LABEL_CHARS)?,
+                text: root.opt_str("text", MAX_TEXT_CHARS)?,
             })))
         }
         TopicKind::Broadcast { kind: BroadcastKind::Callup } => {

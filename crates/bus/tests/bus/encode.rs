@@ -86,6 +86,9 @@ fn broadcasts_read_back() {
             reason: "台风橙色预警".to_owned(),
             by: "王镇长".to_owned(),
             at: at("2025-07-01T18:05:00+08:00"),
+            level: Some("level_2".to_owned()),
+            level_name: Some("Ⅱ级".to_owned()),
+            text: Some("启动Ⅱ级应急响应：全员到岗".to_owned()),
         }),
         Broadcast::Callup(Callup {
             callup_id: "C-3".to_owned(),

@@ -4,6 +4,7 @@
 mod accounts;
 mod drill;
 mod feeds;
+mod level;
 mod stations;
 
 use std::path::PathBuf;

@@ -12,7 +12,7 @@ use redgrid_core::closed_loop::{
 use redgrid_core::event::{Category, DisputeKind, Evaluation, Outcome, Severity, Source, Status, Step};
 use redgrid_core::grid::{GridCode, LevelScheme};
 use redgrid_core::time::Instant;
-use redgrid_core::time_limit::{Mode, TimeLimitPolicy, WorkCalendar};
+use redgrid_core::time_limit::{Mode, Pace, TimeLimitPolicy, WorkCalendar};
 
 const WORKER: &str = "w1";
 
@@ -43,7 +43,7 @@ impl Fixture {
         LoopContext {
             policy: &self.policy,
             calendar: &self.calendar,
-            mode: Mode::Peacetime,
+            pace: Pace::PEACETIME,
             worker_names: &[],
         }
     }
@@ -378,21 +378,21 @@ fn every_command_by_every_role_from_every_status() {
             }
         }
     }
-    // 11 statuses × 20 commands × 8 roles; the counts guard against the loops silently doing nothing.
+    // 11 statuses × 20 commands × 9 roles; the counts guard against the loops silently doing nothing.
     assert!(allowed > 60, "allowed transitions exercised: {allowed}");
     assert!(refused > 1000, "refusals exercised: {refused}");
 }
 
 #[test]
-fn report_is_open_to_everyone_signed_in_but_the_administrator() {
+fn report_is_open_to_everyone_signed_in_but_the_administrator_and_the_wall_screen() {
     let fixture = Fixture::new();
     for role in Role::ALL {
         let result =
             closed_loop::report(fixture.new_event(Category::Fire), &actor(role), t0(), &fixture.ctx());
-        if role == Role::Administrator {
+        if matches!(role, Role::Administrator | Role::Wall) {
             assert!(
                 matches!(result, Err(Rejection::RoleNotAllowed { .. })),
-                "the administrator takes no event actions"
+                "the administrator takes no event actions and the wall screen only looks"
             );
         } else {
             let transition = result.unwrap_or_else(|r| panic!("{} may report: {r}", role.key()));
@@ -588,8 +588,12 @@ fn an_approved_extension_moves_the_deadline() {
 fn wartime_halves_the_limits() {
     let f = Fixture::new();
     let peace = f.reported();
-    let ctx =
-        LoopContext { policy: &f.policy, calendar: &f.calendar, mode: Mode::Wartime, worker_names: &[] };
+    let ctx = LoopContext {
+        policy: &f.policy,
+        calendar: &f.calendar,
+        pace: f.policy.pace(Mode::Wartime),
+        worker_names: &[],
+    };
     let war = closed_loop::report(f.new_event(Category::PublicOrder), &actor(Role::DutyOfficer), t0(), &ctx)
         .unwrap()
         .event;

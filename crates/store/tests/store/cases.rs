@@ -9,7 +9,7 @@ use redgrid_core::event::{Category, DisputeKind, Evaluation, Outcome, Severity, 
 use redgrid_core::grid::{Grid, GridCode, GridKind, LevelScheme};
 use redgrid_core::register::{CareTag, Household, KeyPlace, KeyPlaceKind, Resident};
 use redgrid_core::stats::{Counters, EventFacts};
-use redgrid_core::time_limit::{Mode, TimeLimitPolicy, WorkCalendar};
+use redgrid_core::time_limit::{TimeLimitPolicy, WorkCalendar};
 use redgrid_core::worker::{BusinessLine, Employment, ForceGroup, ForceRole, ThreeKind, Worker};
 use redgrid_store::FeedEntity;
 use redgrid_store::{AuditEntry, GridRecord, QueueFilter, Store, StoreError, WorkerRecord};
@@ -80,7 +80,7 @@ impl Loop {
         LoopContext {
             policy: &self.policy,
             calendar: &self.calendar,
-            mode: Mode::Peacetime,
+            pace: redgrid_core::time_limit::Pace::PEACETIME,
             worker_names: &[],
         }
     }
