@@ -44,7 +44,10 @@ pub async fn needs_init(shell: State<'_, Shell>, request: Empty) -> Reply<bool> 
 /// The townships of the shipped or a folder's division files.
 #[tauri::command]
 pub async fn init_choices(shell: State<'_, Shell>, request: ChoicesRequest) -> Reply<Vec<TownshipDto>> {
-    shell.ready().await?;
+    // It reads folders without a sign-in: only while there is nobody to sign in as.
+    if !shell.ready().await?.station().needs_init().await? {
+        return Err(UiError::new("forbidden", "站点已初始化"));
+    }
     let (divisions, _) = init::divisions(dir_of(&request.divisions_dir).as_deref()).await?;
     Ok(init::township_choices(&divisions)
         .into_iter()
@@ -197,4 +200,13 @@ pub async fn account_update(shell: State<'_, Shell>, request: UpdateRequest) -> 
         other => return Err(UiError::invalid(format!("未知的账号操作“{other}”"))),
     };
     Ok(account(view))
+}
+
+/// The person at the seat used it: the station's idle lock runs from now (`Seat::touch`). The window sends
+/// it on input, at most every half minute.
+#[tauri::command]
+pub async fn seat_touch(shell: State<'_, Shell>, request: Empty) -> Reply<()> {
+    let _ = request;
+    shell.ready().await?.seat.touch();
+    Ok(())
 }

@@ -109,6 +109,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             accounts::accounts_list,
             accounts::account_add,
             accounts::account_update,
+            accounts::seat_touch,
             response::response_levels,
             response::level_dry_run,
             response::set_level,

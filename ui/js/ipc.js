@@ -70,6 +70,7 @@ export const needsInit = () => call('needs_init', {});
 export const initChoices = (divisionsDir) => call('init_choices', { divisions_dir: divisionsDir || null });
 export const initStation = (spec) => call('init_station', spec);
 export const accountsList = () => call('accounts_list', {});
+export const seatTouch = () => call('seat_touch', {});
 export const accountAdd = (spec) => call('account_add', spec);
 export const accountUpdate = (account, change, extra = {}) => call('account_update', { account, change, ...extra });
 export const signOut = () => call('sign_out');

@@ -676,8 +676,14 @@ function onKey(e) {
 
 function watchIdle() {
   let last = Date.now();
+  let told = 0;
   const bump = () => {
     last = Date.now();
+    // The station keeps its own idle lock behind this one; it learns of input at most every half minute.
+    if (!state.locked && state.session && last - told > 30000) {
+      told = last;
+      ipc.seatTouch().catch(() => {});
+    }
   };
   for (const type of ['pointerdown', 'pointermove', 'keydown', 'wheel']) window.addEventListener(type, bump, { passive: true, capture: true });
   setInterval(() => {

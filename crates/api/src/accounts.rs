@@ -56,7 +56,7 @@ pub fn is_account_role(role: Role) -> bool {
 
 /// An account name: 2–32 of `a-z 0-9 . _ -`, starting with a letter or digit (it is typed at sign-in and
 /// named on the command line, so it stays plain).
-fn check_account_name(id: &str) -> Result<()> {
+pub(crate) fn check_account_name(id: &str) -> Result<()> {
     let ok = (2..=32).contains(&id.len())
         && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
         && id.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric());
@@ -148,6 +148,7 @@ impl Station {
 
     /// Sets a new password the account must change at its next sign-in; lifts a lockout.
     pub async fn reset_password(&self, actor: &Actor, id: &str, password: &str) -> Result<AccountView> {
+        allow(actor.role, StationAct::ManageAccounts)?;
         check_new_password(id.trim(), password)?;
         let hash = hash_off_thread(password).await?;
         self.change_account(actor, id, "account_reset", move |stored, _| {
@@ -217,6 +218,7 @@ impl Station {
         tx.save_account(&stored, "updated", now).await?;
         tx.append_audit(&station_audit(actor, now, command, None, reason)).await?;
         tx.commit().await?;
+        self.note_account_changed(id);
         tracing::info!(account = id, command, by = %actor.id, "account changed");
         Ok(AccountView::of(&stored, now))
     }
@@ -237,51 +239,46 @@ impl Station {
             .ok_or_else(|| ApiError::Invalid(format!("账号 {account} 不存在")))?;
         stored.password_hash = hash;
         stored.must_change_password = false;
-        tx.save_account(&stored, "updated", now).await?;
+        // `passwd`, not `updated`: one's own change ends no session.
+        tx.save_account(&stored, "passwd", now).await?;
         tx.append_audit(&station_audit(&session.actor(), now, "account_passwd", None, "修改本人密码".into()))
             .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// Records a refused sign-in in the audit log and counts it toward the lockout; returns the refusal to
-    /// give (a lock that this failure started says so).
+    /// Records a refused sign-in in the audit log and, for an attempt already counted (`attempt`, see
+    /// `WriteTx::take_signin_attempt`), locks the account when it reaches the limit. Returns the refusal
+    /// to give. It fails closed: when the refusal cannot be recorded, the error is returned instead.
     pub(crate) async fn refuse_sign_in(
         &self,
         stored: Option<&Account>,
-        account: &str,
         why: &str,
-    ) -> ApiError {
+        attempt: Option<i64>,
+    ) -> Result<ApiError> {
         let now = self.now();
-        let result: Result<ApiError> = async {
-            let lockout = self.lockout().await?;
-            let mut tx = self.store().begin_write().await?;
-            let mut refusal = ApiError::BadCredentials(crate::session::BAD_CREDENTIALS.into());
-            let mut reason = format!("登录失败：{why}");
-            if let Some(stored) = stored {
-                let failures = tx.count_signin_failure(&stored.id, now).await?;
-                reason = format!("{reason}（连续第 {failures} 次）");
-                if let Some(until) = lockout.after_failure(failures as u32, now) {
-                    tx.lock_account(&stored.id, until, now).await?;
-                    reason = format!("{reason}，账号锁定至 {}", local_time(until));
-                    refusal = locked_message(until);
-                }
+        let lockout = self.lockout().await?;
+        let mut tx = self.store().begin_write().await?;
+        let mut refusal = ApiError::BadCredentials(crate::session::BAD_CREDENTIALS.into());
+        let mut reason = format!("登录失败：{why}");
+        if let (Some(stored), Some(failures)) = (stored, attempt) {
+            reason = format!("{reason}（连续第 {failures} 次）");
+            if let Some(until) = lockout.after_failure(failures as u32, now) {
+                tx.lock_account(&stored.id, until, now).await?;
+                reason = format!("{reason}，账号锁定至 {}", local_time(until));
+                refusal = locked_message(until);
             }
-            let actor = Actor {
-                id: account.chars().take(64).collect(),
-                name: stored.map_or_else(|| "（未知账号）".into(), |s| s.name.clone()),
-                role: stored.and_then(|s| Role::from_key(&s.role)).unwrap_or(Role::Wall),
-                station: self.station_id().into(),
-            };
-            tx.append_audit(&station_audit(&actor, now, "sign_in_failed", None, reason)).await?;
-            tx.commit().await?;
-            Ok(refusal)
         }
-        .await;
-        result.unwrap_or_else(|e| {
-            tracing::error!(error = %e, "a refused sign-in could not be recorded");
-            ApiError::BadCredentials(crate::session::BAD_CREDENTIALS.into())
-        })
+        // An unknown name is not recorded as typed: people type their password into the wrong field.
+        let actor = Actor {
+            id: stored.map_or_else(|| "unknown".into(), |s| s.id.clone()),
+            name: stored.map_or_else(|| "（未知账号）".into(), |s| s.name.clone()),
+            role: stored.and_then(|s| Role::from_key(&s.role)).unwrap_or(Role::Wall),
+            station: self.station_id().into(),
+        };
+        tx.append_audit(&station_audit(&actor, now, "sign_in_failed", None, reason)).await?;
+        tx.commit().await?;
+        Ok(refusal)
     }
 }
 

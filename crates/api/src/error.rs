@@ -41,6 +41,12 @@ pub enum ApiError {
     /// Disabling or demoting the last active administrator would leave the station unmanageable.
     #[error("{0}")]
     LastAdministrator(String),
+    /// A call-up's selection reaches nobody.
+    #[error("{0}")]
+    EmptySelection(String),
+    /// An answer for a call-up that does not exist or has ended.
+    #[error("{0}")]
+    UnknownCallup(String),
 }
 
 impl ApiError {
@@ -61,6 +67,8 @@ impl ApiError {
             ApiError::WeakPassword(_) => "weak_password",
             ApiError::MustChangePassword => "must_change_password",
             ApiError::LastAdministrator(_) => "last_administrator",
+            ApiError::EmptySelection(_) => "empty_selection",
+            ApiError::UnknownCallup(_) => "unknown_callup",
         }
     }
 }

@@ -22,6 +22,8 @@ const POLL: Duration = Duration::from_millis(200);
 pub struct Follow {
     pub reload_rules: bool,
     pub forget_grid_names: bool,
+    /// Accounts an administrator changed (disabled, role, scope, reset): their open sessions end.
+    pub changed_accounts: Vec<String>,
 }
 
 impl Follow {
@@ -31,6 +33,11 @@ impl Follow {
             forget_grid_names: entries
                 .iter()
                 .any(|e| matches!(e.entity, FeedEntity::Register | FeedEntity::Grid) || e.change == "seeded"),
+            changed_accounts: entries
+                .iter()
+                .filter(|e| e.entity == FeedEntity::Account && e.change == "updated")
+                .map(|e| e.entity_id.clone())
+                .collect(),
         }
     }
 }
@@ -87,5 +94,8 @@ async fn act(station: &Station, follow: Follow) {
     }
     if follow.forget_grid_names {
         station.grid_names().clear();
+    }
+    for account in &follow.changed_accounts {
+        station.note_account_changed(account);
     }
 }

@@ -11,7 +11,7 @@
 //! the same file twice leaves the same registers. The accepted columns of each register are documented on
 //! [`import_residents`], [`import_places`] and [`import_workers`], and for people in `docs/import.md`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -1613,6 +1613,7 @@ const WORKER_COLUMNS: &[ColumnSpec] = &[
     column("grids", "网格", &["网格编码", "负责网格", "grid_codes"], true),
     column("party_member", "党员", &["是否党员", "政治面貌"], false),
     column("owntracks_user", "OwnTracks用户", &["owntracks", "定位账号"], false),
+    column("backup", "备岗人员", &["backup_worker_id", "备岗", "B角"], false),
 ];
 
 /// Imports the grid force from CSV or XLSX (`redgrid import workers FILE`).
@@ -1629,6 +1630,7 @@ const WORKER_COLUMNS: &[ColumnSpec] = &[
 /// | 网格 | `grids` | yes | grid codes, the first being the home grid; all must exist |
 /// | 党员 | `party_member` | no | 是 / 否 (empty: 否) |
 /// | OwnTracks用户 | `owntracks_user` | no | the user name the worker's phone reports as; unique in the file |
+/// | 备岗人员 | `backup` | no | the id of the worker called when this one stays silent in a call-up (A/B 角); in the file or already registered, not the worker themself |
 pub async fn import_workers(
     station: &Station,
     actor: &Actor,
@@ -1707,6 +1709,12 @@ pub async fn import_workers(
                         "OwnTracks 用户",
                     )
             });
+        let backup = problems.check(&bound, row, "backup", optional_text(64));
+        if let (Some(backup), Some(id)) = (&backup, &id) {
+            if !backup.is_empty() && backup == id {
+                problems.add(&bound, row.number, "backup", "备岗人员不能是本人");
+            }
+        }
         if let (Some(ForceGroup::One), Some(Employment::PartTime)) = (group, employment) {
             problems.add(&bound, row.number, "employment", "力量类别为专职网格员时用工类型应为专职");
         }
@@ -1721,7 +1729,9 @@ pub async fn import_workers(
             Some(grids),
             Some(party_member),
             Some(owntracks_user),
-        ) = (id, name, phone, employment, group, roles, skills, grids, party_member, owntracks_user)
+            Some(backup),
+        ) =
+            (id, name, phone, employment, group, roles, skills, grids, party_member, owntracks_user, backup)
         {
             let owntracks_user = (!owntracks_user.is_empty()).then_some(owntracks_user);
             let worker = Worker {
@@ -1736,14 +1746,23 @@ pub async fn import_workers(
                 party_member,
                 owntracks_user,
             };
-            parsed.push((row.number, worker));
+            parsed.push((row.number, worker, backup));
         }
     }
 
     let known =
-        stored_grids(station, parsed.iter().flat_map(|(_, w)| w.grids.iter().map(|g| g.to_string()))).await?;
+        stored_grids(station, parsed.iter().flat_map(|(_, w, _)| w.grids.iter().map(|g| g.to_string())))
+            .await?;
+    let existing: HashMap<String, WorkerRecord> =
+        station.store().workers(&scheme).await?.into_iter().map(|w| (w.worker.id.clone(), w)).collect();
+    let in_file: HashSet<String> = parsed.iter().map(|(_, w, _)| w.id.clone()).collect();
     let mut workers = Vec::with_capacity(parsed.len());
-    for (row, worker) in parsed {
+    let mut backups = Vec::new();
+    for (row, worker, backup) in parsed {
+        if !backup.is_empty() && !in_file.contains(&backup) && !existing.contains_key(&backup) {
+            problems.add(&bound, row, "backup", format!("备岗人员 {backup} 不在本文件中，也未登记"));
+            continue;
+        }
         let unknown: Vec<&GridCode> =
             worker.grids.iter().filter(|g| !known.contains_key(g.as_str())).collect();
         if !unknown.is_empty() {
@@ -1759,14 +1778,13 @@ pub async fn import_workers(
             );
             continue;
         }
+        backups.push((worker.id.clone(), (!backup.is_empty()).then_some(backup)));
         workers.push(worker);
     }
     if !problems.is_empty() {
         return Err(refuse("workers", &file, ImportError::Rows(problems.into_sorted())));
     }
 
-    let existing: HashMap<String, WorkerRecord> =
-        station.store().workers(&scheme).await?.into_iter().map(|w| (w.worker.id.clone(), w)).collect();
     let records: Vec<WorkerRecord> = workers
         .into_iter()
         .map(|worker| match existing.get(&worker.id) {
@@ -1783,6 +1801,9 @@ pub async fn import_workers(
 
     let mut tx = station.store().begin_write().await?;
     tx.upsert_workers(&records).await?;
+    for (worker, backup) in &backups {
+        tx.set_worker_backup(worker, backup.as_deref()).await?;
+    }
     let reason = format!("导入网格力量 {} 人（文件 {file}）", records.len());
     finish(station, tx, actor, "import_workers", (FeedEntity::Register, "workers"), reason).await?;
     tracing::info!(file = %file, rows = summary.rows, created = summary.created, updated = summary.updated, "workers imported");

@@ -234,11 +234,17 @@ impl Station {
             Inbound::FrigateAvailability(state) => {
                 tx.set_nvr_state(&topics.frigate_prefix, state.as_str(), now).await?;
             }
-            Inbound::TerminalAck { worker_id, ack } => {
-                if let AckTarget::Task { task_id } = &ack.target {
+            Inbound::TerminalAck { worker_id, ack } => match &ack.target {
+                AckTarget::Task { task_id } => {
                     self.terminal_act(tx, worker_id, task_id, Command::Acknowledge, now).await?;
                 }
-            }
+                AckTarget::Callup { callup_id, available } => {
+                    let note = ack.note.as_deref().unwrap_or_default();
+                    let position = ack.position.as_ref().map(|p| (p.lat, p.lon));
+                    self.answer_from_terminal(tx, worker_id, callup_id, *available, note, position, now)
+                        .await?;
+                }
+            },
             Inbound::TerminalArrive { worker_id, arrive } => {
                 self.terminal_act(tx, worker_id, &arrive.task_id, Command::Arrive, now).await?;
             }

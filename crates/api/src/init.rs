@@ -95,6 +95,7 @@ impl Station {
             return Err(ApiError::Invalid("请填写综治中心名称（不超过 60 个字）".into()));
         }
         let account = spec.admin_account.trim();
+        crate::accounts::check_account_name(account)?;
         check_new_password(account, &spec.admin_password)?;
         let (divisions, centres) = divisions(spec.divisions.as_deref()).await?;
         let Some(township) = divisions.townships.get(spec.township_code.trim()).cloned() else {

@@ -13,6 +13,7 @@
 
 pub mod accounts;
 pub mod calendar;
+pub mod callup;
 pub mod console;
 pub mod dispatch;
 pub mod divisions;
@@ -28,6 +29,7 @@ pub mod roster;
 pub mod roster_desk;
 pub mod serve;
 pub mod session;
+pub mod settings;
 pub mod triage;
 
 use redgrid_store::FeedEntity;
@@ -126,6 +128,9 @@ pub struct Station {
     outbox_wake: Arc<tokio::sync::Notify>,
     /// Grid names remembered for the views; forgotten by the feed follower when the grids change.
     grid_names: console::GridNames,
+    /// How many times each account was changed by an administrator since this station started: a session
+    /// opened before the latest change (a disable, a new role or scope, a reset) is over.
+    account_epochs: Arc<std::sync::Mutex<std::collections::HashMap<String, u64>>>,
 }
 
 /// An event with what the console shows of it beyond the core state.
@@ -166,6 +171,7 @@ impl Station {
             rules: Arc::new(RwLock::new(rules)),
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
             grid_names: console::GridNames::default(),
+            account_epochs: Arc::default(),
         })
     }
 
@@ -192,6 +198,16 @@ impl Station {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// An administrator changed `account` (here, or on another station: the feed follower says so).
+    pub fn note_account_changed(&self, account: &str) {
+        *self.account_epochs.lock().expect("account epochs lock").entry(account.to_string()).or_default() +=
+            1;
+    }
+
+    pub(crate) fn account_epoch(&self, account: &str) -> u64 {
+        self.account_epochs.lock().expect("account epochs lock").get(account).copied().unwrap_or(0)
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -83,11 +83,21 @@ impl Station {
             return Err(ApiError::Invalid("切换响应等级必须填写理由".into()));
         }
         let to = self.find_level(level)?;
-        let from = self.level();
+        let now = self.now();
+        let mut tx = self.store().begin_write().await?;
+        // The level in force as stored, under the write lock: two leaders switching at once each see the
+        // other's switch, and the audit's `from` is what was really in force.
+        let ladder = self.ladder();
+        let mode = tx.setting("mode").await?.and_then(|m| Mode::from_key(&m)).unwrap_or(Mode::Peacetime);
+        let from = tx
+            .setting("response_level")
+            .await?
+            .and_then(|key| ladder.find(&key).cloned())
+            .filter(|l| l.legacy_mode == mode)
+            .unwrap_or_else(|| ladder.for_mode(mode).clone());
         if from.key == to.key {
             return Err(ApiError::Invalid(format!("当前已是{}，无需切换", to.name)));
         }
-        let now = self.now();
         let switch = LevelSwitch {
             id: 0,
             at: now,
@@ -97,7 +107,6 @@ impl Station {
             by_name: actor.name.clone(),
             reason: reason.trim().to_string(),
         };
-        let mut tx = self.store().begin_write().await?;
         tx.switch_level(&switch, to.legacy_mode).await?;
         let change = Some((from.key.as_str(), to.key.as_str()));
         tx.append_audit(&station_audit(actor, now, "switch_mode", change, switch.reason.clone())).await?;
@@ -119,11 +128,7 @@ impl Station {
         tx.enqueue(self.station_id(), &topic, &payload, broadcast.kind().retained(), now).await?;
         tx.commit().await?;
         self.wake_outbox();
-        {
-            let mut rules = self.rules.write().expect("rules lock");
-            rules.mode = to.legacy_mode;
-            rules.level = to.clone();
-        }
+        self.reload_rules().await?;
         tracing::info!(actor = %actor.id, from = %from.key, to = %to.key, "response level switched");
         Ok(switch)
     }

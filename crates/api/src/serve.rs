@@ -251,6 +251,9 @@ pub async fn run_watchdog(station: Station, every: Duration, mut shutdown: watch
         if let Err(error) = station.check_deadlines(chrono::Duration::minutes(DUE_SOON_MINUTES)).await {
             tracing::error!(%error, "checking deadlines failed");
         }
+        if let Err(error) = station.check_callups().await {
+            tracing::error!(%error, "checking call-ups failed");
+        }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
             _ = shutdown.changed() => return,

@@ -39,6 +39,8 @@ pub struct Session {
     pub must_change_password: bool,
     /// When the password was last given (sign-in or unlock): the session's age runs from the sign-in.
     pub authenticated_at: DateTime<Utc>,
+    /// The account's change count when the session opened (`Station::note_account_changed`).
+    pub epoch: u64,
 }
 
 impl Session {
@@ -119,9 +121,9 @@ impl Seat {
         Ok(self.session()?.actor())
     }
 
-    /// The unlocked session, or the refusal the console turns into its sign-in or lock screen. Each call
-    /// counts as use of the seat; a seat unused beyond the idle limit locks here, and a session beyond its
-    /// maximum age ends here, whatever the window does.
+    /// The unlocked session, or the refusal the console turns into its sign-in or lock screen. A seat unused
+    /// beyond the idle limit ([`Seat::touch`]) locks here, a session beyond its maximum age ends here, and so
+    /// does one whose account an administrator changed since it opened, whatever the window does.
     pub fn session(&self) -> Result<Session> {
         let session = match self.current() {
             None => return Err(ApiError::Unauthenticated("尚未登录，请先登录".into())),
@@ -129,8 +131,15 @@ impl Seat {
             Some(session) if session.must_change_password => return Err(ApiError::MustChangePassword),
             Some(session) => session,
         };
+        if self.station.account_epoch(&session.account) != session.epoch {
+            self.replace(None);
+            tracing::info!(account = %session.account, "session ended: the account was changed");
+            return Err(ApiError::Unauthenticated(
+                "账号已被管理员变更（停用、角色、范围或密码），请重新登录".into(),
+            ));
+        }
         let now = self.station.now();
-        let mut activity = self.activity.lock().expect("seat activity lock");
+        let activity = self.activity.lock().expect("seat activity lock");
         let (last, limits) = *activity;
         if session.role != Role::Wall {
             if limits.max_session_hours > 0
@@ -151,8 +160,15 @@ impl Seat {
                 return Err(ApiError::Locked);
             }
         }
-        activity.0 = now;
         Ok(session)
+    }
+
+    /// The person at the seat used it (a key, a click): the idle limit runs from now. Commands do not count,
+    /// because the window's own background reads would keep an empty seat awake.
+    pub fn touch(&self) {
+        if self.current().is_some_and(|s| !s.locked) {
+            self.activity.lock().expect("seat activity lock").0 = self.station.now();
+        }
     }
 
     /// The session even when it must change its password first: for the password change itself.
@@ -303,12 +319,17 @@ impl Seat {
         let Some(session) = self.current() else {
             return Err(ApiError::Unauthenticated("尚未登录，请先登录".into()));
         };
-        self.station.check_credentials(&session.account, password).await?;
+        let fresh = self.station.check_credentials(&session.account, password).await?;
         let mut current = self.current.lock().expect("seat lock");
         match current.as_mut() {
             // Someone signed out or handed over while the password was being checked.
             Some(now) if now.account == session.account => {
+                // What the account is now: its role, a reset's must-change, the change count.
                 now.locked = false;
+                now.role = fresh.role;
+                now.must_change_password = fresh.must_change_password;
+                now.epoch = fresh.epoch;
+                now.authenticated_at = fresh.authenticated_at;
                 self.activity.lock().expect("seat activity lock").0 = self.station.now();
                 Ok(now.clone())
             }
@@ -327,17 +348,35 @@ impl Station {
         let Some(stored) = stored.filter(|a| a.active) else {
             // Hash anyway so that a wrong account takes as long as a wrong password.
             let _ = tokio::task::spawn_blocking(|| crate::hash_password("timing")).await;
-            tracing::warn!(account, "sign-in refused: unknown or inactive account");
-            return Err(self.refuse_sign_in(None, account, "账号不存在或已停用").await);
+            tracing::warn!(chars = account.chars().count(), "sign-in refused: unknown or inactive account");
+            return Err(self.refuse_sign_in(None, "账号不存在或已停用", None).await?);
         };
         let now = self.now();
-        if let Some(until) = stored.locked_until.filter(|until| *until > now) {
-            tracing::warn!(account, %until, "sign-in refused: account locked");
+        // The attempt is counted before the password is checked: attempts made at once cannot all be
+        // checked before any of them counts.
+        let attempt = {
+            let mut tx = self.store().begin_write().await?;
+            let attempt = tx.take_signin_attempt(&stored.id, now).await?;
+            tx.commit().await?;
+            attempt
+        };
+        let lockout = self.lockout().await?;
+        let over = |n: i64| lockout.failures > 0 && n > i64::from(lockout.failures);
+        let Some(attempt) = attempt.filter(|n| !over(*n)) else {
+            // Locked, or beyond the limit while earlier guesses are still being checked: not checked.
+            let _ = tokio::task::spawn_blocking(|| crate::hash_password("timing")).await;
+            tracing::warn!(account, "sign-in refused: account locked");
+            let until = stored
+                .locked_until
+                .filter(|u| *u > now)
+                .unwrap_or(now + chrono::Duration::minutes(lockout.minutes));
             return Err(crate::accounts::locked_message(until));
-        }
+        };
         if password == crate::DEMO_PASSWORD && !self.is_demo().await? {
             tracing::warn!(account, "sign-in refused: the demo password outside a demo database");
-            return Err(self.refuse_sign_in(Some(&stored), account, "演示密码不能用于正式数据库").await);
+            return Err(self
+                .refuse_sign_in(Some(&stored), "演示密码不能用于正式数据库", Some(attempt))
+                .await?);
         }
         let hash = stored.password_hash.clone();
         let password = password.to_string();
@@ -346,15 +385,14 @@ impl Station {
             .map_err(|e| ApiError::Invalid(format!("密码校验失败：{e}")))?;
         if !ok {
             tracing::warn!(account, "sign-in refused: wrong password");
-            return Err(self.refuse_sign_in(Some(&stored), account, "密码错误").await);
+            return Err(self.refuse_sign_in(Some(&stored), "密码错误", Some(attempt)).await?);
         }
-        if stored.failed_signins != 0 || stored.locked_until.is_some() {
-            let mut tx = self.store().begin_write().await?;
-            tx.clear_signin_failures(&stored.id).await?;
-            tx.commit().await?;
-        }
+        let mut tx = self.store().begin_write().await?;
+        tx.clear_signin_failures(&stored.id).await?;
+        tx.commit().await?;
         let mut session = self.session_of(&stored.id, &stored.name, &stored.role)?;
         session.must_change_password = stored.must_change_password;
+        session.epoch = self.account_epoch(&stored.id);
         Ok(session)
     }
 
@@ -376,6 +414,7 @@ impl Station {
             locked: false,
             must_change_password: false,
             authenticated_at: self.now(),
+            epoch: self.account_epoch(account),
         })
     }
 }

@@ -42,6 +42,8 @@ pub enum TerminalChannel {
     Location,
     /// Outbound: tasks for the worker.
     Tasks,
+    /// Outbound: a call-up (叫应) for the worker; answered on `ack` with `callup_id`.
+    Callup,
 }
 
 impl TerminalChannel {
@@ -53,6 +55,7 @@ impl TerminalChannel {
             TerminalChannel::Feedback => "feedback",
             TerminalChannel::Location => "location",
             TerminalChannel::Tasks => "tasks",
+            TerminalChannel::Callup => "callup",
         }
     }
 
@@ -63,6 +66,7 @@ impl TerminalChannel {
             "feedback" => TerminalChannel::Feedback,
             "location" => TerminalChannel::Location,
             "tasks" => TerminalChannel::Tasks,
+            "callup" => TerminalChannel::Callup,
             _ => return None,
         })
     }

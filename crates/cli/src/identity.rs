@@ -45,6 +45,8 @@ impl Identity {
             if var == "REDGRID_PASSWORD" {
                 self.env_used = true;
             }
+            // Read once: a child process (pg_dump, an editor) must not inherit it.
+            std::env::remove_var(var);
             return Ok(value);
         }
         let mut line = String::new();

@@ -6,6 +6,7 @@
 mod output;
 mod accounts;
 mod bench;
+mod callup;
 mod dispatch_bench;
 mod drill;
 mod identity;
@@ -43,6 +44,17 @@ struct Cli {
     command: Top,
 }
 
+/// How the simulator's terminals answer call-ups.
+#[derive(Args, Clone)]
+struct SimCallupArgs {
+    /// Workers whose terminals never answer a call-up (their backups are called).
+    #[arg(long, value_delimiter = ',')]
+    callup_silent: Vec<String>,
+    /// Share of call-ups answered "unavailable".
+    #[arg(long, default_value_t = 0.1)]
+    callup_unavailable_share: f64,
+}
+
 #[derive(Args, Clone)]
 struct DbArg {
     /// Database URL: sqlite://PATH or postgres://… (default: the SQLite file in the app data folder).
@@ -77,6 +89,12 @@ enum Top {
     /// Console accounts: add, list, disable, enable, reset, role, scope, passwd.
     #[command(subcommand)]
     Account(accounts::AccountCommand),
+    /// Call-ups (叫应): start, status, answer, close.
+    #[command(subcommand)]
+    Callup(callup::CallupCommand),
+    /// Station settings: list, set KEY VALUE.
+    #[command(subcommand)]
+    Setting(callup::SettingCommand),
     /// Graded response levels: list, set (with --dry-run).
     #[command(subcommand)]
     Level(level::LevelCommand),
@@ -263,6 +281,8 @@ struct ServeArgs {
     /// The simulator's seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    #[command(flatten)]
+    sim_callup: SimCallupArgs,
     /// Print each change at the station as it happens.
     #[arg(long)]
     watch: bool,
@@ -295,6 +315,8 @@ struct SimArgs {
     /// Share of tasks a terminal never acknowledges.
     #[arg(long, default_value_t = 0.03)]
     no_ack_share: f64,
+    #[command(flatten)]
+    callup: SimCallupArgs,
     /// Stop after this many seconds (default: until Ctrl-C).
     #[arg(long)]
     seconds: Option<f64>,
@@ -512,6 +534,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Top::Init(args) => accounts::run_init(args, &mut identity).await?,
         Top::Account(command) => accounts::run(command, &mut identity).await?,
         Top::Level(command) => level::run(command, &mut identity).await?,
+        Top::Callup(command) => callup::run(command, &mut identity).await?,
+        Top::Setting(command) => callup::run_setting(command, &mut identity).await?,
         Top::Demo(DemoCommand::Seed { db, seed, scale: Scale::City, .. }) => {
             let station = db.station().await?;
             let config = redgrid_demo::city::CityConfig {
@@ -839,7 +863,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let sim = if args.sim {
         let world = redgrid_demo::sim::SimWorld::load(&station).await?;
         let counters = Arc::new(redgrid_demo::sim::SimCounters::default());
-        let config = redgrid_demo::sim::SimConfig { seed: args.seed, ..Default::default() };
+        let config = redgrid_demo::sim::SimConfig {
+            seed: args.seed,
+            callup_silent: args.sim_callup.callup_silent.clone(),
+            callup_unavailable_share: args.sim_callup.callup_unavailable_share,
+            ..Default::default()
+        };
         eprintln!("模拟器已启动：{} 个摄像头，{} 名网格员终端", world.camera_count(), world.worker_count());
         let broker_url = broker_url.clone();
         let shown = counters.clone();
@@ -920,6 +949,9 @@ async fn sim(args: SimArgs) -> anyhow::Result<()> {
         location_every_s: args.location_every,
         no_ack_share: args.no_ack_share,
         duration: args.seconds.map(std::time::Duration::from_secs_f64),
+        callup_silent: args.callup.callup_silent.clone(),
+        callup_unavailable_share: args.callup.callup_unavailable_share,
+        ..Default::default()
     };
     eprintln!(
         "模拟器连接 {}：{} 个摄像头，{} 名网格员终端，种子 {}",

@@ -37,10 +37,12 @@ pub enum StationAct {
     MuteCamera,
     /// Creating, disabling, resetting console accounts and setting their roles and data scopes.
     ManageAccounts,
+    /// Calling people up (叫应) and recording their answers given by phone, in person or by radio.
+    CallUp,
 }
 
 impl StationAct {
-    pub const ALL: [StationAct; 14] = [
+    pub const ALL: [StationAct; 15] = [
         StationAct::SwitchMode,
         StationAct::TriageAlerts,
         StationAct::ReportEvent,
@@ -55,6 +57,7 @@ impl StationAct {
         StationAct::LogContact,
         StationAct::MuteCamera,
         StationAct::ManageAccounts,
+        StationAct::CallUp,
     ];
 
     /// The key the console's capabilities are named by.
@@ -74,6 +77,7 @@ impl StationAct {
             StationAct::LogContact => "log_contact",
             StationAct::MuteCamera => "mute_camera",
             StationAct::ManageAccounts => "manage_accounts",
+            StationAct::CallUp => "call_up",
         }
     }
 
@@ -94,6 +98,7 @@ impl StationAct {
             StationAct::LogContact => "记录联系",
             StationAct::MuteCamera => "静默摄像头",
             StationAct::ManageAccounts => "管理账号",
+            StationAct::CallUp => "叫应",
         }
     }
 }
@@ -119,6 +124,9 @@ pub fn roles(act: StationAct) -> &'static [Role] {
         // Part of triage: the duty officer's.
         StationAct::MuteCamera => &[DutyOfficer],
         StationAct::ManageAccounts => &[Administrator],
+        // "A leader or duty officer calls up a selection"; the commissioner's drills call up through the
+        // injector, as the station.
+        StationAct::CallUp => &[Leader, DutyOfficer, System],
     }
 }
 

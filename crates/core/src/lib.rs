@@ -16,6 +16,7 @@
 
 pub mod account;
 pub mod acts;
+pub mod callup;
 pub mod camera;
 pub mod closed_loop;
 pub mod dispatch;

@@ -52,6 +52,11 @@ pub struct SimConfig {
     pub no_ack_share: f64,
     /// Stop after this long; `None` runs until shut down.
     pub duration: Option<Duration>,
+    /// Workers whose terminals never answer a call-up (a silent A whose B is called).
+    pub callup_silent: Vec<String>,
+    /// Share of call-ups answered "unavailable"; of the rest, `callup_ignore_share` are never answered.
+    pub callup_unavailable_share: f64,
+    pub callup_ignore_share: f64,
 }
 
 impl Default for SimConfig {
@@ -67,6 +72,9 @@ impl Default for SimConfig {
             location_every_s: 30.0,
             no_ack_share: 0.03,
             duration: None,
+            callup_silent: Vec::new(),
+            callup_unavailable_share: 0.1,
+            callup_ignore_share: 0.03,
         }
     }
 }
@@ -83,6 +91,8 @@ pub struct SimCounters {
     pub feedbacks: AtomicU64,
     pub locations: AtomicU64,
     pub offline_wills: AtomicU64,
+    pub callups_received: AtomicU64,
+    pub callup_answers: AtomicU64,
 }
 
 impl SimCounters {
@@ -205,6 +215,7 @@ enum Due {
     Step { worker: usize, task: TaskMessage, target: (f64, f64) },
     Feedback { worker: usize, task: TaskMessage },
     BackOnline { worker: usize },
+    CallupAnswer { worker: usize, callup_id: String, available: bool },
 }
 
 #[derive(Debug, Clone)]
@@ -290,7 +301,7 @@ pub async fn run(
     let client_id = format!("redgrid-sim-{}-{:x}", config.seed, stable_hash(&topics.root) & 0xffff_ffff);
     let mut mqtt =
         MqttConfig::from_url(broker_url, &client_id).map_err(|e| ApiError::Invalid(e.to_string()))?;
-    mqtt.subscriptions = vec![topics.terminal_tasks("+")];
+    mqtt.subscriptions = vec![topics.terminal_tasks("+"), topics.terminal("+", TerminalChannel::Callup)];
     let mut link = connect(mqtt);
     // One stream per kind of traffic, so that what each sends depends on the seed alone, not on how the
     // streams interleave in wall-clock time.
@@ -367,6 +378,26 @@ pub async fn run(
                         busy.insert(worker);
                         let delay = (15.0 + exp_secs(&mut task_rng, 45.0)) / pace;
                         scheduler.at(Instant::now() + Duration::from_secs_f64(delay), Due::Ack { worker, task });
+                    }
+                    Ok(Outbound::Callup { worker_id, callup }) => {
+                        let Some(&worker) = by_id.get(&worker_id) else { continue };
+                        counters.callups_received.fetch_add(1, Ordering::Relaxed);
+                        // A recall of one already answered, or a silent worker: nothing to say.
+                        let key = format!("{}:{worker_id}", callup.callup_id);
+                        if config.callup_silent.contains(&worker_id) || !seen_tasks.insert(key.clone()) {
+                            continue;
+                        }
+                        let mut answer_rng = ChaCha8Rng::seed_from_u64(config.seed ^ stable_hash(&key));
+                        if answer_rng.gen_bool(config.callup_ignore_share.clamp(0.0, 1.0)) {
+                            continue;
+                        }
+                        let available = !answer_rng.gen_bool(config.callup_unavailable_share.clamp(0.0, 1.0));
+                        // Most answer within minutes of real time.
+                        let delay = (10.0 + exp_secs(&mut answer_rng, 90.0)) / pace;
+                        scheduler.at(
+                            Instant::now() + Duration::from_secs_f64(delay),
+                            Due::CallupAnswer { worker, callup_id: callup.callup_id, available },
+                        );
                     }
                     Ok(Outbound::Broadcast(_)) => {}
                     Err(error) => tracing::debug!(%error, "simulator ignores a message"),
@@ -511,12 +542,38 @@ pub async fn run(
                     publish(&link, topics.frigate_events(), frigate_event("end", &object, wall, true), false)
                         .await;
                 }
+                Due::CallupAnswer { worker, callup_id, available } => {
+                    let w = &world.workers[worker];
+                    let ack = TerminalAck {
+                        msg_id: format!("{callup_id}-{}-answer", w.id),
+                        target: AckTarget::Callup { callup_id, available },
+                        at: wall,
+                        note: Some(if available {
+                            "收到，已在岗".into()
+                        } else {
+                            "家中有事，暂时无法到岗".into()
+                        }),
+                        position: Some(redgrid_bus::payload::GeoPoint {
+                            lat: w.position.0,
+                            lon: w.position.1,
+                        }),
+                    };
+                    publish(
+                        &link,
+                        topics.terminal(&w.id, TerminalChannel::Ack),
+                        encode_terminal_ack(&ack),
+                        false,
+                    )
+                    .await;
+                    counters.callup_answers.fetch_add(1, Ordering::Relaxed);
+                }
                 Due::Ack { worker, task } => {
                     let ack = TerminalAck {
                         msg_id: format!("{}-ack", task.task_id),
                         target: AckTarget::Task { task_id: task.task_id.clone() },
                         at: wall,
                         note: Some("收到，马上出发".into()),
+                        position: None,
                     };
                     let id = world.workers[worker].id.clone();
                     publish(

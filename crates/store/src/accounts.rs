@@ -132,19 +132,22 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Counts one more wrong password and returns the count; an expired lock starts the count again.
-    pub async fn count_signin_failure(&mut self, id: &str, at: DateTime<Utc>) -> Result<i64> {
+    /// Takes one sign-in attempt before the password is checked, so that attempts made at once cannot all
+    /// be checked before any is counted: the count goes up unless the account is locked now (`None`).
+    /// An expired lock starts the count again. A good password then clears it.
+    pub async fn take_signin_attempt(&mut self, id: &str, at: DateTime<Utc>) -> Result<Option<i64>> {
         let row = sqlx::query(
             "UPDATE accounts SET failed_signins = CASE WHEN locked_until IS NOT NULL AND locked_until <= $2 \
              THEN 1 ELSE failed_signins + 1 END, \
              locked_until = CASE WHEN locked_until IS NOT NULL AND locked_until <= $2 THEN NULL \
-             ELSE locked_until END WHERE id = $1 RETURNING failed_signins",
+             ELSE locked_until END WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) \
+             RETURNING failed_signins",
         )
         .bind(id)
         .bind(to_millis(at))
         .fetch_optional(&mut *self.tx)
         .await?;
-        Ok(row.map(|r| r.try_get("failed_signins")).transpose()?.unwrap_or(0))
+        Ok(row.map(|r| r.try_get("failed_signins")).transpose()?)
     }
 
     pub async fn lock_account(&mut self, id: &str, until: DateTime<Utc>, at: DateTime<Utc>) -> Result<()> {
@@ -157,9 +160,9 @@ impl WriteTx {
         Ok(())
     }
 
-    /// A good sign-in: the failure count and any expired lock are forgotten.
+    /// A good sign-in: the attempt taken and any expired lock are forgotten.
     pub async fn clear_signin_failures(&mut self, id: &str) -> Result<()> {
-        sqlx::query("UPDATE accounts SET failed_signins = 0, locked_until = NULL WHERE id = $1 AND (failed_signins <> 0 OR locked_until IS NOT NULL)")
+        sqlx::query("UPDATE accounts SET failed_signins = 0, locked_until = NULL WHERE id = $1")
             .bind(id)
             .execute(&mut *self.tx)
             .await?;

@@ -18,6 +18,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod callups;
 pub mod console;
 pub mod dispatch;
 pub mod events;
@@ -468,6 +469,21 @@ impl WriteTx {
     }
 
     /// Writes a setting and its feed entry.
+    /// A setting read under the write lock, for a change decided on what it holds now.
+    pub async fn setting(&mut self, key: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        Ok(row.map(|r| r.try_get("value")).transpose()?)
+    }
+
+    /// Rows of a table, under the write lock: numbering what this transaction adds.
+    pub async fn count_rows(&mut self, table: &'static str) -> Result<i64> {
+        let row = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}")).fetch_one(&mut *self.tx).await?;
+        Ok(row.try_get("n")?)
+    }
+
     pub async fn set_setting(&mut self, key: &str, value: &str, at: DateTime<Utc>) -> Result<()> {
         sqlx::query(
             "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -31,10 +31,12 @@ pub enum FeedEntity {
     Nvr,
     /// A console account: `added`, `updated` (role, scope, active, password), `locked`.
     Account,
+    /// A call-up (叫应): `started`, `answered`, `recalled`, `backup`, `closed`.
+    Callup,
 }
 
 impl FeedEntity {
-    pub const ALL: [FeedEntity; 13] = [
+    pub const ALL: [FeedEntity; 14] = [
         FeedEntity::Event,
         FeedEntity::Alert,
         FeedEntity::Task,
@@ -48,6 +50,7 @@ impl FeedEntity {
         FeedEntity::Quarantine,
         FeedEntity::Nvr,
         FeedEntity::Account,
+        FeedEntity::Callup,
     ];
 
     /// The word stored and sent to the window.
@@ -66,6 +69,7 @@ impl FeedEntity {
             FeedEntity::Quarantine => "quarantine",
             FeedEntity::Nvr => "nvr",
             FeedEntity::Account => "account",
+            FeedEntity::Callup => "callup",
         }
     }
 

@@ -195,3 +195,141 @@ async fn a_drill_never_counts_in_real_statistics() {
     let (_, drill_queue) = st.queue(&drills, 0, 1).await.unwrap();
     assert_eq!(drill_queue, 3, "the drill's own queue shows them");
 }
+
+/// The typhoon scene over the real broker (the shared Mosquitto) with the simulator's terminals: the leader
+/// dry-runs Ⅳ级 and switches, calls up 大圩村, the terminals answer, one worker stays silent, is called
+/// again and then their backup is, the backup answers; back to 平时, and the period's switches are kept.
+#[tokio::test]
+async fn a_typhoon_call_up_is_answered_and_a_silent_worker_is_backed_up() {
+    use redgrid_api::callup::{parse_reply_by, CallupSelection};
+    use redgrid_api::serve::{start, BrokerChoice, ServeOptions};
+    use redgrid_core::callup::CallupState;
+    use redgrid_demo::sim::{run as run_sim, SimConfig, SimCounters, SimWorld};
+
+    let s = scene("typhoon_callup").await;
+    let unique = format!("{}x{}", std::process::id(), Utc::now().timestamp_nanos_opt().unwrap_or_default());
+    let topics = redgrid_bus::topics::Topics {
+        root: format!("rgscene/{unique}/v1"),
+        frigate_prefix: format!("rgscene/{unique}/frigate"),
+        owntracks_prefix: format!("rgscene/{unique}/owntracks"),
+    };
+    let config = StationConfig { station_id: format!("typhoon-{unique}"), topics: topics.clone() };
+    let st = Station::with_store(s.station.store().clone(), config, s.clock.clone()).await.unwrap();
+    let leader = actor(Role::Leader, "leader", "陈永福");
+    let admin = actor(Role::Administrator, "admin", "系统管理员");
+    st.change_setting(&admin, "callup_recall_after_s", "60").await.unwrap();
+    st.change_setting(&admin, "callup_backup_after_s", "120").await.unwrap();
+
+    // The village's silent worker and the backup named for them.
+    let workers = st.store().workers(&st.scheme()).await.unwrap();
+    let village = "450802101201";
+    let in_village: Vec<String> = workers
+        .iter()
+        .filter(|w| w.worker.grids.iter().any(|g| g.as_str().starts_with(village)))
+        .map(|w| w.worker.id.clone())
+        .collect();
+    let silent = in_village[1].clone();
+    let backup = workers.iter().map(|w| w.worker.id.clone()).find(|id| !in_village.contains(id)).unwrap();
+    let mut tx = st.store().begin_write().await.unwrap();
+    tx.set_worker_backup(&silent, Some(&backup)).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut options = ServeOptions::new(BrokerChoice::External("mqtt://127.0.0.1:1883".into()));
+    options.watchdog_every = std::time::Duration::from_millis(200);
+    let running = start(st.clone(), options).await.expect("the shared Mosquitto on 127.0.0.1:1883 must run");
+    let world = SimWorld::load(&st).await.unwrap();
+    let sim_config = SimConfig {
+        seed: 11,
+        alerts_per_minute: 0.0,
+        reports_per_minute: 0.0,
+        pace: 400.0,
+        location_every_s: 3600.0,
+        callup_silent: vec![silent.clone()],
+        callup_unavailable_share: 0.2,
+        callup_ignore_share: 0.0,
+        ..SimConfig::default()
+    };
+    let counters = Arc::new(SimCounters::default());
+    let (sim_stop, shutdown) = tokio::sync::watch::channel(false);
+    let sim = tokio::spawn({
+        let counters = counters.clone();
+        async move { run_sim(world, topics, "mqtt://127.0.0.1:1883", sim_config, shutdown, counters).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+
+    let dry = st.level_dry_run(&leader, "Ⅳ级").await.unwrap();
+    assert!(dry.duty_required.leader_on_duty, "Ⅳ级 asks for a leader on duty");
+    assert_eq!(st.level().key, "peacetime", "the dry run changes nothing");
+    st.set_level(&leader, "Ⅳ级", "台风“海葵”橙色预警，启动Ⅳ级应急响应").await.unwrap();
+    assert_eq!(st.mode(), Mode::Wartime);
+
+    let selection = CallupSelection { villages: vec!["大圩村".into()], ..Default::default() };
+    let reply_by = parse_reply_by("30m", st.now()).unwrap();
+    let started = st.start_callup(&leader, &selection, "台风到岗叫应", reply_by, None).await.unwrap();
+    assert_eq!(started.called, in_village.len());
+
+    // The terminals answer: everyone but the silent worker, within seconds at the simulator's pace.
+    let mut board = st.callup_status(&started.callup_id).await.unwrap();
+    for _ in 0..100 {
+        if board.silent == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        board = st.callup_status(&started.callup_id).await.unwrap();
+    }
+    assert_eq!(board.silent, 1, "all but the silent worker answered: {board:?}");
+    assert!(board
+        .people
+        .iter()
+        .filter(|p| p.state != CallupState::Silent)
+        .all(|p| p.channel.as_deref() == Some("terminal")));
+    assert!(board.unavailable < board.called);
+    let silent_row = board.people.iter().find(|p| p.state == CallupState::Silent).unwrap();
+    assert_eq!(silent_row.worker_id, silent);
+
+    // A minute on, the watchdog calls the silent worker again; two minutes on, their backup.
+    s.clock.advance(Duration::seconds(61));
+    let mut calls = 1;
+    for _ in 0..50 {
+        calls = st
+            .callup_status(&started.callup_id)
+            .await
+            .unwrap()
+            .people
+            .iter()
+            .find(|p| p.worker_id == silent)
+            .unwrap()
+            .calls;
+        if calls > 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(calls, 2, "called a second time");
+    s.clock.advance(Duration::seconds(60));
+    let mut backup_state = None;
+    for _ in 0..100 {
+        let board = st.callup_status(&started.callup_id).await.unwrap();
+        backup_state =
+            board.people.iter().find(|p| p.worker_id == backup).map(|p| (p.state, p.backup_for.clone()));
+        if backup_state.as_ref().is_some_and(|(state, _)| *state != CallupState::Silent) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let (state, backup_for) = backup_state.expect("the backup was called");
+    assert_ne!(state, CallupState::Silent, "the backup answered from the terminal");
+    assert_eq!(backup_for.as_deref(), Some(silent.as_str()));
+    assert!(counters.callup_answers.load(std::sync::atomic::Ordering::Relaxed) as usize >= started.called);
+
+    st.set_level(&leader, "平时", "台风过境，预警解除").await.unwrap();
+    assert_eq!(st.mode(), Mode::Peacetime);
+    let switches = st.level_switches(None).await.unwrap();
+    assert_eq!(
+        switches.iter().map(|w| (w.from_level.as_str(), w.to_level.as_str())).collect::<Vec<_>>(),
+        [("peacetime", "level_4"), ("level_4", "peacetime")]
+    );
+    sim_stop.send_replace(true);
+    sim.await.unwrap().unwrap();
+    running.stop().await;
+}

@@ -254,11 +254,13 @@ async fn the_seat_locks_when_idle_and_ends_a_session_past_its_age_but_not_the_wa
     seat.sign_in("duty1", "值班-黄志明-2026").await.unwrap();
     t.clock.advance(Duration::minutes(59));
     seat.actor().expect("used within the hour");
-    t.clock.advance(Duration::minutes(61));
-    assert_eq!(seat.actor().unwrap_err().code(), "locked", "an hour untouched locks the seat");
+    // Commands alone (the window's background reads) do not keep a seat awake: only input does.
+    t.clock.advance(Duration::minutes(2));
+    assert_eq!(seat.actor().unwrap_err().code(), "locked", "an hour without input locks the seat");
     seat.unlock("值班-黄志明-2026").await.unwrap();
     for _ in 0..25 {
         t.clock.advance(Duration::minutes(59));
+        seat.touch();
         if seat.actor().is_err() {
             break;
         }
@@ -308,4 +310,61 @@ async fn the_demo_password_and_the_simulator_are_refused_outside_a_demo_database
     assert!(demo.station.is_demo().await.unwrap());
     Seat::new(demo.station.clone()).sign_in_for_demo("duty1").await.unwrap();
     redgrid_demo::sim::SimWorld::load(&demo.station).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_administrators_change_ends_the_accounts_open_session() {
+    let (t, admin) = initialised().await;
+    let s = &t.station;
+    s.add_account(&admin, "duty1", None, Role::DutyOfficer, "值班-黄志明-2026").await.unwrap();
+    let seat = Seat::new(s.clone());
+    seat.sign_in("duty1", "值班-黄志明-2026").await.unwrap();
+    s.set_account_role(&admin, "duty1", Role::Leader).await.unwrap();
+    assert_eq!(seat.actor().unwrap_err().code(), "unauthenticated", "the old role's session is over");
+    let leader = seat.sign_in("duty1", "值班-黄志明-2026").await.unwrap();
+    assert_eq!(leader.role, Role::Leader, "signing in again gives the new role");
+
+    // Another station changing the account reaches this one through the feed follower.
+    s.note_account_changed("duty1");
+    assert_eq!(seat.actor().unwrap_err().code(), "unauthenticated");
+
+    // A reset while the seat is locked: unlocking with the temporary password still forces the change.
+    seat.sign_in("duty1", "值班-黄志明-2026").await.unwrap();
+    seat.lock().unwrap();
+    s.reset_password(&admin, "duty1", "临时密码-请尽快修改").await.unwrap();
+    let unlocked = seat.unlock("临时密码-请尽快修改").await.unwrap();
+    assert!(unlocked.must_change_password);
+    assert_eq!(seat.actor().unwrap_err().code(), "must_change_password");
+    // One's own password change ends nothing.
+    seat.change_password("临时密码-请尽快修改", "黄志明的-新密码-2026").await.unwrap();
+    assert_eq!(seat.actor().unwrap().id, "duty1");
+}
+
+#[tokio::test]
+async fn guesses_made_at_once_are_counted_before_any_is_checked() {
+    let (t, admin) = initialised().await;
+    let s = &t.station;
+    s.add_account(&admin, "duty1", None, Role::DutyOfficer, "值班-黄志明-2026").await.unwrap();
+    let guesses: Vec<_> = (0..20)
+        .map(|n| {
+            let station = s.clone();
+            tokio::spawn(
+                async move { Seat::new(station).sign_in("duty1", &format!("猜测密码-{n:04}")).await },
+            )
+        })
+        .collect();
+    let mut locked = 0;
+    for guess in guesses {
+        if guess.await.unwrap().unwrap_err().code() == "account_locked" {
+            locked += 1;
+        }
+    }
+    let checked = audit_commands(&t).await.into_iter().filter(|c| c == "sign_in_failed").count();
+    assert_eq!(checked, 5, "only five guesses were ever checked");
+    assert_eq!(locked, 16, "the fifth locked and the other fifteen found it locked");
+    // Unknown names are audited without the text typed (it may be a password typed in the wrong field).
+    Seat::new(s.clone()).sign_in("值班-黄志明-2026", "x").await.unwrap_err();
+    let newest = &s.store().recent_audit(1).await.unwrap()[0];
+    assert_eq!(newest.entry.actor_id, "unknown");
+    assert!(!newest.entry.reason.contains("黄志明"), "{}", newest.entry.reason);
 }

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod acts;
+mod callup;
 mod city;
 mod dispatch;
 mod drill;

@@ -32,6 +32,7 @@ async fn a_shift_survives_a_restart_and_the_handover_note_reaches_the_next_offic
     // Six hours of work: the officer uses the seat every half hour, so it never idles into its lock.
     for _ in 0..12 {
         t.clock.advance(Duration::minutes(30));
+        seat.touch();
         seat.actor().expect("a working officer's seat stays open");
     }
     let incoming =

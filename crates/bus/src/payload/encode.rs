@@ -94,6 +94,24 @@ pub struct Callup {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_by: Option<DateTime<Utc>>,
     pub at: DateTime<Utc>,
+    /// A drill's call-up: terminals show it as a drill.
+    #[serde(default)]
+    pub drill: bool,
+}
+
+/// `<root>/terminals/<worker_id>/callup`: one worker called up (叫应). Sent again while they stay silent
+/// (`call` counts the calls); `backup_for` names the silent worker this one backs up.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CallupMessage {
+    pub callup_id: String,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_by: Option<DateTime<Utc>>,
+    pub call: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup_for: Option<String>,
+    pub drill: bool,
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -118,6 +136,7 @@ impl Broadcast {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outbound {
     Task { worker_id: String, task: TaskMessage },
+    Callup { worker_id: String, callup: CallupMessage },
     Broadcast(Broadcast),
 }
 
@@ -136,6 +155,10 @@ fn encode<T: Serialize>(body: &T) -> Vec<u8> {
 
 pub fn encode_task(task: &TaskMessage) -> Vec<u8> {
     encode(task)
+}
+
+pub fn encode_callup(callup: &CallupMessage) -> Vec<u8> {
+    encode(callup)
 }
 
 /// The presence payload; publish retained. The last will is `encode_presence(PresenceState::Offline,
@@ -185,7 +208,8 @@ pub fn decode_outbound(topics: &Topics, topic: &str, payload: &[u8]) -> Result<O
     let kind = topics.classify(topic).ok_or_else(unknown)?;
     if !matches!(
         kind,
-        TopicKind::Terminal { channel: TerminalChannel::Tasks, .. } | TopicKind::Broadcast { .. }
+        TopicKind::Terminal { channel: TerminalChannel::Tasks | TerminalChannel::Callup, .. }
+            | TopicKind::Broadcast { .. }
     ) {
         return Err(unknown());
     }
@@ -201,6 +225,18 @@ pub fn decode_outbound(topics: &Topics, topic: &str, payload: &[u8]) -> Result<O
         TopicKind::Terminal { worker_id, channel: TerminalChannel::Tasks } => {
             Ok(Outbound::Task { worker_id: worker_id.to_owned(), task: task(&root)? })
         }
+        TopicKind::Terminal { worker_id, channel: TerminalChannel::Callup } => Ok(Outbound::Callup {
+            worker_id: worker_id.to_owned(),
+            callup: CallupMessage {
+                callup_id: root.req_id("callup_id")?,
+                reason: root.opt_str("reason", MAX_TEXT_CHARS)?.unwrap_or_default(),
+                reply_by: root.opt_instant("reply_by")?,
+                call: root.opt_i64("call")?.unwrap_or(1).clamp(1, 1000) as u32,
+                backup_for: root.opt_id("backup_for")?,
+                drill: root.opt_bool("drill")?.unwrap_or(false),
+                at: root.req_instant("at")?,
+            },
+        }),
         TopicKind::Broadcast { kind: BroadcastKind::Notice } => {
             Ok(Outbound::Broadcast(Broadcast::Notice(Notice {
                 notice_id: root.req_id("notice_id")?,
@@ -240,6 +276,7 @@ pub fn decode_outbound(topics: &Topics, topic: &str, payload: &[u8]) -> Result<O
                 workers: root.str_list("workers", MAX_ID_CHARS)?,
                 reply_by: root.opt_instant("reply_by")?,
                 at: root.req_instant("at")?,
+                drill: root.opt_bool("drill")?.unwrap_or(false),
             })))
         }
         _ => Err(unknown()),

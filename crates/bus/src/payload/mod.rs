@@ -30,9 +30,10 @@ pub use alert::{
     frigate_alert_class, is_water_zone, label_zh, AlertClass, AlertKind, AlertPriority, ReviewSeverity,
 };
 pub use encode::{
-    decode_outbound, encode_broadcast, encode_camera_alert, encode_presence, encode_report, encode_task,
-    encode_terminal_ack, encode_terminal_arrive, encode_terminal_feedback, encode_terminal_location,
-    Broadcast, Callup, ModeSwitch, Notice, OperatingMode, Outbound, TaskMessage, VERSION,
+    decode_outbound, encode_broadcast, encode_callup, encode_camera_alert, encode_presence, encode_report,
+    encode_task, encode_terminal_ack, encode_terminal_arrive, encode_terminal_feedback,
+    encode_terminal_location, Broadcast, Callup, CallupMessage, ModeSwitch, Notice, OperatingMode, Outbound,
+    TaskMessage, VERSION,
 };
 pub use error::DecodeError;
 pub use frigate::{
@@ -331,8 +332,8 @@ pub fn decode(topics: &Topics, topic: &str, payload: &[u8]) -> Result<Decoded, D
                 TerminalChannel::Location => {
                     Inbound::TerminalLocation { worker_id, location: native::terminal_location(&root)? }
                 }
-                TerminalChannel::Tasks => {
-                    return Ok(Decoded::Ignored("terminal tasks: published by stations"))
+                TerminalChannel::Tasks | TerminalChannel::Callup => {
+                    return Ok(Decoded::Ignored("terminal tasks and call-ups: published by stations"))
                 }
             }
         }

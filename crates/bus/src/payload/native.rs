@@ -58,6 +58,9 @@ pub struct TerminalAck {
     pub at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Where the worker answered from (a call-up's answer carries it).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub position: Option<GeoPoint>,
 }
 
 /// `<root>/terminals/<worker_id>/arrive`: the worker is on site.
@@ -214,6 +217,7 @@ pub(super) fn terminal_ack(root: &Obj) -> Result<TerminalAck, DecodeError> {
         target,
         at: root.req_instant("at")?,
         note: root.opt_str("note", MAX_TEXT_CHARS)?,
+        position: opt_point(root)?,
     })
 }
 

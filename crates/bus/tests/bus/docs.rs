@@ -39,7 +39,10 @@ fn every_example_in_the_protocol_document_decodes() {
     for (topic, body) in examples {
         let outbound = matches!(
             topics.classify(&topic),
-            Some(TopicKind::Broadcast { .. } | TopicKind::Terminal { channel: TerminalChannel::Tasks, .. })
+            Some(
+                TopicKind::Broadcast { .. }
+                    | TopicKind::Terminal { channel: TerminalChannel::Tasks | TerminalChannel::Callup, .. }
+            )
         );
         if outbound {
             if let Err(error) = decode_outbound(&topics, &topic, body.as_bytes()) {

@@ -2,11 +2,11 @@
 
 use chrono::{DateTime, Utc};
 use redgrid_bus::payload::{
-    decode, decode_outbound, encode_broadcast, encode_camera_alert, encode_presence, encode_report,
-    encode_task, encode_terminal_ack, encode_terminal_arrive, encode_terminal_feedback,
-    encode_terminal_location, AckTarget, AlertKind, BoundingBox, Broadcast, Callup, CameraAlert, Decoded,
-    GeoPoint, Inbound, ModeSwitch, Notice, OperatingMode, Outbound, PresenceState, Report, TaskMessage,
-    TerminalAck, TerminalArrive, TerminalFeedback, TerminalLocation,
+    decode, decode_outbound, encode_broadcast, encode_callup, encode_camera_alert, encode_presence,
+    encode_report, encode_task, encode_terminal_ack, encode_terminal_arrive, encode_terminal_feedback,
+    encode_terminal_location, AckTarget, AlertKind, BoundingBox, Broadcast, Callup, CallupMessage,
+    CameraAlert, Decoded, GeoPoint, Inbound, ModeSwitch, Notice, OperatingMode, Outbound, PresenceState,
+    Report, TaskMessage, TerminalAck, TerminalArrive, TerminalFeedback, TerminalLocation,
 };
 use redgrid_bus::topics::{TerminalChannel, Topics};
 use serde_json::{json, Value};
@@ -96,6 +96,7 @@ fn broadcasts_read_back() {
             workers: vec!["W0100".to_owned(), "W0101".to_owned()],
             reply_by: Some(at("2025-07-01T19:00:00+08:00")),
             at: at("2025-07-01T18:06:00+08:00"),
+            drill: true,
         }),
     ];
     for broadcast in broadcasts {
@@ -150,11 +151,27 @@ fn native_messages_round_trip() {
         msg_id: "m-1".to_owned(),
         target: AckTarget::Callup { callup_id: "C-3".to_owned(), available: true },
         at: at("2025-07-01T18:10:00+08:00"),
-        note: None,
+        note: Some("已到村委会".to_owned()),
+        position: Some(GeoPoint { lat: 23.1, lon: 109.6 }),
     };
     assert_eq!(
         decode_inbound(&topics.terminal("W0042", TerminalChannel::Ack), &encode_terminal_ack(&ack)),
         Inbound::TerminalAck { worker_id: worker(), ack }
+    );
+    // A call-up sent to one worker reads back whole.
+    let callup = CallupMessage {
+        callup_id: "C-3".to_owned(),
+        reason: "防汛值守".to_owned(),
+        reply_by: Some(at("2025-07-01T19:00:00+08:00")),
+        call: 2,
+        backup_for: Some("W0041".to_owned()),
+        drill: false,
+        at: at("2025-07-01T18:12:00+08:00"),
+    };
+    let topic = topics.terminal("W0042", TerminalChannel::Callup);
+    assert_eq!(
+        decode_outbound(&topics, &topic, &encode_callup(&callup)).unwrap(),
+        Outbound::Callup { worker_id: worker(), callup }
     );
     let arrive = TerminalArrive {
         msg_id: "m-2".to_owned(),

@@ -28,6 +28,8 @@ fn design(act: StationAct) -> Vec<Role> {
         StationAct::MuteCamera => vec![DutyOfficer],
         // "The administrator manages accounts and settings": accounts are the administrator's alone.
         StationAct::ManageAccounts => vec![Administrator],
+        // The typhoon scene: "a leader or duty officer calls up" (and a drill's injector, as the station).
+        StationAct::CallUp => vec![Leader, DutyOfficer, System],
     }
 }
 
