@@ -16,6 +16,7 @@
 
 mod accounts;
 mod bench;
+mod callup;
 mod commands;
 mod dto;
 mod feed;
@@ -113,6 +114,10 @@ fn run(args: Args) -> anyhow::Result<()> {
             response::response_levels,
             response::level_dry_run,
             response::set_level,
+            callup::callups_recent,
+            callup::callup_start,
+            callup::callup_status,
+            callup::callup_answer,
             commands::sign_out,
             commands::lock,
             commands::unlock,

@@ -21,6 +21,7 @@ import { shouldLock } from './idle-rules.js';
 import { showSignIn, showLock } from './signin.js';
 import { showFirstRun } from './first-run.js';
 import { accountsDesk } from './accounts-desk.js';
+import { callupBoard } from './callup-board.js';
 import { openDispatchDialog } from './dispatch-dialog.js';
 import { alertToEventDialog, attachDialog, dismissDialog, muteDialog } from './triage.js';
 import { reportDialog } from './report-dialog.js';
@@ -66,6 +67,7 @@ function buildConsole() {
     board: () => openBoard(),
     audit: () => openAudit(),
     accounts: () => accountsDesk(),
+    callup: () => openCallup(),
     settings: () => openSettings(),
     lock: () => lockStation(),
     signOut: () => signOut(),
@@ -516,6 +518,12 @@ function openBoard() {
   });
 }
 
+function openCallup() {
+  if (!state.session?.can?.call_up) return;
+  const villages = (state.tree?.nodes ?? []).filter((n) => n.depth === state.villageDepth).map((n) => ({ code: n.code, name: n.name }));
+  callupBoard({ villages }).catch((error) => toastError(error, '叫应台打开失败'));
+}
+
 function openHistory() {
   historyDialog({ drill: state.drill, onOpen: (id) => openEvent(id) });
 }
@@ -617,6 +625,7 @@ function showHelp() {
         row(['F8'], '锁屏'),
         row(['F9'], '历史事件查询（已结案、已提级、已作废等）'),
         row(['F10'], '人员看板（在班、终端、任务量）'),
+        row(['F11'], '叫应：发起叫应、查看应答、代为登记（领导、值班员）'),
       ),
     ),
   });
@@ -624,7 +633,7 @@ function showHelp() {
 
 function onKey(e) {
   if (state.locked || !$('#overlay').hidden) return;
-  const fkeys = { F1: showHelp, F3: openReport, F4: openHandover, F6: () => openRoster({ session: state.session }), F8: () => lockStation(), F9: () => openHistory(), F10: () => openBoard() };
+  const fkeys = { F1: showHelp, F3: openReport, F4: openHandover, F6: () => openRoster({ session: state.session }), F8: () => lockStation(), F9: () => openHistory(), F10: () => openBoard(), F11: () => openCallup() };
   if (e.key === 'F7' && ui.alarm.latestNoAck()) {
     e.preventDefault();
     if (!isDialogOpen()) ui.alarm.reassignLatest();

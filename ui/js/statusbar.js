@@ -48,6 +48,7 @@ export class StatusBar {
         button('历史', 'F9', () => this.actions.history()),
         button('人员', 'F10', () => this.actions.board()),
         (this.auditButton = button('日志', null, () => this.actions.audit())),
+        (this.callupButton = button('叫应', 'F11', () => this.actions.callup())),
         (this.accountsButton = button('账号', null, () => this.actions.accounts())),
         button('统计', null, () => this.showStats()),
         button('设置', null, () => this.actions.settings()),
@@ -68,6 +69,8 @@ export class StatusBar {
     this.auditButton.hidden = can.view_audit === false;
     this.auditButton.dataset.testid = 'open-audit';
     this.accountsButton.hidden = !can.manage_accounts;
+    this.callupButton.hidden = !can.call_up;
+    this.callupButton.dataset.testid = 'open-callup';
     this.accountsButton.dataset.testid = 'open-accounts';
   }
 

@@ -197,12 +197,16 @@ impl Station {
         let tree = store.grid_tree((village_depth + 2) as i64).await?;
         let mut words = Vec::new();
         let mut prefixes: Vec<String> = Vec::new();
+        let mut names: Vec<String> = Vec::new();
         for v in &selection.villages {
             let v = v.trim();
             let found =
                 tree.iter().find(|n| n.depth as usize == village_depth && (n.code == v || n.name == v));
             match found {
-                Some(node) => prefixes.push(node.code.clone()),
+                Some(node) => {
+                    prefixes.push(node.code.clone());
+                    names.push(node.name.clone());
+                }
                 None => return Err(ApiError::Invalid(format!("村（社区）“{v}”不存在"))),
             }
         }
@@ -212,9 +216,10 @@ impl Station {
                 return Err(ApiError::UnknownGrid(g.to_string()));
             }
             prefixes.push(g.to_string());
+            names.push(format!("网格 {g}"));
         }
-        if !selection.villages.is_empty() || !selection.grids.is_empty() {
-            words.push(format!("范围 {}", prefixes.join("、")));
+        if !names.is_empty() {
+            words.push(names.join("、"));
         }
         let area = selection.area.as_deref().map(parse_area).transpose()?;
         let mut area_grids: Option<Vec<String>> = None;

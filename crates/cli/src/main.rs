@@ -53,6 +53,9 @@ struct SimCallupArgs {
     /// Share of call-ups answered "unavailable".
     #[arg(long, default_value_t = 0.1)]
     callup_unavailable_share: f64,
+    /// Share of call-ups a terminal never answers (beyond the --callup-silent workers).
+    #[arg(long, default_value_t = 0.03)]
+    callup_ignore_share: f64,
 }
 
 #[derive(Args, Clone)]
@@ -867,6 +870,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             seed: args.seed,
             callup_silent: args.sim_callup.callup_silent.clone(),
             callup_unavailable_share: args.sim_callup.callup_unavailable_share,
+            callup_ignore_share: args.sim_callup.callup_ignore_share,
             ..Default::default()
         };
         eprintln!("模拟器已启动：{} 个摄像头，{} 名网格员终端", world.camera_count(), world.worker_count());
@@ -951,6 +955,7 @@ async fn sim(args: SimArgs) -> anyhow::Result<()> {
         duration: args.seconds.map(std::time::Duration::from_secs_f64),
         callup_silent: args.callup.callup_silent.clone(),
         callup_unavailable_share: args.callup.callup_unavailable_share,
+        callup_ignore_share: args.callup.callup_ignore_share,
         ..Default::default()
     };
     eprintln!(

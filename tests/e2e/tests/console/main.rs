@@ -7,6 +7,8 @@
 mod bench_ui;
 mod commissioner;
 mod duty_officer;
+mod first_run;
+mod leader;
 mod link;
 mod night;
 mod roster;
