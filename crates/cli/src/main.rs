@@ -956,7 +956,6 @@ async fn sim(args: SimArgs) -> anyhow::Result<()> {
         callup_silent: args.callup.callup_silent.clone(),
         callup_unavailable_share: args.callup.callup_unavailable_share,
         callup_ignore_share: args.callup.callup_ignore_share,
-        ..Default::default()
     };
     eprintln!(
         "模拟器连接 {}：{} 个摄像头，{} 名网格员终端，种子 {}",
