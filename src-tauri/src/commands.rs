@@ -749,6 +749,7 @@ pub async fn alert_groups(shell: State<'_, Shell>, request: LimitRequest) -> Rep
                 "grid_code": grid_code,
                 "nvr": first.map(|a| a.nvr.clone()).unwrap_or_default(),
                 "kind": g.kind,
+                "drill_id": g.drill_id,
                 "priority": g.priority,
                 "first_at": ms(g.first_at),
                 "last_at": ms(g.last_at),

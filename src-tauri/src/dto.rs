@@ -147,6 +147,8 @@ pub struct HealthDto {
     pub mode: &'static str,
     pub mode_since: Option<Millis>,
     pub level: LevelDto,
+    /// `{ id, title, state, speed, started_by }` of the drill running or paused, or null.
+    pub drill: Option<serde_json::Value>,
     pub database: DatabaseDto,
     pub broker: BrokerDto,
     pub nvrs: Vec<NvrDto>,
@@ -165,6 +167,9 @@ pub fn health(h: StationHealth, broker: BrokerDto) -> HealthDto {
         mode: h.mode.key(),
         mode_since: opt_ms(h.mode_since),
         level: level(&h.level),
+        drill: h.drill.as_ref().map(|d| {
+            serde_json::json!({ "id": d.id, "title": d.title, "state": d.state, "speed": d.speed, "started_by": d.started_by_name })
+        }),
         database: DatabaseDto { ok: h.database.ok, backend: h.database.backend, detail: h.database.detail },
         broker,
         nvrs: h

@@ -18,6 +18,7 @@ mod accounts;
 mod bench;
 mod callup;
 mod commands;
+mod drill;
 mod dto;
 mod feed;
 mod response;
@@ -118,6 +119,11 @@ fn run(args: Args) -> anyhow::Result<()> {
             callup::callup_start,
             callup::callup_status,
             callup::callup_answer,
+            drill::drill_scenarios,
+            drill::drills_list,
+            drill::drill_start,
+            drill::drill_status,
+            drill::drill_control,
             commands::sign_out,
             commands::lock,
             commands::unlock,

@@ -151,6 +151,7 @@ export class AlertsPane {
         h(`span.acard-kind.lvl-${summary.level}`, summary.kindName),
         summary.countText ? h('span.acard-count', { title: `同一摄像头 10 分钟内 ${summary.count} 条告警` }, summary.countText) : null,
         summary.ongoing ? h('span.acard-live', '进行中') : null,
+        group.drill_id ? h('span.badge.badge-drill', { title: `演练 ${group.drill_id}` }, '演练') : null,
         h('span.acard-when', { title: summary.span }, h('span.acard-ago', formatAgo(group.last_at, t)), h('span.acard-span', summary.span)),
       ),
       h(
@@ -165,7 +166,7 @@ export class AlertsPane {
       ),
       this.canTriage ? this.triageButtons(card) : null,
     );
-    card.el.className = `acard lvl-${summary.level}${this.selectedKey === groupKey(group) ? ' selected' : ''}`;
+    card.el.className = `acard lvl-${summary.level}${group.drill_id ? ' acard-drill' : ''}${this.selectedKey === groupKey(group) ? ' selected' : ''}`;
   }
 
   pick(group, on) {

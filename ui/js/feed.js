@@ -3,7 +3,7 @@
 // gap in the sequence numbers, after which the views must resync rather than trust their patches.
 
 /** Every kind of entity the feed names: `store::FeedEntity` (a Rust test keeps the two lists equal). */
-export const FEED_ENTITIES = ['event', 'alert', 'task', 'worker', 'station', 'setting', 'register', 'grid', 'camera', 'roster', 'quarantine', 'nvr', 'account', 'callup'];
+export const FEED_ENTITIES = ['event', 'alert', 'task', 'worker', 'station', 'setting', 'register', 'grid', 'camera', 'roster', 'quarantine', 'nvr', 'account', 'callup', 'drill', 'zero_report'];
 
 /**
  * What a batch asks the views to refresh. Entries are `{ seq, at, kind, key, action, version }` with
@@ -41,6 +41,10 @@ export function routeBatch(entries) {
       case 'setting':
         route.health = true;
         if (e.key === 'mode') route.mode = true;
+        break;
+      case 'drill':
+        // A drill started, paused or ended: the status bar's banner (each inject is not news to it).
+        if (e.action !== 'injected') route.health = true;
         break;
       case 'register':
       case 'grid':

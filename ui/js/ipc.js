@@ -89,6 +89,11 @@ export const callupsRecent = () => call('callups_recent', {});
 export const callupStart = (spec) => call('callup_start', spec);
 export const callupStatus = (callupId) => call('callup_status', { callup_id: callupId });
 export const callupAnswer = (answer) => call('callup_answer', answer);
+export const drillScenarios = () => call('drill_scenarios', {});
+export const drillsList = () => call('drills_list', {});
+export const drillStart = (spec) => call('drill_start', spec);
+export const drillStatus = (drillId) => call('drill_status', { drill_id: drillId });
+export const drillControl = (drillId, change) => call('drill_control', { drill_id: drillId, change });
 /** `month` is "YYYY-MM" (Asia/Shanghai); omitted means the current month. */
 export const stats = (month) => call('stats', month ? { month } : {});
 

@@ -22,6 +22,7 @@ import { showSignIn, showLock } from './signin.js';
 import { showFirstRun } from './first-run.js';
 import { accountsDesk } from './accounts-desk.js';
 import { callupBoard } from './callup-board.js';
+import { drillDesk } from './drill-desk.js';
 import { openDispatchDialog } from './dispatch-dialog.js';
 import { alertToEventDialog, attachDialog, dismissDialog, muteDialog } from './triage.js';
 import { reportDialog } from './report-dialog.js';
@@ -68,6 +69,7 @@ function buildConsole() {
     audit: () => openAudit(),
     accounts: () => accountsDesk(),
     callup: () => openCallup(),
+    drill: () => drillDesk({ session: state.session }).catch((error) => toastError(error, '演练台打开失败')),
     settings: () => openSettings(),
     lock: () => lockStation(),
     signOut: () => signOut(),

@@ -22,6 +22,7 @@ export class StatusBar {
 
   build() {
     this.centre = h('span.sb-centre', '综治中心');
+    this.drillBanner = h('span.sb-drill', { hidden: true, attrs: { 'data-testid': 'drill-banner', role: 'status' } });
     this.mode = h('button.mode-pill', { type: 'button', on: { click: () => this.switchMode() } }, '平时');
     this.time = h('span.sb-time', '--:--:--');
     this.date = h('span.sb-date');
@@ -38,6 +39,7 @@ export class StatusBar {
       this.root,
       h('div.sb-brand', h('span.sb-mark', '红格'), h('span.sb-name', '指挥台'), this.centre),
       this.mode,
+      this.drillBanner,
       h('div.sb-clock', this.time, this.date),
       h('div.sb-health', this.db.el, this.broker.el, this.nvr.el, this.station),
       h(
@@ -49,6 +51,7 @@ export class StatusBar {
         button('人员', 'F10', () => this.actions.board()),
         (this.auditButton = button('日志', null, () => this.actions.audit())),
         (this.callupButton = button('叫应', 'F11', () => this.actions.callup())),
+        (this.drillButton = button('演练', null, () => this.actions.drill())),
         (this.accountsButton = button('账号', null, () => this.actions.accounts())),
         button('统计', null, () => this.showStats()),
         button('设置', null, () => this.actions.settings()),
@@ -71,6 +74,8 @@ export class StatusBar {
     this.accountsButton.hidden = !can.manage_accounts;
     this.callupButton.hidden = !can.call_up;
     this.callupButton.dataset.testid = 'open-callup';
+    this.drillButton.hidden = !(can.run_drill || can.control_drill);
+    this.drillButton.dataset.testid = 'open-drill';
     this.accountsButton.dataset.testid = 'open-accounts';
   }
 
@@ -84,6 +89,11 @@ export class StatusBar {
     if (level?.since) this.mode.title = `${level.name}：自 ${formatWhen(level.since)} 起${level.by ? `，${level.by} 切换` : ''}${this.session?.can?.switch_mode ? '（点击切换）' : ''}`;
     this.mode.className = `mode-pill mode-${health.mode}${this.session?.can?.switch_mode ? ' can-switch' : ''}`;
     document.body.classList.toggle('wartime', wartime);
+    // A drill is unmistakable at every station while it runs.
+    const drill = health.drill;
+    this.drillBanner.hidden = !drill;
+    this.drillBanner.textContent = drill ? `演练${drill.state === 'paused' ? '暂停' : '中'}：《${drill.title}》` : '';
+    document.body.classList.toggle('drilling', Boolean(drill));
     this.db.set(health.database?.ok, health.database?.ok ? `数据库 ${health.database.backend === 'postgres' ? 'PostgreSQL' : 'SQLite'}` : '数据库异常', health.database?.detail);
     if (health.broker) this.setLink(health.broker);
     const nvrs = health.nvrs ?? [];

@@ -45,6 +45,8 @@ pub struct StationHealth {
     pub mode_since: Option<DateTime<Utc>>,
     /// The response level in force, since when and by whom.
     pub level: crate::response::LevelView,
+    /// The drill running or paused now: every station shows it.
+    pub drill: Option<redgrid_store::drills::DrillRow>,
     pub database: DatabaseHealth,
     /// `(name, state, changed_at)` as [`redgrid_store::Store::nvr_states`].
     pub nvrs: Vec<(String, String, DateTime<Utc>)>,
@@ -289,6 +291,8 @@ pub fn command_name_zh(key: &str) -> String {
         "contact" => "联系记录",
         "camera_mute" => "静默摄像头",
         "camera_unmute" => "解除静默",
+        "zero_report" => "零报告",
+        "zero_report_remind" => "零报告催报",
         other => other,
     }
     .to_string()
@@ -392,15 +396,17 @@ impl Station {
                 }
             };
             let level = self.level_view().await?;
-            Ok::<_, ApiError>((feed_head, station, mode, since, nvrs, level))
+            let drill = store.live_drill().await?;
+            Ok::<_, ApiError>((feed_head, station, mode, since, nvrs, level, drill))
         };
         match probe.await {
-            Ok((feed_head, station, mode, since, nvrs, level)) => StationHealth {
+            Ok((feed_head, station, mode, since, nvrs, level, drill)) => StationHealth {
                 now,
                 station,
                 mode,
                 mode_since: since,
                 level,
+                drill,
                 database: DatabaseHealth { ok: true, backend, detail: redact_url(store.url()) },
                 nvrs,
                 feed_head,
@@ -416,6 +422,7 @@ impl Station {
                 mode: self.mode(),
                 mode_since: None,
                 level: crate::response::LevelView { level: self.level(), since: None, by: None },
+                drill: None,
                 database: DatabaseHealth { ok: false, backend, detail: error.to_string() },
                 nvrs: Vec::new(),
                 feed_head: 0,

@@ -47,6 +47,12 @@ pub enum ApiError {
     /// An answer for a call-up that does not exist or has ended.
     #[error("{0}")]
     UnknownCallup(String),
+    /// A second drill while one is running or paused.
+    #[error("{0}")]
+    DrillRunning(String),
+    /// A drill run needs a station serving on the same database.
+    #[error("{0}")]
+    NoStation(String),
 }
 
 impl ApiError {
@@ -69,6 +75,8 @@ impl ApiError {
             ApiError::LastAdministrator(_) => "last_administrator",
             ApiError::EmptySelection(_) => "empty_selection",
             ApiError::UnknownCallup(_) => "unknown_callup",
+            ApiError::DrillRunning(_) => "drill_running",
+            ApiError::NoStation(_) => "no_station",
         }
     }
 }

@@ -175,7 +175,9 @@ impl Station {
             |name: &str| watchlist.split([',', '，']).any(|w| !w.trim().is_empty() && w.trim() == name);
         if let Some(alert) = alert_upsert(topics, inbound, watchlist, now) {
             let stored = tx.upsert_alert(&alert, now).await?;
-            if stored.new && stored.camera_id.is_some() {
+            // A drill's alert is never muted away or attached to real work: the officer triages it.
+            let drill = crate::triage::drill_of_nvr(&alert.nvr).is_some();
+            if stored.new && stored.camera_id.is_some() && !drill {
                 self.settle(tx, stored.id, now).await?;
             }
             return Ok(());
@@ -264,6 +266,9 @@ impl Station {
                 }
                 tx.set_terminal_state(worker_id, "online", now).await?;
             }
+            Inbound::ZeroReport { worker_id, report } => {
+                self.zero_report_from_terminal(tx, worker_id, report, now).await?;
+            }
             Inbound::OwnTracksLocation(fix) => {
                 if tx.set_worker_location(&fix.user, fix.lat, fix.lon, fix.at).await?.is_none() {
                     return Err(ApiError::Invalid(format!("OwnTracks 用户 {} 未对应任何网格员", fix.user)));
@@ -278,11 +283,21 @@ impl Station {
                 }
             }
             Inbound::Report { source, report } => {
-                let (role, event_source) = if source == "resident" {
-                    (Role::Resident, Source::Resident)
-                } else {
-                    (Role::GridWorker, Source::GridWorker)
+                // A drill's reports come on `reports/drill-<id>`: a worker's when the reporter is a
+                // registered worker, a resident's otherwise.
+                let drill = source.strip_prefix("drill-").map(String::from);
+                let by_worker = match &drill {
+                    Some(_) => self.store().worker(&report.reporter, &self.scheme()).await?.is_some(),
+                    None => source != "resident",
                 };
+                let (role, mut event_source) = if by_worker {
+                    (Role::GridWorker, Source::GridWorker)
+                } else {
+                    (Role::Resident, Source::Resident)
+                };
+                if drill.is_some() {
+                    event_source = Source::Drill;
+                }
                 let actor = Actor {
                     id: report.reporter.clone(),
                     name: report.reporter.clone(),
@@ -312,9 +327,12 @@ impl Station {
                     lat: report.position.map(|p| p.lat),
                     address: String::new(),
                     reporter: report.reporter.clone(),
-                    drill: false,
+                    drill: drill.is_some(),
                 };
-                self.report_in(tx, &actor, new, now).await?;
+                let id = self.report_in(tx, &actor, new, now).await?;
+                if let Some(drill_id) = &drill {
+                    self.tag_drill_event(tx, drill_id, &report.report_id, id).await?;
+                }
             }
             Inbound::StationPresence { station_id, presence } => {
                 tx.append_feed(now, FeedEntity::Station, station_id, presence.state.as_str(), 0).await?;

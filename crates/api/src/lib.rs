@@ -18,6 +18,7 @@ pub mod console;
 pub mod dispatch;
 pub mod divisions;
 pub mod drill;
+pub mod drill_run;
 pub mod error;
 pub mod follow;
 pub mod handover;
@@ -31,6 +32,7 @@ pub mod serve;
 pub mod session;
 pub mod settings;
 pub mod triage;
+pub mod zero_report;
 
 use redgrid_store::FeedEntity;
 use std::sync::{Arc, RwLock};
@@ -269,7 +271,12 @@ impl Station {
     pub async fn report(&self, actor: &Actor, new: NewEvent) -> Result<EventView> {
         let now = self.clock.now();
         let mut tx = self.store.begin_write().await?;
+        let (drill, grid) = (new.drill, new.grid.to_string());
         let id = self.report_in(&mut tx, actor, new, now).await?;
+        if drill {
+            // The call a drill's hotline inject stands for, logged by the officer: linked to the inject.
+            self.link_hotline(&mut tx, &grid, id).await?;
+        }
         tx.commit().await?;
         tracing::info!(event = id, actor = %actor.id, "event reported");
         let stored = self.store.load_event(id, &self.scheme()).await?;

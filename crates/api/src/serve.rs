@@ -254,6 +254,9 @@ pub async fn run_watchdog(station: Station, every: Duration, mut shutdown: watch
         if let Err(error) = station.check_callups().await {
             tracing::error!(%error, "checking call-ups failed");
         }
+        if let Err(error) = station.check_zero_reports().await {
+            tracing::error!(%error, "checking zero reports failed");
+        }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
             _ = shutdown.changed() => return,

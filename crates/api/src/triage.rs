@@ -23,6 +23,13 @@ pub struct AlertGroup {
     pub last_at: DateTime<Utc>,
     /// Newest first.
     pub alerts: Vec<AlertRow>,
+    /// The drill whose injector sent these alerts; a drill's alerts are never grouped with real ones.
+    pub drill_id: Option<String>,
+}
+
+/// The drill a native alert source names (`alerts/drill-<id>`), if it is a drill's.
+pub fn drill_of_nvr(nvr: &str) -> Option<&str> {
+    nvr.strip_prefix("drill-")
 }
 
 impl AlertGroup {
@@ -33,11 +40,17 @@ impl AlertGroup {
 
 /// Groups alerts into bursts; groups come highest priority first, then newest first.
 pub fn group_bursts(mut alerts: Vec<AlertRow>, window: Duration) -> Vec<AlertGroup> {
-    alerts.sort_by(|a, b| (&a.camera_name, &a.kind, a.last_at).cmp(&(&b.camera_name, &b.kind, b.last_at)));
+    let drill = |a: &AlertRow| drill_of_nvr(&a.nvr).map(String::from);
+    alerts.sort_by(|a, b| {
+        (drill(a), &a.camera_name, &a.kind, a.last_at).cmp(&(drill(b), &b.camera_name, &b.kind, b.last_at))
+    });
     let mut groups: Vec<AlertGroup> = Vec::new();
     for alert in alerts {
         let joins = groups.last().is_some_and(|g: &AlertGroup| {
-            g.camera_name == alert.camera_name && g.kind == alert.kind && alert.last_at - g.last_at <= window
+            g.drill_id == drill(&alert)
+                && g.camera_name == alert.camera_name
+                && g.kind == alert.kind
+                && alert.last_at - g.last_at <= window
         });
         if joins {
             let group = groups.last_mut().expect("checked above");
@@ -52,6 +65,7 @@ pub fn group_bursts(mut alerts: Vec<AlertRow>, window: Duration) -> Vec<AlertGro
                 priority: alert.priority,
                 first_at: alert.first_at,
                 last_at: alert.last_at,
+                drill_id: drill(&alert),
                 alerts: vec![alert],
             });
         }
@@ -114,6 +128,10 @@ impl Station {
         })?;
         let grid =
             GridCode::parse(&grid_text, &self.scheme()).map_err(|e| ApiError::Invalid(e.to_string()))?;
+        let drill = drill_of_nvr(&first.nvr).map(String::from);
+        if alerts.iter().any(|a| drill_of_nvr(&a.nvr).map(String::from) != drill) {
+            return Err(ApiError::Invalid("演练告警与实战告警不能合并为一个事件".into()));
+        }
         let camera = match &first.camera_id {
             Some(id) => self.store().cameras(&self.scheme()).await?.into_iter().find(|c| &c.id == id),
             None => None,
@@ -139,16 +157,21 @@ impl Station {
             ),
             category: decision.category,
             severity: decision.severity,
-            source: Source::CameraAlert,
+            source: if drill.is_some() { Source::Drill } else { Source::CameraAlert },
             grid,
             lon: camera.as_ref().map(|c| c.lon),
             lat: camera.as_ref().map(|c| c.lat),
             address: camera.map(|c| c.name).unwrap_or_else(|| first.camera_name.clone()),
             reporter: format!("摄像头 {}", first.camera_label.as_deref().unwrap_or(&first.camera_name)),
-            drill: false,
+            drill: drill.is_some(),
         };
         let mut tx = self.store().begin_write().await?;
         let event_id = self.report_in(&mut tx, actor, new, now).await?;
+        if let Some(drill_id) = &drill {
+            // The alert's id is `<drill>-<seq>`: the event is the inject's.
+            let alert_id = first.alert_key.rsplit(':').next().unwrap_or_default();
+            self.tag_drill_event(&mut tx, drill_id, alert_id, event_id).await?;
+        }
         refuse_if_taken(tx.triage_alerts(ids, "converted", Some(event_id), &actor.name, now).await?)?;
         tx.commit().await?;
         Ok(event_id)
@@ -162,6 +185,10 @@ impl Station {
         let event = tx.load_event(event_id, &self.scheme()).await?.event;
         if !event.is_open() {
             return Err(ApiError::Invalid(format!("事件 #{event_id} 已不在办理中，不能附加告警")));
+        }
+        let alerts = self.store().alerts_by_ids(ids).await?;
+        if alerts.iter().any(|a| drill_of_nvr(&a.nvr).is_some() != event.drill) {
+            return Err(ApiError::Invalid("演练告警只能附加到演练事件，实战告警只能附加到实战事件".into()));
         }
         refuse_if_taken(tx.triage_alerts(ids, "attached", Some(event_id), &actor.name, now).await?)?;
         let mut entry =

@@ -33,7 +33,8 @@ impl Default for Topics {
     }
 }
 
-/// What a worker terminal sends (`ack`, `arrive`, `feedback`, `location`) or receives (`tasks`).
+/// What a worker terminal sends (`ack`, `arrive`, `feedback`, `location`, `zero_report`) or receives
+/// (`tasks`, `callup`, `notice`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TerminalChannel {
     Ack,
@@ -44,6 +45,10 @@ pub enum TerminalChannel {
     Tasks,
     /// Outbound: a call-up (叫应) for the worker; answered on `ack` with `callup_id`.
     Callup,
+    /// Inbound: a grid leader's zero report (零报告) for their village.
+    ZeroReport,
+    /// Outbound: a notice for this worker alone (a zero report overdue, …); not retained.
+    Notice,
 }
 
 impl TerminalChannel {
@@ -56,6 +61,8 @@ impl TerminalChannel {
             TerminalChannel::Location => "location",
             TerminalChannel::Tasks => "tasks",
             TerminalChannel::Callup => "callup",
+            TerminalChannel::ZeroReport => "zero_report",
+            TerminalChannel::Notice => "notice",
         }
     }
 
@@ -67,6 +74,8 @@ impl TerminalChannel {
             "location" => TerminalChannel::Location,
             "tasks" => TerminalChannel::Tasks,
             "callup" => TerminalChannel::Callup,
+            "zero_report" => TerminalChannel::ZeroReport,
+            "notice" => TerminalChannel::Notice,
             _ => return None,
         })
     }
@@ -152,6 +161,7 @@ impl Topics {
             format!("{root}/terminals/+/arrive"),
             format!("{root}/terminals/+/feedback"),
             format!("{root}/terminals/+/location"),
+            format!("{root}/terminals/+/zero_report"),
             format!("{root}/reports/+"),
             format!("{root}/stations/+/presence"),
             format!("{owntracks}/+/+"),

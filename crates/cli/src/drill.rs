@@ -8,8 +8,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Subcommand;
 use redgrid_api::drill::{DrillValidation, RowError, MAX_FILE_BYTES};
+use redgrid_api::drill_run::{run_injector, state_zh, DrillChange};
+use redgrid_api::ApiError;
 use serde_json::json;
 
+use crate::identity::Identity;
 use crate::{output, DbArg};
 
 #[derive(Subcommand)]
@@ -25,12 +28,172 @@ pub enum DrillCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Runs a scenario to its end as the --as commissioner, through the station serving on the same
+    /// database: prints the drill's id, then one JSON line per inject as it goes in.
+    Run {
+        file: PathBuf,
+        /// 1 = real time; up to 60 for training and tests.
+        #[arg(long, default_value_t = 1)]
+        speed: u32,
+        /// Villages mapped elsewhere: 原=新,… (names or codes).
+        #[arg(long)]
+        villages: Option<String>,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Every drill, newest first.
+    List {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pauses a running drill (its schedule waits).
+    Pause {
+        id: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Resumes a paused drill.
+    Resume {
+        id: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Ends a drill before its last inject.
+    Stop {
+        id: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
 }
 
-pub async fn run(command: DrillCommand) -> anyhow::Result<ExitCode> {
+pub async fn run(command: DrillCommand, identity: &mut Identity) -> anyhow::Result<ExitCode> {
     match command {
         DrillCommand::Validate { file, db, json } => validate(&file, &db, json).await,
+        DrillCommand::Run { file, speed, villages, db } => {
+            run_drill(&file, speed, villages.as_deref(), &db, identity).await
+        }
+        DrillCommand::List { db, json } => {
+            let station = db.station().await?;
+            let drills = station.drills().await?;
+            if json {
+                output::print_json(&serde_json::Value::Array(
+                    drills
+                        .iter()
+                        .map(|d| {
+                            json!({ "drill_id": d.id, "title": d.title, "state": d.state, "speed": d.speed,
+                                    "started_at": d.started_at.to_rfc3339(), "started_by": d.started_by_name })
+                        })
+                        .collect(),
+                ));
+            } else {
+                for d in &drills {
+                    say!(
+                        "{}\t《{}》\t{}\t{} 倍速\t{} {}",
+                        d.id,
+                        d.title,
+                        state_zh(&d.state),
+                        d.speed,
+                        output::local_time(d.started_at),
+                        d.started_by_name
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        DrillCommand::Pause { id, db } => control(&id, &db, DrillChange::Pause, identity).await,
+        DrillCommand::Resume { id, db } => control(&id, &db, DrillChange::Resume, identity).await,
+        DrillCommand::Stop { id, db } => control(&id, &db, DrillChange::Stop, identity).await,
     }
+}
+
+async fn control(
+    id: &str,
+    db: &DbArg,
+    change: DrillChange,
+    identity: &mut Identity,
+) -> anyhow::Result<ExitCode> {
+    let station = db.station().await?;
+    let actor = identity.person(&station).await?;
+    let drill = station.control_drill(&actor, id, change).await?;
+    say!("演练 {id} 已{}（{}）", change.name_zh(), state_zh(&drill.state));
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_drill(
+    file: &Path,
+    speed: u32,
+    villages: Option<&str>,
+    db: &DbArg,
+    identity: &mut Identity,
+) -> anyhow::Result<ExitCode> {
+    // The injects go out through the station that serves this database: its outbox, its broker.
+    let probe = db.station().await?;
+    let online = probe.store().stations_online().await?;
+    let Some(serving) = online.first().cloned() else {
+        return Err(anyhow::Error::new(ApiError::NoStation(
+            "没有在此数据库上运行的站点：请先启动 redgrid serve 或指挥台，再运行演练".into(),
+        )));
+    };
+    let station = db.station_as(&serving).await?;
+    let actor = identity.person(&station).await?;
+    let metadata = std::fs::metadata(file).with_context(|| format!("无法读取演练脚本 {}", file.display()))?;
+    anyhow::ensure!(
+        metadata.len() <= MAX_FILE_BYTES as u64,
+        "演练脚本 {} 超过 {} MiB",
+        file.display(),
+        MAX_FILE_BYTES / (1024 * 1024)
+    );
+    let bytes = std::fs::read(file).with_context(|| format!("无法读取演练脚本 {}", file.display()))?;
+    let name =
+        file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let validation = station.validate_drill_scenario(&bytes, &name).await?;
+    let Some(mut scenario) = validation.scenario.filter(|_| validation.ok) else {
+        for error in &validation.errors {
+            eprintln!("{}", error.message);
+        }
+        return Ok(ExitCode::from(2));
+    };
+    if let Some(text) = villages {
+        let mapping = redgrid_drill::parse_village_mapping(text).map_err(|e| anyhow::anyhow!("{e}"))?;
+        scenario
+            .remap_villages(&mapping, &station.drill_catalogue().await?)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    let drill = station.start_drill(&actor, &scenario, speed).await?;
+    output::print_json_line(
+        &json!({ "drill_id": drill.id, "title": drill.title, "speed": drill.speed, "station": serving }),
+    );
+    let (_stop, shutdown) = tokio::sync::watch::channel(false);
+    let started = drill.started_at;
+    let mut sent = Vec::new();
+    let finished =
+        run_injector(station.clone(), drill.id.clone(), shutdown, |inject| sent.push(inject.clone())).await;
+    // Reports become events at the station's ingest a moment after they go out: wait a little for the links.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let mut rows = station.store().drill_injects(&drill.id).await?;
+    while rows.iter().any(|r| needs_event(&r.kind) && r.injected_at.is_some() && r.event_id.is_none())
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        rows = station.store().drill_injects(&drill.id).await?;
+    }
+    for r in &rows {
+        let planned = started + chrono::Duration::milliseconds(r.planned_offset_ms / drill.speed.max(1));
+        output::print_json_line(&json!({
+            "drill_id": r.drill_id, "seq": r.seq, "kind": r.kind, "planned_at": planned.to_rfc3339(),
+            "injected_at": r.injected_at.map(|t| t.to_rfc3339()), "event_id": r.event_id, "detail": r.detail,
+        }));
+    }
+    let finished = finished?;
+    eprintln!("演练 {}：{}，注入 {} 条", finished.id, state_zh(&finished.state), sent.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The kinds whose inject becomes an event by itself (a hotline's waits for the officer).
+fn needs_event(kind: &str) -> bool {
+    matches!(kind, "resident_report" | "worker_report")
 }
 
 async fn validate(file: &Path, db: &DbArg, json: bool) -> anyhow::Result<ExitCode> {

@@ -14,6 +14,7 @@ mod ingest_bench;
 mod level;
 mod roster;
 mod sync_bench;
+mod zero_report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -83,6 +84,15 @@ impl DbArg {
             .await
             .with_context(|| format!("无法打开数据库 {url}"))
     }
+
+    /// The station as `station_id`: what it queues goes out through that station's outbox.
+    async fn station_as(&self, station_id: &str) -> anyhow::Result<Station> {
+        let url = self.url()?;
+        let config = StationConfig { station_id: station_id.to_string(), ..StationConfig::default() };
+        Station::open(&url, config, Arc::new(SystemClock))
+            .await
+            .with_context(|| format!("无法打开数据库 {url}"))
+    }
 }
 
 #[derive(Subcommand)]
@@ -101,6 +111,9 @@ enum Top {
     /// Graded response levels: list, set (with --dry-run).
     #[command(subcommand)]
     Level(level::LevelCommand),
+    /// Zero reports (零报告): status, prefill, record.
+    #[command(subcommand)]
+    ZeroReport(zero_report::ZeroReportCommand),
     /// Demo data.
     #[command(subcommand)]
     Demo(DemoCommand),
@@ -537,6 +550,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Top::Init(args) => accounts::run_init(args, &mut identity).await?,
         Top::Account(command) => accounts::run(command, &mut identity).await?,
         Top::Level(command) => level::run(command, &mut identity).await?,
+        Top::ZeroReport(command) => zero_report::run(command, &mut identity).await?,
         Top::Callup(command) => callup::run(command, &mut identity).await?,
         Top::Setting(command) => callup::run_setting(command, &mut identity).await?,
         Top::Demo(DemoCommand::Seed { db, seed, scale: Scale::City, .. }) => {
@@ -798,7 +812,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Top::Drill(command) => return drill::run(command).await,
+        Top::Drill(command) => return drill::run(command, &mut identity).await,
         Top::Serve(args) => serve(args).await?,
         Top::Sim(args) => sim(args).await?,
         Top::Calendar(command) => calendar(command, &mut identity).await?,
@@ -956,6 +970,7 @@ async fn sim(args: SimArgs) -> anyhow::Result<()> {
         callup_silent: args.callup.callup_silent.clone(),
         callup_unavailable_share: args.callup.callup_unavailable_share,
         callup_ignore_share: args.callup.callup_ignore_share,
+        zero_report_silent_villages: Vec::new(),
     };
     eprintln!(
         "模拟器连接 {}：{} 个摄像头，{} 名网格员终端，种子 {}",

@@ -26,6 +26,11 @@ pub fn say_line(args: std::fmt::Arguments<'_>) {
     }
 }
 
+/// One line of NDJSON (a line per record, for a stream a script reads as it comes).
+pub fn print_json_line(value: &Value) {
+    println!("{value}");
+}
+
 pub fn print_json(value: &Value) {
     say!("{}", serde_json::to_string_pretty(value).expect("JSON values always serialise"));
 }

@@ -39,10 +39,16 @@ pub enum StationAct {
     ManageAccounts,
     /// Calling people up (叫应) and recording their answers given by phone, in person or by radio.
     CallUp,
+    /// Recording a village's zero report (零报告) on its behalf, when the grid leader reports by phone.
+    ZeroReport,
+    /// Starting a drill from a scenario (演练).
+    RunDrill,
+    /// Pausing, resuming or stopping a drill (one's own; a leader any).
+    ControlDrill,
 }
 
 impl StationAct {
-    pub const ALL: [StationAct; 15] = [
+    pub const ALL: [StationAct; 18] = [
         StationAct::SwitchMode,
         StationAct::TriageAlerts,
         StationAct::ReportEvent,
@@ -58,6 +64,9 @@ impl StationAct {
         StationAct::MuteCamera,
         StationAct::ManageAccounts,
         StationAct::CallUp,
+        StationAct::ZeroReport,
+        StationAct::RunDrill,
+        StationAct::ControlDrill,
     ];
 
     /// The key the console's capabilities are named by.
@@ -78,6 +87,9 @@ impl StationAct {
             StationAct::MuteCamera => "mute_camera",
             StationAct::ManageAccounts => "manage_accounts",
             StationAct::CallUp => "call_up",
+            StationAct::ZeroReport => "zero_report",
+            StationAct::RunDrill => "run_drill",
+            StationAct::ControlDrill => "control_drill",
         }
     }
 
@@ -99,6 +111,9 @@ impl StationAct {
             StationAct::MuteCamera => "静默摄像头",
             StationAct::ManageAccounts => "管理账号",
             StationAct::CallUp => "叫应",
+            StationAct::ZeroReport => "代村登记零报告",
+            StationAct::RunDrill => "发起演练",
+            StationAct::ControlDrill => "暂停或结束演练",
         }
     }
 }
@@ -127,6 +142,12 @@ pub fn roles(act: StationAct) -> &'static [Role] {
         // "A leader or duty officer calls up a selection"; the commissioner's drills call up through the
         // injector, as the station.
         StationAct::CallUp => &[Leader, DutyOfficer, System],
+        // "Confirmed ... by the officer on the village's behalf": the duty officer takes the call, a leader
+        // on duty may too. A grid leader's own report comes from the terminal, not through this table.
+        StationAct::ZeroReport => &[DutyOfficer, Leader],
+        // Drills are the political-legal commissioner's; a leader may pause or stop any drill.
+        StationAct::RunDrill => &[Commissioner],
+        StationAct::ControlDrill => &[Commissioner, Leader],
     }
 }
 

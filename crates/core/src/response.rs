@@ -7,6 +7,8 @@
 //! report (零报告), and what terminals are told. Old terminals know only peacetime and wartime, so each
 //! level also says which of the two it is (`legacy_mode`; 关注 is peacetime).
 
+use chrono::{DateTime, Duration, Utc};
+
 use crate::time_limit::{Mode, Pace};
 
 /// The roster's demand under a level.
@@ -285,9 +287,141 @@ impl ResponseLadder {
     }
 }
 
+/// Where a village stands with its zero reports (零报告) at a level with a cadence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ZeroReportState {
+    /// Reported for the current period.
+    Ok,
+    /// Not reported for the current period yet; its deadline has not passed.
+    Due,
+    /// The previous period's deadline passed without a report (and none has come since).
+    Missing,
+    /// Reported for the current period, but the report says nothing is new while the station knows
+    /// otherwise; the report is kept, and flagged.
+    Contradicted,
+}
+
+impl ZeroReportState {
+    pub fn key(self) -> &'static str {
+        match self {
+            ZeroReportState::Ok => "ok",
+            ZeroReportState::Due => "due",
+            ZeroReportState::Missing => "missing",
+            ZeroReportState::Contradicted => "contradicted",
+        }
+    }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            ZeroReportState::Ok => "已报",
+            ZeroReportState::Due => "待报",
+            ZeroReportState::Missing => "缺报",
+            ZeroReportState::Contradicted => "与事实不符",
+        }
+    }
+}
+
+/// The periods in which zero reports are owed: from the switch to a level with a cadence, every `hours`,
+/// the first due at `from + hours`. A report covers the period in which it arrives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZeroReportSchedule {
+    pub from: DateTime<Utc>,
+    pub hours: i64,
+}
+
+impl ZeroReportSchedule {
+    fn length(&self) -> Duration {
+        Duration::hours(self.hours.max(1))
+    }
+
+    /// The period `at` falls in: its start and its deadline. An instant before `from` (a clock that is
+    /// behind) counts as the first period.
+    pub fn period(&self, at: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+        let length = self.length();
+        let elapsed = (at - self.from).num_milliseconds().max(0);
+        let index = elapsed / length.num_milliseconds();
+        let start = self.from + Duration::milliseconds(index * length.num_milliseconds());
+        (start, start + length)
+    }
+
+    /// A village's state at `now` from its latest report (when it arrived, and whether it contradicted
+    /// the facts), with the deadline the state is about: the current period's, or for
+    /// [`ZeroReportState::Missing`] the one that passed. A late report covers the period it arrives in,
+    /// so a missing village that reports is `Ok` again at once.
+    pub fn state(
+        &self,
+        last: Option<(DateTime<Utc>, bool)>,
+        now: DateTime<Utc>,
+    ) -> (ZeroReportState, DateTime<Utc>) {
+        let (start, due) = self.period(now);
+        match last {
+            Some((at, contradicted)) if at >= start => {
+                let state = if contradicted { ZeroReportState::Contradicted } else { ZeroReportState::Ok };
+                (state, due)
+            }
+            // The previous period (if there was one) went by without a report.
+            last if start > self.from && last.is_none_or(|(at, _)| at < start - self.length()) => {
+                (ZeroReportState::Missing, start)
+            }
+            _ => (ZeroReportState::Due, due),
+        }
+    }
+}
+
+/// Whether a zero report contradicts the facts: it says nothing is new while an alert from the village's
+/// cameras waits for triage, or an event there is new since the village's last report.
+pub fn zero_report_contradicted(reported_new: i64, new_events: i64, untriaged_alerts: i64) -> bool {
+    reported_new == 0 && (new_events > 0 || untriaged_alerts > 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn zero_report_periods_run_from_the_switch_and_a_missed_deadline_is_missing_until_a_report() {
+        let switch = Utc.with_ymd_and_hms(2026, 11, 18, 2, 0, 0).unwrap();
+        let schedule = ZeroReportSchedule { from: switch, hours: 12 };
+        let h = Duration::hours;
+        assert_eq!(schedule.period(switch + h(13)), (switch + h(12), switch + h(24)));
+        assert_eq!(
+            schedule.period(switch - h(1)),
+            (switch, switch + h(12)),
+            "a clock behind: the first period"
+        );
+        // Nothing reported: due until the first deadline, missing after it.
+        assert_eq!(schedule.state(None, switch + h(1)), (ZeroReportState::Due, switch + h(12)));
+        assert_eq!(
+            schedule.state(None, switch + h(12)),
+            (ZeroReportState::Missing, switch + h(12)),
+            "the first deadline is switch + 12 h, and it has passed"
+        );
+        // A report in the period covers it; the next period is due, not missing.
+        let reported = Some((switch + h(3), false));
+        assert_eq!(schedule.state(reported, switch + h(5)), (ZeroReportState::Ok, switch + h(12)));
+        assert_eq!(schedule.state(reported, switch + h(13)), (ZeroReportState::Due, switch + h(24)));
+        assert_eq!(
+            schedule.state(reported, switch + h(24)),
+            (ZeroReportState::Missing, switch + h(24)),
+            "the second period went by without a report"
+        );
+        // A late report covers the period it arrives in.
+        assert_eq!(schedule.state(Some((switch + h(25), false)), switch + h(26)).0, ZeroReportState::Ok);
+        assert_eq!(
+            schedule.state(Some((switch + h(25), true)), switch + h(26)).0,
+            ZeroReportState::Contradicted,
+            "a flagged report is kept, and shows as contradicted for its period"
+        );
+    }
+
+    #[test]
+    fn only_a_report_of_nothing_new_can_contradict_the_facts() {
+        assert!(zero_report_contradicted(0, 0, 1), "an alert from the village's cameras waits for triage");
+        assert!(zero_report_contradicted(0, 2, 0), "events are new there since the last report");
+        assert!(!zero_report_contradicted(0, 0, 0), "nothing new, and nothing known: a true zero report");
+        assert!(!zero_report_contradicted(1, 3, 2), "a report with figures is the village's own account");
+    }
 
     #[test]
     fn the_standard_ladder_runs_from_peacetime_to_level_one() {

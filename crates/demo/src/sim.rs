@@ -4,7 +4,9 @@
 //! station's real ingest: Frigate NVR events (new → update → end, with reviews), native camera alerts,
 //! residents' reports, worker terminals that move about their grids (native app or OwnTracks), take the
 //! tasks the station dispatches, acknowledge, travel, arrive and report back. A few terminals never
-//! acknowledge, so the no-acknowledgement path is exercised too.
+//! acknowledge, so the no-acknowledgement path is exercised too. At a response level with a cadence one grid
+//! leader of each village sends its zero report (零报告), and again when reminded; the villages of
+//! `zero_report_silent_villages` never do, so a missing village can be seen.
 //!
 //! Everything it generates comes from one seeded generator (and per-task generators seeded from it and
 //! the task id), so a seed gives the same sequence of messages; only the wall-clock instants differ.
@@ -22,10 +24,11 @@ use rand_chacha::ChaCha8Rng;
 use redgrid_bus::client::{connect, MqttConfig};
 use redgrid_bus::payload::{
     decode_outbound, encode_camera_alert, encode_report, encode_terminal_ack, encode_terminal_arrive,
-    encode_terminal_feedback, encode_terminal_location, AckTarget, AlertKind, CameraAlert, GeoPoint,
-    Outbound, Report, TaskMessage, TerminalAck, TerminalArrive, TerminalFeedback, TerminalLocation,
+    encode_terminal_feedback, encode_terminal_location, encode_zero_report, AckTarget, AlertKind, Broadcast,
+    CameraAlert, GeoPoint, Outbound, Report, TaskMessage, TerminalAck, TerminalArrive, TerminalFeedback,
+    TerminalLocation, ZeroReport,
 };
-use redgrid_bus::topics::{TerminalChannel, Topics};
+use redgrid_bus::topics::{BroadcastKind, TerminalChannel, Topics};
 use serde_json::json;
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -57,6 +60,8 @@ pub struct SimConfig {
     /// Share of call-ups answered "unavailable"; of the rest, `callup_ignore_share` are never answered.
     pub callup_unavailable_share: f64,
     pub callup_ignore_share: f64,
+    /// Villages (12-digit codes) whose grid leaders never send a zero report, so one can go missing.
+    pub zero_report_silent_villages: Vec<String>,
 }
 
 impl Default for SimConfig {
@@ -75,6 +80,7 @@ impl Default for SimConfig {
             callup_silent: Vec::new(),
             callup_unavailable_share: 0.1,
             callup_ignore_share: 0.03,
+            zero_report_silent_villages: Vec::new(),
         }
     }
 }
@@ -93,6 +99,7 @@ pub struct SimCounters {
     pub offline_wills: AtomicU64,
     pub callups_received: AtomicU64,
     pub callup_answers: AtomicU64,
+    pub zero_reports: AtomicU64,
 }
 
 impl SimCounters {
@@ -124,6 +131,8 @@ struct SimWorker {
     owntracks_user: Option<String>,
     position: (f64, f64),
     home: (f64, f64),
+    /// The village whose grid leader (网格长) this worker is.
+    leads_village: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -139,6 +148,10 @@ pub struct SimWorld {
     cameras: Vec<SimCamera>,
     workers: Vec<SimWorker>,
     grids: Vec<SimGrid>,
+    /// Who sends each village's zero report: its first grid leader (worker index, village code).
+    zero_reporters: Vec<(usize, String)>,
+    /// Hours between zero reports per response level key, from the station's ladder.
+    zero_report_hours: HashMap<String, i64>,
 }
 
 impl SimWorld {
@@ -150,6 +163,7 @@ impl SimWorld {
             ));
         }
         let scheme = station.scheme();
+        let village_len = scheme.level(scheme.village_depth()).map_or(12, |l| l.code_len);
         let store = station.store();
         let cameras: Vec<SimCamera> = store
             .cameras(&scheme)
@@ -181,11 +195,17 @@ impl SimWorld {
                             .centre
                     }
                 };
+                let leads_village = w
+                    .worker
+                    .is_grid_leader()
+                    .then(|| w.worker.grids.first().map(|g| g.as_str().chars().take(village_len).collect()))
+                    .flatten();
                 Some(SimWorker {
                     id: w.worker.id,
                     owntracks_user: w.worker.owntracks_user,
                     position: home,
                     home,
+                    leads_village,
                 })
             })
             .collect();
@@ -194,7 +214,23 @@ impl SimWorld {
                 "数据库中没有摄像头、网格或网格员，模拟器无事可做：请先运行 redgrid demo seed".into(),
             ));
         }
-        Ok(SimWorld { cameras, workers, grids })
+        let mut zero_reporters: Vec<(usize, String)> = Vec::new();
+        for (index, worker) in workers.iter().enumerate() {
+            let Some(village) = &worker.leads_village else { continue };
+            match zero_reporters.iter_mut().find(|(_, v)| v == village) {
+                Some(first) if workers[first.0].id > worker.id => first.0 = index,
+                Some(_) => {}
+                None => zero_reporters.push((index, village.clone())),
+            }
+        }
+        zero_reporters.sort_by(|a, b| a.1.cmp(&b.1));
+        let zero_report_hours = station
+            .ladder()
+            .levels()
+            .iter()
+            .filter_map(|l| Some((l.key.clone(), l.zero_report_hours?)))
+            .collect();
+        Ok(SimWorld { cameras, workers, grids, zero_reporters, zero_report_hours })
     }
 
     pub fn camera_count(&self) -> usize {
@@ -206,7 +242,9 @@ impl SimWorld {
     }
 }
 
-/// Something due later.
+/// Something due later. A zero report's `cadence` is the round of the level it belongs to (a report of a
+/// level since left is dropped), `repeat` whether the next one is scheduled after it (a reminder's answer
+/// is not).
 #[derive(Debug, Clone)]
 enum Due {
     FrigateUpdate { object: FrigateObject },
@@ -216,6 +254,7 @@ enum Due {
     Feedback { worker: usize, task: TaskMessage },
     BackOnline { worker: usize },
     CallupAnswer { worker: usize, callup_id: String, available: bool },
+    ZeroReport { reporter: usize, cadence: u64, repeat: bool },
 }
 
 #[derive(Debug, Clone)]
@@ -301,7 +340,13 @@ pub async fn run(
     let client_id = format!("redgrid-sim-{}-{:x}", config.seed, stable_hash(&topics.root) & 0xffff_ffff);
     let mut mqtt =
         MqttConfig::from_url(broker_url, &client_id).map_err(|e| ApiError::Invalid(e.to_string()))?;
-    mqtt.subscriptions = vec![topics.terminal_tasks("+"), topics.terminal("+", TerminalChannel::Callup)];
+    mqtt.subscriptions = vec![
+        topics.terminal_tasks("+"),
+        topics.terminal("+", TerminalChannel::Callup),
+        topics.terminal("+", TerminalChannel::Notice),
+        // Retained: the level in force arrives at once, and so does every switch.
+        topics.broadcast(BroadcastKind::Mode),
+    ];
     let mut link = connect(mqtt);
     // One stream per kind of traffic, so that what each sends depends on the seed alone, not on how the
     // streams interleave in wall-clock time.
@@ -319,6 +364,14 @@ pub async fn run(
     let started = Instant::now();
     let mut serial: u64 = 0;
     let mut report_serial: u64 = 0;
+    // The level in force (by the retained broadcast), its zero-report period in simulated time, and a
+    // counter that tells the rounds of successive levels apart.
+    let mut zero_level: Option<String> = None;
+    let mut zero_period: Option<Duration> = None;
+    let mut zero_cadence: u64 = 0;
+    let mut zero_rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x5eed_0003);
+    let reporter_of: HashMap<usize, usize> =
+        world.zero_reporters.iter().enumerate().map(|(i, (worker, _))| (*worker, i)).collect();
 
     let publish = |link: &redgrid_bus::client::Link, topic: String, payload: Vec<u8>, retain: bool| {
         let client = link.client.clone();
@@ -398,6 +451,39 @@ pub async fn run(
                             Instant::now() + Duration::from_secs_f64(delay),
                             Due::CallupAnswer { worker, callup_id: callup.callup_id, available },
                         );
+                    }
+                    Ok(Outbound::Broadcast(Broadcast::Mode(mode))) => {
+                        // A retained message comes again on every reconnect: only a new level starts a new
+                        // round of reports.
+                        if mode.level == zero_level {
+                            continue;
+                        }
+                        zero_level = mode.level.clone();
+                        zero_cadence += 1;
+                        let hours = mode.level.as_ref().and_then(|key| world.zero_report_hours.get(key));
+                        zero_period = hours.map(|h| Duration::from_secs_f64(*h as f64 * 3600.0 / pace));
+                        if zero_period.is_none() {
+                            continue;
+                        }
+                        for reporter in 0..world.zero_reporters.len() {
+                            // Each grid leader reports within minutes of the switch, then every period.
+                            let delay = (30.0 + exp_secs(&mut zero_rng, 120.0)) / pace;
+                            scheduler.at(
+                                Instant::now() + Duration::from_secs_f64(delay),
+                                Due::ZeroReport { reporter, cadence: zero_cadence, repeat: true },
+                            );
+                        }
+                    }
+                    Ok(Outbound::Notice { worker_id, notice }) => {
+                        // Reminded that the village's report is missing: the grid leader reports at once.
+                        let reporter = by_id.get(&worker_id).and_then(|w| reporter_of.get(w));
+                        if let (Some(&reporter), true) = (reporter, notice.kind == "zero_report_missing") {
+                            let delay = (10.0 + exp_secs(&mut zero_rng, 30.0)) / pace;
+                            scheduler.at(
+                                Instant::now() + Duration::from_secs_f64(delay),
+                                Due::ZeroReport { reporter, cadence: zero_cadence, repeat: false },
+                            );
+                        }
                     }
                     Ok(Outbound::Broadcast(_)) => {}
                     Err(error) => tracing::debug!(%error, "simulator ignores a message"),
@@ -566,6 +652,38 @@ pub async fn run(
                     )
                     .await;
                     counters.callup_answers.fetch_add(1, Ordering::Relaxed);
+                }
+                Due::ZeroReport { reporter, cadence, repeat } => {
+                    let (worker, village) = &world.zero_reporters[reporter];
+                    if cadence != zero_cadence
+                        || zero_period.is_none()
+                        || config.zero_report_silent_villages.contains(village)
+                    {
+                        continue;
+                    }
+                    let id = world.workers[*worker].id.clone();
+                    // A simulated grid leader has nothing to add: every report says nothing is new, so a
+                    // village with alerts waiting for triage shows as contradicted on the board.
+                    let report = ZeroReport {
+                        // Unique across restarts of the simulator: a reused id is taken for a redelivery.
+                        msg_id: format!("sim-{}-zr-{village}-{}", config.seed, wall.timestamp_millis()),
+                        village: village.clone(),
+                        new: 0,
+                        open: 0,
+                        note: "本村平安，无新增情况".into(),
+                        at: wall,
+                    };
+                    publish(
+                        &link,
+                        topics.terminal(&id, TerminalChannel::ZeroReport),
+                        encode_zero_report(&report),
+                        false,
+                    )
+                    .await;
+                    counters.zero_reports.fetch_add(1, Ordering::Relaxed);
+                    if let (true, Some(period)) = (repeat, zero_period) {
+                        scheduler.at(now + period, Due::ZeroReport { reporter, cadence, repeat });
+                    }
                 }
                 Due::Ack { worker, task } => {
                     let ack = TerminalAck {

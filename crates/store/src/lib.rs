@@ -21,6 +21,7 @@ pub mod audit;
 pub mod callups;
 pub mod console;
 pub mod dispatch;
+pub mod drills;
 pub mod events;
 pub mod feeds;
 pub mod history;
@@ -34,6 +35,7 @@ mod sql;
 pub mod stats;
 pub mod vocabulary;
 pub mod watch;
+pub mod zero_reports;
 
 pub use vocabulary::FeedEntity;
 

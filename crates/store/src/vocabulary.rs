@@ -33,10 +33,14 @@ pub enum FeedEntity {
     Account,
     /// A call-up (叫应): `started`, `answered`, `recalled`, `backup`, `closed`.
     Callup,
+    /// A village's zero report (零报告), keyed by village code: `reported`, `contradicted`, `reminded`.
+    ZeroReport,
+    /// A drill: `started`, `paused`, `resumed`, `stopped`, `finished`, `injected` (version = the inject).
+    Drill,
 }
 
 impl FeedEntity {
-    pub const ALL: [FeedEntity; 14] = [
+    pub const ALL: [FeedEntity; 16] = [
         FeedEntity::Event,
         FeedEntity::Alert,
         FeedEntity::Task,
@@ -51,6 +55,8 @@ impl FeedEntity {
         FeedEntity::Nvr,
         FeedEntity::Account,
         FeedEntity::Callup,
+        FeedEntity::ZeroReport,
+        FeedEntity::Drill,
     ];
 
     /// The word stored and sent to the window.
@@ -70,6 +76,8 @@ impl FeedEntity {
             FeedEntity::Nvr => "nvr",
             FeedEntity::Account => "account",
             FeedEntity::Callup => "callup",
+            FeedEntity::ZeroReport => "zero_report",
+            FeedEntity::Drill => "drill",
         }
     }
 

@@ -1,4 +1,4 @@
-//! Outbound payloads (tasks, presence, broadcasts) and encoders for every RedGrid payload, all at
+//! Outbound payloads (tasks, call-ups, notices, presence, broadcasts) and encoders for every RedGrid payload, all at
 //! schema version 1: the encoder writes `"v": 1` beside the DTO's fields.
 //!
 //! [`decode_outbound`] reads tasks and broadcasts back, for terminals and the simulator.
@@ -11,7 +11,7 @@ use super::json::{parse_object, Obj};
 use super::limits::{MAX_ID_CHARS, MAX_LABEL_CHARS, MAX_NAME_CHARS, MAX_PAYLOAD_BYTES, MAX_TEXT_CHARS};
 use super::native::{
     opt_point, CameraAlert, GeoPoint, Presence, PresenceState, Report, TerminalAck, TerminalArrive,
-    TerminalFeedback, TerminalLocation,
+    TerminalFeedback, TerminalLocation, ZeroReport,
 };
 use super::DecodeError;
 use crate::topics::{BroadcastKind, TerminalChannel, TopicKind, Topics};
@@ -114,6 +114,23 @@ pub struct CallupMessage {
     pub at: DateTime<Utc>,
 }
 
+/// `<root>/terminals/<worker_id>/notice`: a notice for one worker, not retained (a persistent session
+/// queues it). `kind` says what it is about, so a terminal can open the matching form: `zero_report_missing`
+/// — the zero report of `village` due at `due_at` did not come, please report now. A terminal that does not
+/// know the kind shows `title` and `text`. The same `notice_id` again is the same notice.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TerminalNotice {
+    pub notice_id: String,
+    pub kind: String,
+    pub title: String,
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub village: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<DateTime<Utc>>,
+    pub at: DateTime<Utc>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Broadcast {
     Notice(Notice),
@@ -137,6 +154,7 @@ impl Broadcast {
 pub enum Outbound {
     Task { worker_id: String, task: TaskMessage },
     Callup { worker_id: String, callup: CallupMessage },
+    Notice { worker_id: String, notice: TerminalNotice },
     Broadcast(Broadcast),
 }
 
@@ -159,6 +177,10 @@ pub fn encode_task(task: &TaskMessage) -> Vec<u8> {
 
 pub fn encode_callup(callup: &CallupMessage) -> Vec<u8> {
     encode(callup)
+}
+
+pub fn encode_terminal_notice(notice: &TerminalNotice) -> Vec<u8> {
+    encode(notice)
 }
 
 /// The presence payload; publish retained. The last will is `encode_presence(PresenceState::Offline,
@@ -199,6 +221,11 @@ pub fn encode_report(report: &Report) -> Vec<u8> {
     encode(report)
 }
 
+/// A grid leader's zero report, as the terminal (or the simulator) sends it.
+pub fn encode_zero_report(report: &ZeroReport) -> Vec<u8> {
+    encode(report)
+}
+
 /// Reads a task or a broadcast (what a terminal receives). Same checks and errors as [`super::decode`].
 pub fn decode_outbound(topics: &Topics, topic: &str, payload: &[u8]) -> Result<Outbound, DecodeError> {
     if payload.len() > MAX_PAYLOAD_BYTES {
@@ -208,8 +235,10 @@ pub fn decode_outbound(topics: &Topics, topic: &str, payload: &[u8]) -> Result<O
     let kind = topics.classify(topic).ok_or_else(unknown)?;
     if !matches!(
         kind,
-        TopicKind::Terminal { channel: TerminalChannel::Tasks | TerminalChannel::Callup, .. }
-            | TopicKind::Broadcast { .. }
+        TopicKind::Terminal {
+            channel: TerminalChannel::Tasks | TerminalChannel::Callup | TerminalChannel::Notice,
+            ..
+        } | TopicKind::Broadcast { .. }
     ) {
         return Err(unknown());
     }
@@ -234,6 +263,18 @@ pub fn decode_outbound(topics: &Topics, topic: &str, payload: &[u8]) -> Result<O
                 call: root.opt_i64("call")?.unwrap_or(1).clamp(1, 1000) as u32,
                 backup_for: root.opt_id("backup_for")?,
                 drill: root.opt_bool("drill")?.unwrap_or(false),
+                at: root.req_instant("at")?,
+            },
+        }),
+        TopicKind::Terminal { worker_id, channel: TerminalChannel::Notice } => Ok(Outbound::Notice {
+            worker_id: worker_id.to_owned(),
+            notice: TerminalNotice {
+                notice_id: root.req_id("notice_id")?,
+                kind: root.req_str("kind", MAX_LABEL_CHARS)?,
+                title: root.req_str("title", MAX_NAME_CHARS)?,
+                text: root.opt_str("text", MAX_TEXT_CHARS)?.unwrap_or_default(),
+                village: root.opt_str("village", MAX_ID_CHARS)?,
+                due_at: root.opt_instant("due_at")?,
                 at: root.req_instant("at")?,
             },
         }),

@@ -32,8 +32,8 @@ pub use alert::{
 pub use encode::{
     decode_outbound, encode_broadcast, encode_callup, encode_camera_alert, encode_presence, encode_report,
     encode_task, encode_terminal_ack, encode_terminal_arrive, encode_terminal_feedback,
-    encode_terminal_location, Broadcast, Callup, CallupMessage, ModeSwitch, Notice, OperatingMode, Outbound,
-    TaskMessage, VERSION,
+    encode_terminal_location, encode_terminal_notice, encode_zero_report, Broadcast, Callup, CallupMessage,
+    ModeSwitch, Notice, OperatingMode, Outbound, TaskMessage, TerminalNotice, VERSION,
 };
 pub use error::DecodeError;
 pub use frigate::{
@@ -43,7 +43,7 @@ pub use frigate::{
 pub use limits::MAX_PAYLOAD_BYTES;
 pub use native::{
     AckTarget, CameraAlert, GeoPoint, Presence, PresenceState, Report, TerminalAck, TerminalArrive,
-    TerminalFeedback, TerminalLocation, MAX_PHOTOS,
+    TerminalFeedback, TerminalLocation, ZeroReport, MAX_PHOTOS, MAX_ZERO_REPORT_COUNT,
 };
 pub use owntracks::OwnTracksLocation;
 
@@ -96,6 +96,12 @@ pub enum Inbound {
         worker_id: String,
         location: TerminalLocation,
     },
+    /// A grid leader's zero report (零报告); the worker id is the topic's, so the broker's ACL (each worker
+    /// writes only under its own `terminals/<id>/`) is what vouches for who sent it.
+    ZeroReport {
+        worker_id: String,
+        report: ZeroReport,
+    },
     OwnTracksLocation(OwnTracksLocation),
     /// OwnTracks' last will: the phone is offline. `tst` is when its connection began.
     OwnTracksOffline {
@@ -137,6 +143,7 @@ impl Inbound {
     /// | native alert | `alert:<source>:<alert_id>` |
     /// | ack, arrive, feedback | `terminal:<worker_id>:<ack|arrive|feedback>:<msg_id>` |
     /// | terminal location | `terminal:<worker_id>:location:<at, ms>` |
+    /// | zero report | `terminal:<worker_id>:zero_report:<msg_id>` |
     /// | OwnTracks location | `owntracks:<user>:<device>:<tst>` |
     /// | OwnTracks lwt | `owntracks:<user>:<device>:lwt:<tst or ->` (last value wins) |
     /// | report | `report:<source>:<report_id>` |
@@ -202,6 +209,9 @@ impl Inbound {
             Inbound::TerminalLocation { worker_id, location } => {
                 format!("terminal:{}:location:{}", part(worker_id), location.at.timestamp_millis())
             }
+            Inbound::ZeroReport { worker_id, report } => {
+                terminal_key(worker_id, TerminalChannel::ZeroReport, &report.msg_id)
+            }
             Inbound::OwnTracksLocation(location) => {
                 format!("owntracks:{}:{}:{}", part(&location.user), part(&location.device), location.tst)
             }
@@ -253,6 +263,7 @@ impl Inbound {
             Inbound::TerminalArrive { .. } => "terminal_arrive",
             Inbound::TerminalFeedback { .. } => "terminal_feedback",
             Inbound::TerminalLocation { .. } => "terminal_location",
+            Inbound::ZeroReport { .. } => "zero_report",
             Inbound::OwnTracksLocation(_) => "owntracks_location",
             Inbound::OwnTracksOffline { .. } => "owntracks_offline",
             Inbound::Report { .. } => "report",
@@ -278,6 +289,9 @@ pub fn decode(topics: &Topics, topic: &str, payload: &[u8]) -> Result<Decoded, D
         TopicKind::Broadcast { .. } => return Ok(Decoded::Ignored("broadcast: published by stations")),
         TopicKind::Terminal { channel: TerminalChannel::Tasks, .. } => {
             return Ok(Decoded::Ignored("terminal tasks: published by stations"))
+        }
+        TopicKind::Terminal { channel: TerminalChannel::Notice, .. } => {
+            return Ok(Decoded::Ignored("terminal notices: published by stations"))
         }
         _ => {}
     }
@@ -332,7 +346,10 @@ pub fn decode(topics: &Topics, topic: &str, payload: &[u8]) -> Result<Decoded, D
                 TerminalChannel::Location => {
                     Inbound::TerminalLocation { worker_id, location: native::terminal_location(&root)? }
                 }
-                TerminalChannel::Tasks | TerminalChannel::Callup => {
+                TerminalChannel::ZeroReport => {
+                    Inbound::ZeroReport { worker_id, report: native::zero_report(&root)? }
+                }
+                TerminalChannel::Tasks | TerminalChannel::Callup | TerminalChannel::Notice => {
                     return Ok(Decoded::Ignored("terminal tasks and call-ups: published by stations"))
                 }
             }

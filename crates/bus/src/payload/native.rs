@@ -126,6 +126,27 @@ pub struct Report {
     pub at: DateTime<Utc>,
 }
 
+/// Most events a zero report may count (`new`, `open`): a village's figures are in the tens; anything
+/// beyond this is a typo or a broken terminal.
+pub const MAX_ZERO_REPORT_COUNT: i64 = 100_000;
+
+/// `<root>/terminals/<worker_id>/zero_report`: a grid leader's zero report (零报告) for their village —
+/// "nothing new here" (`new` 0) or the village's figures. Which period it covers is the station's
+/// business (the time it arrives), not the terminal's clock.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ZeroReport {
+    pub msg_id: String,
+    /// The village's division code (12 digits in the national scheme).
+    pub village: String,
+    /// Events new in the village since its last report, as the grid leader counts them.
+    pub new: i64,
+    /// Events still open there.
+    pub open: i64,
+    /// What the grid leader adds (empty when nothing).
+    pub note: String,
+    pub at: DateTime<Utc>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PresenceState {
@@ -281,6 +302,39 @@ pub(super) fn report(root: &Obj) -> Result<Report, DecodeError> {
         category: root.opt_str("category", MAX_LABEL_CHARS)?,
         text,
         photos,
+        at: root.req_instant("at")?,
+    })
+}
+
+pub(super) fn zero_report(root: &Obj) -> Result<ZeroReport, DecodeError> {
+    root.version()?;
+    let village = root.req_str("village", MAX_ID_CHARS)?;
+    // Only the digits of a division code: the station looks the village up, but a name or a stray
+    // character is refused here with a reason the officer understands.
+    if !village.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(DecodeError::OutOfRange {
+            field: "village".to_owned(),
+            value: excerpt(&village, 64),
+            range: "村（社区）区划代码，12 位数字",
+        });
+    }
+    let count = |key: &str| -> Result<i64, DecodeError> {
+        let value = root.opt_i64(key)?.ok_or_else(|| DecodeError::MissingField { field: key.to_owned() })?;
+        if !(0..=MAX_ZERO_REPORT_COUNT).contains(&value) {
+            return Err(DecodeError::OutOfRange {
+                field: key.to_owned(),
+                value: value.to_string(),
+                range: "0 到 100000",
+            });
+        }
+        Ok(value)
+    };
+    Ok(ZeroReport {
+        msg_id: root.req_id("msg_id")?,
+        village,
+        new: count("new")?,
+        open: count("open")?,
+        note: root.opt_str("note", MAX_TEXT_CHARS)?.unwrap_or_default(),
         at: root.req_instant("at")?,
     })
 }

@@ -30,6 +30,25 @@ fn event_after(key: &str, value: Value) -> Vec<u8> {
     event.to_string().into_bytes()
 }
 
+const ZERO: &str = "redgrid/v1/terminals/W1/zero_report";
+
+fn zero_report() -> Value {
+    json!({"v": 1, "msg_id": "zr-1", "village": "450802101201", "new": 0, "open": 1, "note": "",
+        "at": "2026-11-18T20:00:00+08:00"})
+}
+
+fn zero_with(key: &str, value: Value) -> Vec<u8> {
+    let mut report = zero_report();
+    report[key] = value;
+    report.to_string().into_bytes()
+}
+
+fn zero_without(key: &str) -> Vec<u8> {
+    let mut report = zero_report();
+    report.as_object_mut().expect("a zero report is an object").remove(key);
+    report.to_string().into_bytes()
+}
+
 fn bytes(value: Value) -> Vec<u8> {
     value.to_string().into_bytes()
 }
@@ -417,6 +436,47 @@ fn cases() -> Vec<Case> {
             bytes(json!({"v": 1, "state": "away"})),
             "unknown_value",
             Some("state"),
+        ),
+        // Zero reports.
+        case("zero report without village", ZERO, zero_without("village"), "missing_field", Some("village")),
+        case(
+            "zero report for a village by name",
+            ZERO,
+            zero_with("village", json!("大圩村")),
+            "out_of_range",
+            Some("village"),
+        ),
+        case("zero report without new", ZERO, zero_without("new"), "missing_field", Some("new")),
+        case(
+            "zero report with negative open",
+            ZERO,
+            zero_with("open", json!(-1)),
+            "out_of_range",
+            Some("open"),
+        ),
+        case("zero report with text count", ZERO, zero_with("new", json!("0")), "wrong_type", Some("new")),
+        case(
+            "zero report with fractional count",
+            ZERO,
+            zero_with("new", json!(1.5)),
+            "wrong_type",
+            Some("new"),
+        ),
+        case(
+            "zero report with a huge count",
+            ZERO,
+            zero_with("open", json!(100_001)),
+            "out_of_range",
+            Some("open"),
+        ),
+        case("zero report without msg_id", ZERO, zero_without("msg_id"), "missing_field", Some("msg_id")),
+        case("zero report without time", ZERO, zero_without("at"), "missing_field", Some("at")),
+        case(
+            "zero report with a long note",
+            ZERO,
+            zero_with("note", json!("无".repeat(4001))),
+            "too_long",
+            Some("note"),
         ),
         // Topics.
         case(

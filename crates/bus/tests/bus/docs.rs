@@ -41,7 +41,10 @@ fn every_example_in_the_protocol_document_decodes() {
             topics.classify(&topic),
             Some(
                 TopicKind::Broadcast { .. }
-                    | TopicKind::Terminal { channel: TerminalChannel::Tasks | TerminalChannel::Callup, .. }
+                    | TopicKind::Terminal {
+                        channel: TerminalChannel::Tasks | TerminalChannel::Callup | TerminalChannel::Notice,
+                        ..
+                    }
             )
         );
         if outbound {

@@ -4,9 +4,10 @@ use chrono::{DateTime, Utc};
 use redgrid_bus::payload::{
     decode, decode_outbound, encode_broadcast, encode_callup, encode_camera_alert, encode_presence,
     encode_report, encode_task, encode_terminal_ack, encode_terminal_arrive, encode_terminal_feedback,
-    encode_terminal_location, AckTarget, AlertKind, BoundingBox, Broadcast, Callup, CallupMessage,
-    CameraAlert, Decoded, GeoPoint, Inbound, ModeSwitch, Notice, OperatingMode, Outbound, PresenceState,
-    Report, TaskMessage, TerminalAck, TerminalArrive, TerminalFeedback, TerminalLocation,
+    encode_terminal_location, encode_terminal_notice, encode_zero_report, AckTarget, AlertKind, BoundingBox,
+    Broadcast, Callup, CallupMessage, CameraAlert, Decoded, GeoPoint, Inbound, ModeSwitch, Notice,
+    OperatingMode, Outbound, PresenceState, Report, TaskMessage, TerminalAck, TerminalArrive,
+    TerminalFeedback, TerminalLocation, TerminalNotice, ZeroReport,
 };
 use redgrid_bus::topics::{TerminalChannel, Topics};
 use serde_json::{json, Value};
@@ -227,5 +228,41 @@ fn native_messages_round_trip() {
     assert_eq!(
         decode_inbound(&topics.reports("W0042"), &encode_report(&report)),
         Inbound::Report { source: "W0042".to_owned(), report }
+    );
+}
+
+#[test]
+fn a_zero_report_and_its_reminder_read_back() {
+    let topics = Topics::default();
+    // What the simulator's grid leaders send is what the station decodes.
+    let report = ZeroReport {
+        msg_id: "zr-450802101201-3".to_owned(),
+        village: "450802101201".to_owned(),
+        new: 0,
+        open: 2,
+        note: "本村平安".to_owned(),
+        at: at("2026-11-18T20:00:00.125+08:00"),
+    };
+    let encoded: Value = serde_json::from_slice(&encode_zero_report(&report)).unwrap();
+    assert_eq!(encoded["v"], 1, "versioned like every RedGrid payload");
+    assert_eq!(
+        decode_inbound(&topics.terminal("W1", TerminalChannel::ZeroReport), &encode_zero_report(&report)),
+        Inbound::ZeroReport { worker_id: "W1".to_owned(), report }
+    );
+    // The station's reminder to a grid leader whose village is missing reads back on the terminal.
+    let notice = TerminalNotice {
+        notice_id: "zero_report:450802101201:1795435200000".to_owned(),
+        kind: "zero_report_missing".to_owned(),
+        title: "零报告催报".to_owned(),
+        text: "大圩村的零报告已超时，请尽快报送".to_owned(),
+        village: Some("450802101201".to_owned()),
+        due_at: Some(at("2026-11-18T22:00:00+08:00")),
+        at: at("2026-11-18T22:00:05+08:00"),
+    };
+    let topic = topics.terminal("W1", TerminalChannel::Notice);
+    assert_eq!(topic, "redgrid/v1/terminals/W1/notice");
+    assert_eq!(
+        decode_outbound(&topics, &topic, &encode_terminal_notice(&notice)).unwrap(),
+        Outbound::Notice { worker_id: "W1".to_owned(), notice }
     );
 }

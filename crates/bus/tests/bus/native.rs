@@ -170,7 +170,37 @@ fn presence_and_its_last_will() {
 }
 
 #[test]
+fn a_zero_report_decodes_with_its_natural_key() {
+    let message = inbound(
+        "redgrid/v1/terminals/W1010003/zero_report",
+        &json!({"v": 1, "msg_id": "zr-0001", "village": "450802101201", "new": 0, "open": 2,
+            "note": "本村平安，无新增情况", "at": "2026-11-18T20:00:00+08:00"}),
+    );
+    assert_eq!(
+        message.natural_key(),
+        "terminal:W1010003:zero_report:zr-0001",
+        "a resend of the same report is the same message"
+    );
+    assert_eq!(message.kind_name(), "zero_report");
+    assert_eq!(message.idempotency(), Idempotency::NaturalKey, "a report is a message, not a state");
+    let Inbound::ZeroReport { worker_id, report } = message else { panic!("the zero_report topic") };
+    assert_eq!(worker_id, "W1010003", "who sent it is the topic's worker, vouched for by the ACL");
+    assert_eq!((report.village.as_str(), report.new, report.open), ("450802101201", 0, 2));
+    assert_eq!(report.note, "本村平安，无新增情况");
+    assert_eq!(report.at, at("2026-11-18T12:00:00Z"));
+
+    let bare = inbound(
+        "redgrid/v1/terminals/W1010003/zero_report",
+        &json!({"v": 1, "msg_id": 7, "village": "450802101201", "new": 3, "open": 3.0, "at": 1795435200000_i64}),
+    );
+    let Inbound::ZeroReport { report, .. } = bare else { panic!("zero report") };
+    assert_eq!(report.note, "", "the note is optional: nothing to add");
+    assert_eq!((report.msg_id.as_str(), report.open), ("7", 3), "numeric ids and whole floats are read");
+}
+
+#[test]
 fn own_outbound_topics_are_ignored_if_seen() {
+    ignored("redgrid/v1/terminals/W0042/notice", b"{\"v\":1}");
     ignored("redgrid/v1/terminals/W0042/tasks", b"{\"v\":1}");
     ignored("redgrid/v1/broadcast/mode", b"{\"v\":1}");
 }

@@ -16,6 +16,7 @@ fn subscriptions_cover_every_inbound_topic_and_nothing_per_camera() {
         "redgrid/v1/terminals/+/arrive",
         "redgrid/v1/terminals/+/feedback",
         "redgrid/v1/terminals/+/location",
+        "redgrid/v1/terminals/+/zero_report",
         "redgrid/v1/reports/+",
         "redgrid/v1/stations/+/presence",
         "owntracks/+/+",
@@ -58,6 +59,14 @@ fn classification_table() {
         (
             "redgrid/v1/terminals/W0042/tasks",
             Some(TopicKind::Terminal { worker_id: "W0042", channel: TerminalChannel::Tasks }),
+        ),
+        (
+            "redgrid/v1/terminals/W0042/zero_report",
+            Some(TopicKind::Terminal { worker_id: "W0042", channel: TerminalChannel::ZeroReport }),
+        ),
+        (
+            "redgrid/v1/terminals/W0042/notice",
+            Some(TopicKind::Terminal { worker_id: "W0042", channel: TerminalChannel::Notice }),
         ),
         ("owntracks/li/phone", Some(TopicKind::OwnTracks { user: "li", device: "phone" })),
         ("owntracks/li/phone/event", Some(TopicKind::OwnTracksOther)),
@@ -139,6 +148,8 @@ fn builders_produce_topics_that_classify_back() {
         topics.frigate_tracked_object_update(),
         topics.frigate_available(),
         topics.terminal("W7", TerminalChannel::Feedback),
+        topics.terminal("W7", TerminalChannel::ZeroReport),
+        topics.terminal("W7", TerminalChannel::Notice),
     ];
     for topic in built {
         assert!(topics.classify(&topic).is_some(), "{topic} is built by Topics, so Topics must recognise it");

@@ -98,3 +98,90 @@ fn a_file_that_is_not_a_scenario_is_refused_with_a_reason() {
     assert_eq!(answer["errors"][0]["row"], 0, "row 0: the file as a whole");
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// A short scenario for the demo township: a worker's report, a resident's, a hotline call, a call-up.
+const SHORT: &str = "# 标题：短演练\n序号,时间,类型,村社区,人员,类别,内容,预期处置\n\
+1,00:00,网格员上报,大圩社区,W1010003,气象灾害,沿河道路积水,受理、派遣\n\
+2,00:30,群众上报,大圩村,,民生服务,安置点缺少饮用水,受理\n\
+3,01:00,电话,新建村,,气象灾害,老人家中进水,受理、派遣专职\n\
+4,01:30,叫应,大圩村,,,防汛到岗叫应,叫应\n";
+
+#[test]
+fn a_drill_runs_through_the_station_serving_the_database_or_is_refused_without_one() {
+    use std::process::{Command, Stdio};
+    let dir = temp_dir("drill_run");
+    let db = format!("sqlite://{}", dir.join("demo.db").display());
+    assert!(redgrid(&["demo", "seed", "--db", &db, "--days", "1"]).status.success());
+    let file = dir.join("short.csv");
+    std::fs::write(&file, SHORT).unwrap();
+    let file = file.to_str().unwrap();
+
+    let alone = crate::redgrid_with_password(
+        "redgrid-demo",
+        &["--as", "commissioner", "drill", "run", file, "--speed", "60", "--db", &db],
+    );
+    assert_eq!(alone.status.code(), Some(2), "{}", text(&alone));
+    assert!(text(&alone).contains("no_station"), "{}", text(&alone));
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_redgrid"))
+        .args([
+            "serve",
+            "--db",
+            &db,
+            "--broker",
+            "embedded",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--station",
+            "drill-test",
+        ])
+        .env("REDGRID_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redgrid serve starts");
+    // The station is there once its own presence is on the feed.
+    let mut online = false;
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        online = rt.block_on(async {
+            let store = redgrid_api::store::Store::open(&db).await.unwrap();
+            store.stations_online().await.unwrap().contains(&"drill-test".to_string())
+        });
+        if online {
+            break;
+        }
+    }
+    assert!(online, "the station came up");
+    let run = crate::redgrid_with_password(
+        "redgrid-demo",
+        &["--as", "commissioner", "drill", "run", file, "--speed", "60", "--db", &db],
+    );
+    let _ = serve.kill();
+    let _ = serve.wait();
+    assert!(run.status.success(), "{}", text(&run));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&run.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let drill_id = lines[0]["drill_id"].as_str().expect("the first line names the drill").to_string();
+    assert_eq!(lines.len(), 5, "the drill, then one line per inject: {lines:?}");
+    for line in &lines[1..] {
+        assert_eq!(line["drill_id"], drill_id.as_str());
+        assert!(line["injected_at"].is_string(), "{line}");
+    }
+    assert!(
+        lines[1]["event_id"].is_i64() && lines[2]["event_id"].is_i64(),
+        "the reports became events through the station: {lines:?}"
+    );
+    assert!(lines[3]["event_id"].is_null(), "a hotline call waits for the officer");
+    assert!(lines[4]["detail"].as_str().unwrap().starts_with("叫应 CU-"));
+    let list: serde_json::Value =
+        serde_json::from_slice(&redgrid(&["drill", "list", "--db", &db, "--json"]).stdout).unwrap();
+    assert_eq!(list[0]["drill_id"], drill_id.as_str());
+    assert_eq!(
+        (list[0]["state"].as_str(), list[0]["started_by"].as_str()),
+        (Some("finished"), Some("梁文华"))
+    );
+    std::fs::remove_dir_all(dir).ok();
+}

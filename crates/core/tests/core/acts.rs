@@ -30,6 +30,12 @@ fn design(act: StationAct) -> Vec<Role> {
         StationAct::ManageAccounts => vec![Administrator],
         // The typhoon scene: "a leader or duty officer calls up" (and a drill's injector, as the station).
         StationAct::CallUp => vec![Leader, DutyOfficer, System],
+        // Zero reports: "confirmed from a grid leader's terminal … or by the officer on the village's
+        // behalf" — the duty officer, and the leader on duty beside them.
+        StationAct::ZeroReport => vec![DutyOfficer, Leader],
+        // "Drills for political-legal commissioners"; "a leader may pause or stop any drill".
+        StationAct::RunDrill => vec![Commissioner],
+        StationAct::ControlDrill => vec![Commissioner, Leader],
     }
 }
 

@@ -789,3 +789,92 @@ pub async fn old_delivery_bookkeeping_is_pruned_and_the_record_kept(store: &Stor
         "nothing twice"
     );
 }
+
+pub async fn zero_reports_keep_the_latest_per_village_the_facts_and_one_reminder_per_period(store: &Store) {
+    use redgrid_store::zero_reports::{VillageFacts, ZeroReportRecord};
+    seed_grids(store).await;
+    let l = Loop::new();
+    let [daxu, other] = VILLAGES;
+    // One open event in 大圩村 an hour after t0, and one in the other village: the facts are per village.
+    insert(
+        store,
+        &l.report(
+            new_event(&format!("{daxu}001"), Category::Livelihood, Severity::General),
+            t0() + Duration::hours(1),
+        ),
+    )
+    .await;
+    insert(
+        store,
+        &l.report(new_event(&format!("{other}001"), Category::Livelihood, Severity::General), t0()),
+    )
+    .await;
+    let facts = store.village_facts(daxu, t0()).await.unwrap();
+    assert_eq!(
+        facts,
+        VillageFacts { new_events: 1, open_events: 1, untriaged_alerts: 0, offline_terminals: 0 },
+        "the other village's event is not 大圩村's"
+    );
+    assert_eq!(
+        store.village_facts(daxu, t0() + Duration::hours(2)).await.unwrap().new_events,
+        0,
+        "new counts from `since`"
+    );
+
+    let report = |village: &str, minutes: i64, contradicted: bool| ZeroReportRecord {
+        id: 0,
+        village_code: village.into(),
+        level_key: "level_4".into(),
+        period_start: t0(),
+        reported_at: t0() + Duration::minutes(minutes),
+        sent_at: Some(t0()),
+        msg_id: Some(format!("zr-{minutes}")),
+        by_id: "W1".into(),
+        by_name: "韦网格长".into(),
+        channel: "terminal".into(),
+        new_events: 0,
+        open_events: 1,
+        note: "本村平安".into(),
+        facts_since: t0(),
+        facts,
+        contradicted,
+    };
+    let feed_before = store.feed_head().await.unwrap();
+    let mut tx = store.begin_write().await.unwrap();
+    assert_eq!(tx.village_facts(daxu, t0()).await.unwrap(), facts, "the same facts under the write lock");
+    let first = tx.insert_zero_report(&report(daxu, 10, false)).await.unwrap();
+    let second = tx.insert_zero_report(&report(daxu, 20, true)).await.unwrap();
+    tx.insert_zero_report(&report(other, 15, false)).await.unwrap();
+    assert!(second > first, "ids grow in insertion order");
+    assert_eq!(tx.latest_zero_report(daxu).await.unwrap().map(|r| r.id), Some(second));
+    tx.commit().await.unwrap();
+
+    let latest = store.latest_zero_reports().await.unwrap();
+    let villages: Vec<&str> = latest.iter().map(|r| r.village_code.as_str()).collect();
+    assert_eq!(villages, [daxu, other], "one latest report per village, by code");
+    let mut expected = report(daxu, 20, true);
+    expected.id = second;
+    assert_eq!(latest[0], expected, "a report reads back whole, facts and flag included");
+    assert_eq!(store.zero_reports_since(t0() + Duration::minutes(12)).await.unwrap().len(), 2);
+    let feed = store.feed_since(feed_before, 10).await.unwrap();
+    let changes: Vec<&str> = feed.iter().map(|e| e.change.as_str()).collect();
+    assert_eq!(
+        changes,
+        ["reported", "contradicted", "reported"],
+        "each report on the feed, flagged ones as such"
+    );
+
+    let period = t0();
+    assert!(store.zero_report_reminded(period).await.unwrap().is_empty());
+    let mut tx = store.begin_write().await.unwrap();
+    let workers = ["W1".to_string(), "W2".to_string()];
+    let due = period + Duration::hours(12);
+    assert!(tx.insert_zero_report_reminder(other, period, due, &workers, due).await.unwrap());
+    assert!(
+        !tx.insert_zero_report_reminder(other, period, due, &workers, due).await.unwrap(),
+        "a period is reminded once, whichever station tries again"
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(store.zero_report_reminded(period).await.unwrap(), [other]);
+    assert!(store.zero_report_reminded(due).await.unwrap().is_empty(), "the next period is its own");
+}

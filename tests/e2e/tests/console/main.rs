@@ -6,6 +6,7 @@
 
 mod bench_ui;
 mod commissioner;
+mod drill;
 mod duty_officer;
 mod first_run;
 mod leader;
