@@ -339,23 +339,7 @@ impl Station {
         };
         let people: Vec<CallupPerson> = chosen
             .iter()
-            .map(|(worker, village, group)| CallupPerson {
-                callup_id: id.clone(),
-                worker_id: worker.clone(),
-                village_code: village.clone(),
-                force_group: group.clone(),
-                backup_for: None,
-                calls: 1,
-                first_called_at: now,
-                last_called_at: now,
-                backup_called: false,
-                state: CallupState::Silent.key().into(),
-                answered_at: None,
-                channel: None,
-                note: String::new(),
-                lat: None,
-                lon: None,
-            })
+            .map(|(worker, village, group)| called(&id, worker, village, group, None, now))
             .collect();
         tx.insert_callup(&row, &people).await?;
         let mut audit = vec![station_audit(
@@ -679,28 +663,14 @@ impl Station {
                 Some(row) => row,
                 None => continue,
             };
-            let person = CallupPerson {
-                callup_id: p.callup_id.clone(),
-                worker_id: backup.clone(),
-                village_code: record
-                    .worker
-                    .grids
-                    .first()
-                    .map(|g| g.as_str()[..village_len.min(g.as_str().len())].to_string())
-                    .unwrap_or_default(),
-                force_group: record.worker.group.key().into(),
-                backup_for: Some(p.worker_id.clone()),
-                calls: 1,
-                first_called_at: now,
-                last_called_at: now,
-                backup_called: false,
-                state: CallupState::Silent.key().into(),
-                answered_at: None,
-                channel: None,
-                note: String::new(),
-                lat: None,
-                lon: None,
-            };
+            let village = record
+                .worker
+                .grids
+                .first()
+                .map(|g| g.as_str()[..village_len.min(g.as_str().len())].to_string())
+                .unwrap_or_default();
+            let group = record.worker.group.key();
+            let person = called(&p.callup_id, backup, &village, group, Some(&p.worker_id), now);
             tx.add_callup_people(std::slice::from_ref(&person)).await?;
             self.send_call(&mut tx, &row, &person, 1, Some(&p.worker_id), now).await?;
             audit.push(call_record(&station, now, &row.id, &person, &names, "callup_backup", 1));
@@ -718,6 +688,34 @@ impl Station {
             tracing::info!(recalled, backups = backed, "call-up: silent people called again");
         }
         Ok((recalled, backed))
+    }
+}
+
+/// A person just called, silent until they answer.
+fn called(
+    callup_id: &str,
+    worker: &str,
+    village: &str,
+    group: &str,
+    backup_for: Option<&str>,
+    now: DateTime<Utc>,
+) -> CallupPerson {
+    CallupPerson {
+        callup_id: callup_id.into(),
+        worker_id: worker.into(),
+        village_code: village.into(),
+        force_group: group.into(),
+        backup_for: backup_for.map(String::from),
+        calls: 1,
+        first_called_at: now,
+        last_called_at: now,
+        backup_called: false,
+        state: CallupState::Silent.key().into(),
+        answered_at: None,
+        channel: None,
+        note: String::new(),
+        lat: None,
+        lon: None,
     }
 }
 

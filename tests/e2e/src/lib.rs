@@ -460,6 +460,22 @@ impl Console {
         Ok(())
     }
 
+    /// Signs in at the sign-in screen (a station opened without `--demo`) and returns what the status bar
+    /// then says of the person.
+    pub async fn sign_in(&self, account: &str, password: &str) -> Result<String> {
+        self.wait_text("the sign-in screen", Duration::from_secs(60), "#overlay .signin-card h1", |t| {
+            t == "红格指挥台"
+        })
+        .await?;
+        self.type_into("#overlay input[name=account]", account).await?;
+        self.type_into("#overlay input[name=password]", password).await?;
+        self.click("#overlay button[type=submit]").await?;
+        self.wait_text("the signed-in person in the status bar", Duration::from_secs(15), ".sb-user", |t| {
+            !t.is_empty()
+        })
+        .await
+    }
+
     /// Types `text` into the field matching `css`.
     pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {
         let element =

@@ -28,14 +28,8 @@ fn the_commissioner_runs_the_flood_drill_at_sixty_times_speed() {
 }
 
 async fn commissioner_runs_a_drill(console: &mut Console, binaries: &Binaries, db: &str) -> Result<()> {
-    console
-        .wait_text("the sign-in screen", Duration::from_secs(60), "#overlay .signin-card h1", |t| {
-            t == "红格指挥台"
-        })
-        .await?;
-    console.type_into("#overlay input[name=account]", "commissioner").await?;
-    console.type_into("#overlay input[name=password]", DEMO_PASSWORD).await?;
-    console.click("#overlay button[type=submit]").await?;
+    let user = console.sign_in("commissioner", DEMO_PASSWORD).await?;
+    anyhow::ensure!(user.contains("梁文华"), "signed in as the commissioner: {user}");
     console.wait_text("the queue to load", QUICK, "#queue-pane .pane-count", |t| t.ends_with('件')).await?;
 
     console.click("[data-testid=open-drill]").await?;

@@ -35,16 +35,7 @@ async fn leader_on_a_typhoon_night(
     db: &str,
     listen: &str,
 ) -> Result<()> {
-    console
-        .wait_text("the sign-in screen", Duration::from_secs(60), "#overlay .signin-card h1", |t| {
-            t == "红格指挥台"
-        })
-        .await?;
-    console.type_into("#overlay input[name=account]", "leader").await?;
-    console.type_into("#overlay input[name=password]", DEMO_PASSWORD).await?;
-    console.click("#overlay button[type=submit]").await?;
-    let user =
-        console.wait_text("the leader in the status bar", QUICK, ".sb-user", |t| !t.is_empty()).await?;
+    let user = console.sign_in("leader", DEMO_PASSWORD).await?;
     ensure!(user.contains("陈永福") && user.contains("领导"), "the status bar names the leader: {user:?}");
     console.wait_text("the queue to load", QUICK, "#queue-pane .pane-count", |t| t.ends_with('件')).await?;
     let pill = console.visible_text(".mode-pill").await?.context("the level pill")?;
