@@ -412,3 +412,202 @@ pub async fn run_injector(
         }
     }
 }
+
+/// One step of an inject's handling on the scorecard.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepScore {
+    /// `accept`, `dispatch`, `acknowledge`, `arrive`, `feedback`, `verify`, `close`.
+    pub step: &'static str,
+    pub at: DateTime<Utc>,
+    /// From the step's start (the injection, or the previous step done) to this one.
+    pub seconds: i64,
+    /// The limit at the level in force, divided by the drill's speed; `None` for a step without one.
+    pub limit_seconds: Option<i64>,
+    pub on_time: Option<bool>,
+}
+
+/// Whether an action the scenario expected happened, and by whom.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpectedScore {
+    pub action: &'static str,
+    pub done: bool,
+    pub by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InjectScore {
+    pub seq: i64,
+    pub kind: String,
+    pub planned_at: DateTime<Utc>,
+    pub injected_at: Option<DateTime<Utc>>,
+    pub event_id: Option<i64>,
+    pub steps: Vec<StepScore>,
+    pub expected: Vec<ExpectedScore>,
+    pub score: f64,
+}
+
+/// The drill's scorecard (docs/drills.md "Scorecard").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scorecard {
+    pub drill: DrillRow,
+    pub score: f64,
+    pub conclusion: &'static str,
+    pub injects: Vec<InjectScore>,
+    /// Per officer (by name): how many of the drill events' steps they took.
+    pub officers: Vec<(String, usize)>,
+    /// Per worker (by id): tasks acknowledged and fed back on drill events.
+    pub workers: Vec<(String, usize)>,
+    /// The drill's call-ups: (called, answered).
+    pub callup: Option<(usize, usize)>,
+}
+
+/// The closed-loop commands a scorecard times, in order, and the step whose limit applies.
+const TIMED: [(&str, Option<redgrid_core::event::Step>); 7] = {
+    use redgrid_core::event::Step;
+    [
+        ("accept", Some(Step::Accept)),
+        ("dispatch", Some(Step::Dispatch)),
+        ("acknowledge", None),
+        ("arrive", None),
+        ("feedback", Some(Step::Handle)),
+        ("verify", Some(Step::Verify)),
+        ("close", Some(Step::Close)),
+    ]
+};
+
+impl Station {
+    /// Scores a drill from its injects, the audit trail of the events they became and its call-ups.
+    pub async fn drill_scorecard(&self, id: &str) -> Result<Scorecard> {
+        use redgrid_drill::score::{conclusion, drill_score, inject_score, InjectResult};
+        let store = self.store();
+        let drill = store.drill(id).await?.ok_or_else(|| ApiError::Invalid(format!("演练 {id} 不存在")))?;
+        let file = redgrid_drill::parse(drill.scenario.as_bytes(), "drill.csv")
+            .map_err(|e| ApiError::Invalid(format!("演练 {id} 的脚本无法读取：{e}")))?;
+        let rules = self.rules();
+        let ack_minutes = self.ack_minutes().await?;
+        let speed = drill.speed.max(1);
+        let workers = store.workers(&rules.scheme).await?;
+        let full_time = |id: &str| {
+            workers.iter().any(|w| {
+                w.worker.id == id && w.worker.employment == redgrid_core::worker::Employment::FullTime
+            })
+        };
+        let mut officers: std::collections::BTreeMap<String, usize> = Default::default();
+        let mut by_worker: std::collections::BTreeMap<String, usize> = Default::default();
+        let mut callup_totals: Option<(usize, usize)> = None;
+        let mut injects = Vec::new();
+        let mut results = Vec::new();
+        for row in store.drill_injects(id).await? {
+            let raw = file.injects.iter().find(|i| i64::from(i.seq) == row.seq);
+            let planned_at = drill.started_at + Duration::milliseconds(row.planned_offset_ms / speed);
+            let mut steps = Vec::new();
+            let mut expected = Vec::new();
+            let history = match row.event_id {
+                Some(event) => store.event_history(event).await?,
+                None => Vec::new(),
+            };
+            let event = match row.event_id {
+                Some(event) => Some(self.event(event).await?.stored.event),
+                None => None,
+            };
+            if let (Some(event), Some(start)) = (&event, row.injected_at) {
+                let mut from = start;
+                for (command, step) in TIMED {
+                    let Some(record) = history.iter().find(|r| r.entry.command == command) else { continue };
+                    let at = record.entry.at;
+                    let limit_minutes = match step {
+                        Some(step) => rules
+                            .policy
+                            .limit_at(event.category, event.severity, step, rules.level.pace())
+                            .map(|l| l.minutes),
+                        None if command == "acknowledge" => Some(ack_minutes),
+                        None => None,
+                    };
+                    let seconds = (at - from).num_seconds().max(0);
+                    let limit_seconds = limit_minutes.map(|m| m * 60 / speed);
+                    steps.push(StepScore {
+                        step: command,
+                        at,
+                        seconds,
+                        limit_seconds,
+                        on_time: limit_seconds.map(|l| seconds <= l),
+                    });
+                    from = at;
+                }
+                for record in &history {
+                    match record.entry.role.as_str() {
+                        "duty_officer" | "leader" | "commissioner" => {
+                            *officers.entry(record.entry.actor_name.clone()).or_default() += 1
+                        }
+                        "grid_worker" | "grid_leader" => {
+                            *by_worker.entry(record.entry.actor_id.clone()).or_default() += 1
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            for action in raw.map(|r| r.expected.clone()).unwrap_or_default() {
+                use redgrid_drill::ExpectedAction::*;
+                let find = |command: &str| {
+                    history.iter().find(|r| r.entry.command == command).map(|r| r.entry.actor_name.clone())
+                };
+                let (done, by) = match action {
+                    Accept => (find("accept").is_some(), find("accept")),
+                    Dispatch => (find("dispatch").is_some(), find("dispatch")),
+                    DispatchFullTime => {
+                        let sent =
+                            event.as_ref().is_some_and(|e| e.tasks.iter().any(|t| full_time(&t.worker_id)));
+                        (sent, find("dispatch"))
+                    }
+                    Escalate => (find("request_escalation").is_some(), find("request_escalation")),
+                    Close => (find("close").is_some(), find("close")),
+                    CallupAnswered => {
+                        let status = match row.detail.strip_prefix("叫应 ").and_then(|d| d.split('：').next())
+                        {
+                            Some(callup) => self.callup_status(callup).await.ok(),
+                            None => None,
+                        };
+                        match status {
+                            Some(s) => {
+                                let answered = s.available + s.unavailable;
+                                let totals = callup_totals.get_or_insert((0, 0));
+                                totals.0 += s.called;
+                                totals.1 += answered;
+                                // Answered means nine in ten answered, as a muster is judged.
+                                (s.called > 0 && answered * 10 >= s.called * 9, None)
+                            }
+                            None => (false, None),
+                        }
+                    }
+                };
+                expected.push(ExpectedScore { action: action.key(), done, by });
+            }
+            let result = InjectResult {
+                steps_on_time: steps.iter().filter_map(|s| s.on_time).collect(),
+                actions_done: expected.iter().map(|e| e.done).collect(),
+                severity_weight: raw.map_or(1, |r| r.severity.level().clamp(1, 4) as u32),
+            };
+            injects.push(InjectScore {
+                seq: row.seq,
+                kind: row.kind.clone(),
+                planned_at,
+                injected_at: row.injected_at,
+                event_id: row.event_id,
+                steps,
+                expected,
+                score: inject_score(&result),
+            });
+            results.push(result);
+        }
+        let score = drill_score(&results);
+        Ok(Scorecard {
+            drill,
+            score,
+            conclusion: conclusion(score),
+            injects,
+            officers: officers.into_iter().collect(),
+            workers: by_worker.into_iter().collect(),
+            callup: callup_totals,
+        })
+    }
+}

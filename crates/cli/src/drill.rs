@@ -41,6 +41,14 @@ pub enum DrillCommand {
         #[command(flatten)]
         db: DbArg,
     },
+    /// The drill's scorecard: each inject's steps against their limits, the expected actions, the score.
+    Scorecard {
+        id: String,
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        json: bool,
+    },
     /// Every drill, newest first.
     List {
         #[command(flatten)]
@@ -97,6 +105,49 @@ pub async fn run(command: DrillCommand, identity: &mut Identity) -> anyhow::Resu
                         d.speed,
                         output::local_time(d.started_at),
                         d.started_by_name
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        DrillCommand::Scorecard { id, db, json } => {
+            let station = db.station().await?;
+            let card = station.drill_scorecard(&id).await?;
+            if json {
+                output::print_json(&scorecard_json(&card));
+            } else {
+                say!(
+                    "演练 {}《{}》：{} 分，{}",
+                    card.drill.id,
+                    card.drill.title,
+                    card.score,
+                    card.conclusion
+                );
+                for i in &card.injects {
+                    let steps: Vec<String> = i
+                        .steps
+                        .iter()
+                        .map(|s| {
+                            format!(
+                                "{} {}s{}",
+                                s.step,
+                                s.seconds,
+                                if s.on_time == Some(false) { "（超时）" } else { "" }
+                            )
+                        })
+                        .collect();
+                    let missed: Vec<&str> = i.expected.iter().filter(|e| !e.done).map(|e| e.action).collect();
+                    say!(
+                        "  #{} {} {} 分  {}{}",
+                        i.seq,
+                        i.kind,
+                        i.score,
+                        steps.join("，"),
+                        if missed.is_empty() {
+                            String::new()
+                        } else {
+                            format!("；未完成：{}", missed.join("、"))
+                        }
                     );
                 }
             }
@@ -249,4 +300,22 @@ fn too_large(file: &Path, bytes: u64) -> DrillValidation {
         errors: vec![RowError { row: 0, column: String::new(), message }],
         scenario: None,
     }
+}
+
+fn scorecard_json(card: &redgrid_api::drill_run::Scorecard) -> serde_json::Value {
+    json!({
+        "drill_id": card.drill.id, "title": card.drill.title, "score": card.score, "conclusion": card.conclusion,
+        "injects": card.injects.iter().map(|i| json!({
+            "seq": i.seq, "kind": i.kind, "planned_at": i.planned_at.to_rfc3339(),
+            "injected_at": i.injected_at.map(|t| t.to_rfc3339()), "event_id": i.event_id,
+            "steps": i.steps.iter().map(|s| (s.step.to_string(), json!({
+                "at": s.at.to_rfc3339(), "seconds": s.seconds, "limit_seconds": s.limit_seconds, "on_time": s.on_time,
+            }))).collect::<serde_json::Map<_, _>>(),
+            "expected": i.expected.iter().map(|e| json!({ "action": e.action, "done": e.done, "by": e.by })).collect::<Vec<_>>(),
+            "score": i.score,
+        })).collect::<Vec<_>>(),
+        "officers": card.officers.iter().map(|(name, n)| json!({ "name": name, "steps": n })).collect::<Vec<_>>(),
+        "workers": card.workers.iter().map(|(id, n)| json!({ "worker_id": id, "steps": n })).collect::<Vec<_>>(),
+        "callup": card.callup.map(|(called, answered)| json!({ "called": called, "answered": answered })),
+    })
 }

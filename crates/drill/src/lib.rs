@@ -25,6 +25,7 @@ mod table;
 mod vocabulary;
 mod write;
 
+pub mod score;
 pub use error::{RowError, ScenarioErrors};
 pub use file::{parse, RawInject, ScenarioFile};
 pub use resolve::{

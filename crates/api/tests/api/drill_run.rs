@@ -148,6 +148,27 @@ async fn the_flood_drill_runs_through_the_real_paths_and_never_counts() {
         .unwrap();
     assert_eq!(hotline.event_id, Some(logged.stored.event.id));
 
+    // The officer accepts the first report's event a little later: the scorecard times it from the audit trail.
+    let first_report = linked.iter().find(|i| i.kind.ends_with("_report")).unwrap();
+    let event_id = first_report.event_id.unwrap();
+    t.clock.advance(Duration::seconds(4));
+    let event = s.event(event_id).await.unwrap();
+    let accept = redgrid_core::closed_loop::Command::Accept { category: None, severity: None, grid: None };
+    s.act(&officer, event_id, Some(event.stored.event.version), accept).await.unwrap();
+    let card = s.drill_scorecard(&drill.id).await.unwrap();
+    let scored = card.injects.iter().find(|i| i.seq == first_report.seq).unwrap();
+    let accept = scored.steps.iter().find(|st| st.step == "accept").expect("the accept is timed");
+    let record =
+        s.history(event_id).await.unwrap().into_iter().find(|r| r.entry.command == "accept").unwrap();
+    assert_eq!(accept.at, record.entry.at, "the step's time is the audit record's");
+    assert_eq!(accept.seconds, (record.entry.at - first_report.injected_at.unwrap()).num_seconds());
+    assert!(accept.limit_seconds.is_some_and(|l| l > 0), "the limit scaled by the speed");
+    let done = scored.expected.iter().find(|e| e.action == "accept").unwrap();
+    assert!(done.done && done.by.as_deref() == Some("黄志明"), "{done:?}");
+    assert!(card.score > 0.0 && card.score < 100.0, "{}", card.score);
+    assert!(["优秀", "良好", "合格", "不合格"].contains(&card.conclusion));
+    assert!(card.officers.iter().any(|(name, n)| name == "黄志明" && *n >= 1));
+
     // The real month's figures are what they were, to the last digit.
     let after = s.stats(month).await.unwrap();
     assert_eq!(format!("{:?}", after), format!("{:?}", before));
