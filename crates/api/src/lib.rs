@@ -25,6 +25,7 @@ pub mod handover;
 pub mod import;
 pub mod ingest;
 pub mod init;
+pub mod period;
 pub mod response;
 pub mod roster;
 pub mod roster_desk;

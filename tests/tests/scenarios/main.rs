@@ -329,6 +329,16 @@ async fn a_typhoon_call_up_is_answered_and_a_silent_worker_is_backed_up() {
         switches.iter().map(|w| (w.from_level.as_str(), w.to_level.as_str())).collect::<Vec<_>>(),
         [("peacetime", "level_4"), ("level_4", "peacetime")]
     );
+    // The period's record: the two switches, the call-up with its answers, and Ⅳ级 as the highest level.
+    let period = st.emergency_period().await.unwrap();
+    assert_eq!(period.switches.len(), 2);
+    assert_eq!(period.highest, "Ⅳ级");
+    assert!(period.ended_at.is_some(), "back at 平时, the period is over");
+    assert_eq!(period.callups.len(), 1);
+    let callup = &period.callups[0];
+    assert_eq!(callup.called, started.called + 1, "the village and the backup");
+    assert_eq!(callup.silent, 1, "the silent worker stayed silent");
+    assert!(period.answer_rate().unwrap() > 0.9);
     sim_stop.send_replace(true);
     sim.await.unwrap().unwrap();
     running.stop().await;
