@@ -115,6 +115,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             response::response_levels,
             response::level_dry_run,
             response::set_level,
+            response::requests_waiting,
             callup::callups_recent,
             callup::callup_start,
             callup::callup_status,

@@ -111,3 +111,44 @@ pub async fn set_level(shell: State<'_, Shell>, request: SetLevelRequest) -> Rep
     station.set_level(&actor, &request.level, &request.reason).await?;
     Ok(dto::level(&station.level_view().await?))
 }
+
+#[derive(Debug, Serialize)]
+pub struct WaitingDto {
+    pub event_id: i64,
+    pub version: i64,
+    pub title: String,
+    pub grid_code: String,
+    pub drill: bool,
+    pub kind: &'static str,
+    pub kind_zh: &'static str,
+    pub minutes: Option<i64>,
+    pub requested_by: String,
+    pub requested_at: dto::Millis,
+    pub reason: String,
+}
+
+/// The requests waiting for a leader (提级, 延时, 挂账): the leader's desk answers them with `act`.
+#[tauri::command]
+pub async fn requests_waiting(shell: State<'_, Shell>, request: Empty) -> Reply<Vec<WaitingDto>> {
+    let _ = request;
+    let (ready, _) = shell.acting().await?;
+    Ok(ready
+        .station()
+        .requests_waiting()
+        .await?
+        .into_iter()
+        .map(|w| WaitingDto {
+            event_id: w.event_id,
+            version: w.version,
+            title: w.title,
+            grid_code: w.grid_code,
+            drill: w.drill,
+            kind: w.kind,
+            kind_zh: w.kind_zh,
+            minutes: w.minutes,
+            requested_by: w.requested_by,
+            requested_at: dto::ms(w.requested_at),
+            reason: w.reason,
+        })
+        .collect())
+}

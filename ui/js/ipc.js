@@ -85,6 +85,7 @@ export const switchMode = (mode, reason) => call('switch_mode', { mode, reason }
 export const responseLevels = () => call('response_levels', {});
 export const levelDryRun = (level) => call('level_dry_run', { level });
 export const setLevel = (level, reason) => call('set_level', { level, reason });
+export const requestsWaiting = () => call('requests_waiting', {});
 export const callupsRecent = () => call('callups_recent', {});
 export const callupStart = (spec) => call('callup_start', spec);
 export const callupStatus = (callupId) => call('callup_status', { callup_id: callupId });

@@ -23,6 +23,7 @@ import { showFirstRun } from './first-run.js';
 import { accountsDesk } from './accounts-desk.js';
 import { callupBoard } from './callup-board.js';
 import { drillDesk } from './drill-desk.js';
+import { requestsDialog } from './requests-dialog.js';
 import { openDispatchDialog } from './dispatch-dialog.js';
 import { alertToEventDialog, attachDialog, dismissDialog, muteDialog } from './triage.js';
 import { reportDialog } from './report-dialog.js';
@@ -69,6 +70,7 @@ function buildConsole() {
     audit: () => openAudit(),
     accounts: () => accountsDesk(),
     callup: () => openCallup(),
+    requests: () => requestsDialog({ onOpen: (id) => openEvent(id) }).catch((error) => toastError(error, '待审批载入失败')),
     drill: () => drillDesk({ session: state.session }).catch((error) => toastError(error, '演练台打开失败')),
     settings: () => openSettings(),
     lock: () => lockStation(),

@@ -50,6 +50,7 @@ export class StatusBar {
         button('历史', 'F9', () => this.actions.history()),
         button('人员', 'F10', () => this.actions.board()),
         (this.auditButton = button('日志', null, () => this.actions.audit())),
+        (this.requestsButton = button('待审批', null, () => this.actions.requests())),
         (this.callupButton = button('叫应', 'F11', () => this.actions.callup())),
         (this.drillButton = button('演练', null, () => this.actions.drill())),
         (this.accountsButton = button('账号', null, () => this.actions.accounts())),
@@ -73,6 +74,9 @@ export class StatusBar {
     this.auditButton.dataset.testid = 'open-audit';
     this.accountsButton.hidden = !can.manage_accounts;
     this.callupButton.hidden = !can.call_up;
+    // The leader's desk: the one who switches levels approves the requests.
+    this.requestsButton.hidden = !can.switch_mode;
+    this.requestsButton.dataset.testid = 'open-requests';
     this.callupButton.dataset.testid = 'open-callup';
     this.drillButton.hidden = !(can.run_drill || can.control_drill);
     this.drillButton.dataset.testid = 'open-drill';

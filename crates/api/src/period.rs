@@ -158,3 +158,59 @@ impl Station {
         })
     }
 }
+
+/// A request waiting for a leader (提级, 延时, 挂账, 解除挂账) on an open event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitingRequest {
+    pub event_id: i64,
+    pub version: i64,
+    pub title: String,
+    pub grid_code: String,
+    pub drill: bool,
+    pub kind: &'static str,
+    pub kind_zh: &'static str,
+    /// For an extension, the minutes asked.
+    pub minutes: Option<i64>,
+    pub requested_by: String,
+    pub requested_at: DateTime<Utc>,
+    pub reason: String,
+}
+
+impl Station {
+    /// The requests waiting for a leader's approval, oldest first: the leader's desk answers them one key
+    /// at a time (批准 / 驳回 are the closed loop's `approve` and `deny`).
+    pub async fn requests_waiting(&self) -> Result<Vec<WaitingRequest>> {
+        use redgrid_core::closed_loop::RequestKind;
+        let mut waiting = Vec::new();
+        for drill in [false, true] {
+            let filter = redgrid_store::QueueFilter { drill, ..Default::default() };
+            let page = self.store().open_queue(&filter, 0, 1_000_000, &self.scheme()).await?;
+            for stored in page.events {
+                let event = stored.event;
+                let Some(pending) = event.pending else { continue };
+                let (kind, minutes) = match pending.kind {
+                    RequestKind::Escalate => ("escalate", None),
+                    RequestKind::Extend { minutes } => ("extend", Some(minutes)),
+                    RequestKind::Park => ("park", None),
+                    RequestKind::Unpark => ("unpark", None),
+                };
+                waiting.push(WaitingRequest {
+                    event_id: event.id,
+                    version: event.version,
+                    title: event.title,
+                    grid_code: event.grid.to_string(),
+                    drill: event.drill,
+                    kind,
+                    kind_zh: pending.kind.name_zh(),
+                    minutes,
+                    requested_by: self.person_name(&pending.requested_by).await?,
+                    requested_at: pending.requested_at,
+                    reason: pending.reason,
+                });
+            }
+        }
+        // Real work first, then the drill's; each oldest first.
+        waiting.sort_by_key(|w| (w.drill, w.requested_at));
+        Ok(waiting)
+    }
+}

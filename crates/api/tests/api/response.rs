@@ -139,3 +139,40 @@ async fn another_station_on_the_same_database_follows_the_switch() {
     assert_eq!(other.level().key, "level_3");
     assert_eq!(other.level_view().await.unwrap().by.as_deref(), Some("陈永福"));
 }
+
+#[tokio::test]
+async fn the_leaders_desk_lists_the_requests_waiting_and_an_approval_clears_one() {
+    use redgrid_core::closed_loop::Command;
+    let t = demo_station(1).await;
+    let s = &t.station;
+    let leader = person(Role::Leader, "leader", "陈永福");
+    let officer = person(Role::DutyOfficer, "duty1", "黄志明");
+    let before = s.requests_waiting().await.unwrap().len();
+    let reported = s.report(&officer, call("村道塌方需县级协调")).await.unwrap();
+    let id = reported.stored.event.id;
+    let accepted = s
+        .act(&officer, id, None, Command::Accept { category: None, severity: None, grid: None })
+        .await
+        .unwrap();
+    s.act(
+        &officer,
+        id,
+        Some(accepted.stored.event.version),
+        Command::RequestEscalation { reason: "需县交通局处置".into() },
+    )
+    .await
+    .unwrap();
+    t.clock.advance(Duration::minutes(1));
+    let waiting = s.requests_waiting().await.unwrap();
+    assert_eq!(waiting.len(), before + 1);
+    let mine = waiting.iter().find(|w| w.event_id == id).expect("the escalation waits for the leader");
+    assert_eq!((mine.kind, mine.kind_zh, mine.requested_by.as_str()), ("escalate", "提级", "黄志明"));
+    assert_eq!(mine.reason, "需县交通局处置");
+    assert!(
+        waiting.windows(2).all(|w| (w[0].drill, w[0].requested_at) <= (w[1].drill, w[1].requested_at)),
+        "real first, oldest first"
+    );
+    s.act(&leader, id, Some(mine.version), Command::Approve { note: String::new() }).await.unwrap();
+    let after = s.requests_waiting().await.unwrap();
+    assert!(after.iter().all(|w| w.event_id != id), "an approved request no longer waits");
+}
