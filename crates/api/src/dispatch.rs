@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use redgrid_bus::payload::{encode_task, GeoPoint, TaskMessage};
 use std::collections::HashSet;
 
+use redgrid_core::account::DataScope;
 use redgrid_core::acts::StationAct;
 use redgrid_core::closed_loop::{Actor, Command, CommandKind, Event, Transition};
 use redgrid_core::dispatch::{
@@ -221,17 +222,26 @@ impl Station {
         let roster = store.roster_covering(redgrid_core::time::local_date(now)).await?.is_some();
         let on_shift =
             if roster { store.workers_on_shift(now).await?.into_iter().collect() } else { HashSet::new() };
-        Ok((workers, ForceNow { states, roster, on_shift }))
+        // Under 24-hour cover, those who answered a call-up "available" are on duty now, roster or not: the
+        // recommendation uses them at once.
+        let called_up = if self.level().roster_profile == redgrid_core::response::RosterProfile::Wartime {
+            store.called_up_available().await?.into_iter().collect()
+        } else {
+            HashSet::new()
+        };
+        Ok((workers, ForceNow { states, roster, on_shift, called_up }))
     }
 
     /// The grid force as dispatch sees it now: register, last positions, terminal presence, load, and
     /// on shift from the roster covering today (or the on-duty flags when no roster does).
-    async fn dispatch_index(&self) -> Result<(DispatchIndex, bool)> {
+    /// Only the workers in `scope` are candidates.
+    async fn dispatch_index(&self, scope: &DataScope) -> Result<(DispatchIndex, bool)> {
         let scheme = self.scheme();
         let (workers, force) = self.force_now().await?;
         let roster = force.roster;
         let candidates = workers
             .into_iter()
+            .filter(|record| crate::scope::covers_worker(scope, &record.worker))
             .map(|record| {
                 let state = force.states.get(&record.worker.id);
                 CandidateWorker {
@@ -286,8 +296,14 @@ impl Station {
 
     /// The best `k` workers for an event, with a reason for each in Chinese.
     pub async fn recommend(&self, event_id: i64, k: usize) -> Result<Ranking> {
-        let event = self.event(event_id).await?.stored.event;
-        let (index, from_roster) = self.dispatch_index().await?;
+        self.recommend_in_scope(&DataScope::Township, event_id, k).await
+    }
+
+    /// [`Station::recommend`] for a session limited to `scope`: an event outside it is `forbidden`, and
+    /// only the workers whose home grid is inside it are candidates.
+    pub async fn recommend_in_scope(&self, scope: &DataScope, event_id: i64, k: usize) -> Result<Ranking> {
+        let event = self.event_in_scope(scope, event_id).await?.stored.event;
+        let (index, from_roster) = self.dispatch_index(scope).await?;
         let target = self.dispatch_target(&event).await?;
         Ok(Ranking { candidates: index.recommend(&target, k), from_roster })
     }
@@ -295,7 +311,7 @@ impl Station {
     /// Why one worker is or is not a candidate for an event (the officer looks up someone by hand).
     pub async fn assess_worker(&self, event_id: i64, worker_id: &str) -> Result<Assessment> {
         let event = self.event(event_id).await?.stored.event;
-        let (index, _) = self.dispatch_index().await?;
+        let (index, _) = self.dispatch_index(&DataScope::Township).await?;
         let target = self.dispatch_target(&event).await?;
         index.assess(worker_id, &target).map_err(|e| ApiError::Invalid(e.to_string()))
     }
@@ -309,10 +325,24 @@ impl Station {
         expected_version: Option<i64>,
         choice: DispatchChoice,
     ) -> Result<EventView> {
+        self.dispatch_in_scope(actor, &DataScope::Township, event_id, expected_version, choice).await
+    }
+
+    /// [`Station::dispatch`] for a session limited to `scope`: the event and every worker chosen must lie
+    /// in it (checked under the write lock), and the recommendation an override is measured against is
+    /// the scope's own.
+    pub async fn dispatch_in_scope(
+        &self,
+        actor: &Actor,
+        scope: &DataScope,
+        event_id: i64,
+        expected_version: Option<i64>,
+        choice: DispatchChoice,
+    ) -> Result<EventView> {
         let Some(first) = choice.workers.first() else {
             return Err(ApiError::Invalid("请至少选择一名网格员".into()));
         };
-        let ranking = self.recommend(event_id, 1).await?;
+        let ranking = self.recommend_in_scope(scope, event_id, 1).await?;
         let top = ranking.candidates.first().map(|r| r.worker_id.clone());
         let mut note = choice.note.clone();
         let mut override_note = None;
@@ -330,13 +360,14 @@ impl Station {
         let now = self.now();
         let command = Command::Dispatch { workers: choice.workers, note };
         let mut tx = self.store().begin_write().await?;
+        self.check_command_in_scope(&mut tx, scope, event_id, &command).await?;
         let transition = self
             .act_in(&mut tx, actor, event_id, expected_version, command, override_note.as_deref(), now)
             .await?;
         tx.commit().await?;
         self.wake_outbox();
         tracing::info!(event = event_id, actor = %actor.id, overridden = override_note.is_some(), "dispatched");
-        self.event(transition.event.id).await
+        self.event_in_scope(scope, transition.event.id).await
     }
 
     /// Raises the deadline alerts that are due: events past their step's deadline (超时) and events within
@@ -430,6 +461,13 @@ impl Station {
         rows.sort_by(|a, b| b.on_shift.cmp(&a.on_shift).then_with(|| a.worker.name.cmp(&b.worker.name)));
         Ok(rows)
     }
+
+    /// [`Station::worker_board`] limited to a data scope: the workers whose home grid is in it.
+    pub async fn worker_board_in_scope(&self, scope: &DataScope) -> Result<Vec<BoardRow>> {
+        let mut rows = self.worker_board().await?;
+        rows.retain(|row| crate::scope::covers_worker(scope, &row.worker));
+        Ok(rows)
+    }
 }
 
 /// The force at one instant: see [`Station::force_now`].
@@ -438,10 +476,15 @@ struct ForceNow {
     /// Whether a roster covers today; without one the on-duty flags say who is on shift.
     roster: bool,
     on_shift: HashSet<String>,
+    /// Called up and available under 24-hour cover.
+    called_up: HashSet<String>,
 }
 
 impl ForceNow {
     fn is_on_shift(&self, record: &redgrid_store::WorkerRecord) -> bool {
+        if self.called_up.contains(&record.worker.id) {
+            return true;
+        }
         if self.roster {
             self.on_shift.contains(&record.worker.id)
         } else {

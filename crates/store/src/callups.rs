@@ -166,6 +166,18 @@ impl Store {
             .collect()
     }
 
+    /// Workers who answered "available" to a call-up still open (drills aside): the extra cover of a level
+    /// with 24-hour demand.
+    pub async fn called_up_available(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT p.worker_id FROM callup_people p JOIN callups c ON c.id = p.callup_id \
+             WHERE c.closed_at IS NULL AND c.drill_id IS NULL AND p.state = 'available'",
+        )
+        .fetch_all(self.read_pool())
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("worker_id")?)).collect()
+    }
+
     /// Each worker's named backup (备岗人员), for those who have one.
     pub async fn worker_backups(&self) -> Result<Vec<(String, String)>> {
         let rows = sqlx::query("SELECT id, backup_worker_id FROM workers WHERE backup_worker_id IS NOT NULL AND backup_worker_id <> ''")

@@ -238,3 +238,29 @@ async fn a_warning_area_selects_the_grids_it_touches_and_groups_narrow_it() {
         );
     }
 }
+
+#[tokio::test]
+async fn under_24_hour_cover_the_available_called_up_are_on_duty_at_once() {
+    let t = demo_station(1).await;
+    let s = &t.station;
+    let leader = person(Role::Leader, "leader", "陈永福");
+    let officer = person(Role::DutyOfficer, "duty1", "黄志明");
+    let board = s.worker_board().await.unwrap();
+    let off = board.iter().find(|r| !r.on_shift).expect("someone off shift").worker.id.clone();
+    let home = board.iter().find(|r| r.worker.id == off).unwrap().worker.grids[0].to_string();
+    let selection = CallupSelection { grids: vec![home], ..Default::default() };
+    let reply_by = parse_reply_by("30m", s.now()).unwrap();
+    let started = s.start_callup(&leader, &selection, "台风到岗", reply_by, None).await.unwrap();
+    assert!(started.workers.contains(&off));
+    s.answer_callup(&officer, &started.callup_id, &off, CallupState::Available, AnswerChannel::Phone, "")
+        .await
+        .unwrap();
+    let on = |s: Vec<redgrid_api::dispatch::BoardRow>| {
+        s.into_iter().find(|r| r.worker.id == off).unwrap().on_shift
+    };
+    assert!(!on(s.worker_board().await.unwrap()), "in peacetime a call-up's answer is not a shift");
+    s.set_level(&leader, "Ⅳ级", "台风").await.unwrap();
+    assert!(on(s.worker_board().await.unwrap()), "under 24-hour cover the available are on duty");
+    s.close_callup(&leader, &started.callup_id).await.unwrap();
+    assert!(!on(s.worker_board().await.unwrap()), "until the call-up ends");
+}
