@@ -198,3 +198,61 @@ pub async fn drill_control(shell: State<'_, Shell>, request: ControlRequest) -> 
     };
     Ok(drill_dto(&ready.station().control_drill(&actor, &request.drill_id, change).await?))
 }
+
+#[derive(Debug, Serialize)]
+pub struct ScoreStepDto {
+    pub step: &'static str,
+    pub seconds: i64,
+    pub limit_seconds: Option<i64>,
+    pub on_time: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ScoreInjectDto {
+    pub seq: i64,
+    pub score: f64,
+    pub steps: Vec<ScoreStepDto>,
+    /// The expected actions not done.
+    pub missed: Vec<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ScorecardDto {
+    pub drill_id: String,
+    pub score: f64,
+    pub conclusion: &'static str,
+    pub injects: Vec<ScoreInjectDto>,
+    pub callup: Option<(usize, usize)>,
+}
+
+/// The drill's scorecard (`Station::drill_scorecard`), for the drill desk.
+#[tauri::command]
+pub async fn drill_scorecard(shell: State<'_, Shell>, request: DrillRequest) -> Reply<ScorecardDto> {
+    let (ready, _) = shell.acting().await?;
+    let card = ready.station().drill_scorecard(&request.drill_id).await?;
+    Ok(ScorecardDto {
+        drill_id: card.drill.id.clone(),
+        score: card.score,
+        conclusion: card.conclusion,
+        injects: card
+            .injects
+            .iter()
+            .map(|i| ScoreInjectDto {
+                seq: i.seq,
+                score: i.score,
+                steps: i
+                    .steps
+                    .iter()
+                    .map(|s| ScoreStepDto {
+                        step: s.step,
+                        seconds: s.seconds,
+                        limit_seconds: s.limit_seconds,
+                        on_time: s.on_time,
+                    })
+                    .collect(),
+                missed: i.expected.iter().filter(|e| !e.done).map(|e| e.action).collect(),
+            })
+            .collect(),
+        callup: card.callup,
+    })
+}

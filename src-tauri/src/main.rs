@@ -125,6 +125,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             drill::drill_start,
             drill::drill_status,
             drill::drill_control,
+            drill::drill_scorecard,
             commands::sign_out,
             commands::lock,
             commands::unlock,

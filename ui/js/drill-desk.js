@@ -65,8 +65,17 @@ export async function drillDesk({ session }) {
     );
   };
 
-  const statusView = (s) => {
+  const STEP_ZH = { accept: '受理', dispatch: '派遣', acknowledge: '签收', arrive: '到场', feedback: '反馈', verify: '核查', close: '结案' };
+  const ACTION_ZH = { accept: '受理', dispatch: '派遣', dispatch_full_time: '派遣专职', escalate: '提级', close: '结案', callup_answered: '叫应' };
+  const statusView = (s, card) => {
     const d = s.drill;
+    const scored = new Map((card?.injects ?? []).map((i) => [i.seq, i]));
+    const progress = (i) => {
+      const c = scored.get(i.seq);
+      if (!c || !c.steps.length) return i.event_status ?? i.detail;
+      const steps = c.steps.map((st) => h(`span.drill-step${st.on_time === false ? '.late' : ''}`, `${STEP_ZH[st.step] ?? st.step} ${st.seconds}s${st.limit_seconds != null ? `/${st.limit_seconds}s` : ''}`));
+      return h('span', steps, i.event_status ? h('span.muted', ` · ${i.event_status}`) : null);
+    };
     const control = (label, change, tone = 'ghost') =>
       h(`button.btn.btn-${tone}.btn-sm`, { type: 'button', attrs: { 'data-testid': `drill-${change}` }, on: { click: async () => {
         try {
@@ -81,6 +90,7 @@ export async function drillDesk({ session }) {
       'section.drill-status',
       h('h3', `${d.id}：《${d.title}》`),
       h('p.muted', { attrs: { 'data-testid': 'drill-state' } }, `${d.state_zh} · ×${d.speed} · ${d.started_by} ${clock(d.started_at)} 开始 · 已注入 ${done}/${s.injects.length}`),
+      card ? h('div.drill-score', { attrs: { 'data-testid': 'drill-score' } }, h('strong', `评分 ${card.score}`), ` · ${card.conclusion}`, card.callup ? ` · 叫应应答 ${card.callup[1]}/${card.callup[0]}` : '') : null,
       h('div.callup-row',
         d.state === 'running' ? control('暂停', 'pause') : null,
         d.state === 'paused' ? control('继续', 'resume') : null,
@@ -88,7 +98,7 @@ export async function drillDesk({ session }) {
       ),
       h(
         'table.table.drill-injects',
-        h('thead', h('tr', ['#', '计划', '注入', '类型', '村（社区）', '事件', '进展 / 说明'].map((t) => h('th', t)))),
+        h('thead', h('tr', ['#', '计划', '注入', '类型', '村（社区）', '事件', '环节用时 / 时限', '得分', '未完成'].map((t) => h('th', t)))),
         h('tbody', s.injects.map((i) => h(`tr${i.injected_at ? '.injected' : ''}`, { attrs: { 'data-seq': String(i.seq) } },
           h('td', String(i.seq)),
           h('td', clock(i.planned_at)),
@@ -96,7 +106,9 @@ export async function drillDesk({ session }) {
           h('td', i.kind_zh),
           h('td', i.village_name ?? i.village_code),
           h('td', i.event_id ? `#${i.event_id}` : '—'),
-          h('td', i.event_status ?? i.detail),
+          h('td', progress(i)),
+          h('td', scored.get(i.seq) ? String(scored.get(i.seq).score) : '—'),
+          h('td', (scored.get(i.seq)?.missed ?? []).map((a) => ACTION_ZH[a] ?? a).join('、')),
         ))),
       ),
     );
@@ -104,21 +116,22 @@ export async function drillDesk({ session }) {
 
   const show = async () => {
     let s = null;
+    let card = null;
     if (current) {
       try {
-        s = await ipc.drillStatus(current.id);
+        [s, card] = await Promise.all([ipc.drillStatus(current.id), ipc.drillScorecard(current.id).catch(() => null)]);
       } catch (error) {
         dialog.setError(error.message);
       }
     }
-    fill(body, h('div.callup-columns', form(), s ? statusView(s) : h('section.drill-status', h('p.muted', '尚无演练'))));
+    fill(body, h('div.callup-columns', form(), s ? statusView(s, card) : h('section.drill-status', h('p.muted', '尚无演练'))));
   };
   await show();
   timer = setInterval(() => {
     if (!current || !document.body.contains(body)) return;
-    ipc.drillStatus(current.id).then((s) => {
+    Promise.all([ipc.drillStatus(current.id), ipc.drillScorecard(current.id).catch(() => null)]).then(([s, card]) => {
       const view = body.querySelector('.drill-status');
-      if (view) view.replaceWith(statusView(s));
+      if (view) view.replaceWith(statusView(s, card));
     }).catch(() => {});
   }, 2000);
 }

@@ -95,6 +95,7 @@ export const drillsList = () => call('drills_list', {});
 export const drillStart = (spec) => call('drill_start', spec);
 export const drillStatus = (drillId) => call('drill_status', { drill_id: drillId });
 export const drillControl = (drillId, change) => call('drill_control', { drill_id: drillId, change });
+export const drillScorecard = (drillId) => call('drill_scorecard', { drill_id: drillId });
 /** `month` is "YYYY-MM" (Asia/Shanghai); omitted means the current month. */
 export const stats = (month) => call('stats', month ? { month } : {});
 

@@ -3,8 +3,9 @@
 //!
 //! Per inject, two indicators: **timeliness** — of the closed-loop steps the inject reached, the share done
 //! within their limits — and **expected actions** — the share of the actions the scenario expected that
-//! happened. An inject scores `60 × timeliness + 40 × actions` (an indicator with nothing to measure counts
-//! as met). The drill's score is the mean of its injects' scores weighted by severity (一般 1, 较大 2,
+//! happened. An inject scores `60 × timeliness + 40 × actions`. With no step timed, timeliness is the
+//! actions' share — an inject nobody worked earns nothing for it — and an inject with nothing expected and
+//! nothing timed (a 失联 announcement) is met. The drill's score is the mean of its injects' scores weighted by severity (一般 1, 较大 2,
 //! 重大 3, 特别重大 4), converted: ≥ 90 优秀, ≥ 75 良好, ≥ 60 合格, else 不合格.
 
 /// What one inject achieved.
@@ -28,7 +29,9 @@ fn share(flags: &[bool]) -> f64 {
 
 /// An inject's score, 0–100, rounded to one decimal.
 pub fn inject_score(result: &InjectResult) -> f64 {
-    let raw = 60.0 * share(&result.steps_on_time) + 40.0 * share(&result.actions_done);
+    let actions = share(&result.actions_done);
+    let timeliness = if result.steps_on_time.is_empty() { actions } else { share(&result.steps_on_time) };
+    let raw = 60.0 * timeliness + 40.0 * actions;
     (raw * 10.0).round() / 10.0
 }
 
@@ -68,7 +71,9 @@ mod tests {
         };
         assert_eq!(inject_score(&late), 50.0);
         let nothing = InjectResult { steps_on_time: vec![], actions_done: vec![false], severity_weight: 1 };
-        assert_eq!(inject_score(&nothing), 60.0, "no step reached counts as met; the missed action does not");
+        assert_eq!(inject_score(&nothing), 0.0, "nobody worked it: no credit for timeliness either");
+        let notice = InjectResult { steps_on_time: vec![], actions_done: vec![], severity_weight: 1 };
+        assert_eq!(inject_score(&notice), 100.0, "nothing expected, nothing timed");
     }
 
     #[test]

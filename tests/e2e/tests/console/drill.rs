@@ -68,6 +68,10 @@ async fn commissioner_runs_a_drill(console: &mut Console, binaries: &Binaries, d
         )
         .await?;
     ensure!(events.as_u64().unwrap_or(0) >= 5, "the reports became events: {events}");
+    let score = console
+        .wait_text("the scorecard", QUICK, "[data-testid=drill-score]", |t| t.contains("评分"))
+        .await?;
+    ensure!(["优秀", "良好", "合格", "不合格"].iter().any(|c| score.contains(c)), "a conclusion: {score}");
     console.screenshot("drill-done").await?;
     console.press("\u{E00C}").await?;
     console
