@@ -9,6 +9,7 @@ use redgrid_api::console::{allowed_commands, resident_refs, RevealField};
 use redgrid_api::dispatch::DispatchChoice;
 use redgrid_api::triage::AlertToEvent;
 use redgrid_api::{EventView, Station};
+use redgrid_core::account::DataScope;
 use redgrid_core::closed_loop::{Actor, Command, MergeTarget, NewEvent};
 use redgrid_core::event::{Category, Evaluation, Outcome, Severity, Status};
 use redgrid_core::grid::GridCode;
@@ -56,6 +57,14 @@ impl Shell {
         let ready = self.ready().await?;
         let actor = ready.seat.actor()?;
         Ok((ready, actor))
+    }
+
+    /// The station, the signed-in, unlocked actor and their data scope (`Seat::scope`): what every
+    /// command that reads or acts on the township's data passes to the api, which does the limiting.
+    pub(crate) async fn scoped(&self) -> Reply<(Arc<Ready>, Actor, DataScope)> {
+        let ready = self.ready().await?;
+        let session = ready.seat.session()?;
+        Ok((ready, session.actor(), session.scope))
     }
 }
 
@@ -190,7 +199,7 @@ pub struct StatsRequest {
 
 #[tauri::command]
 pub async fn stats(shell: State<'_, Shell>, request: StatsRequest) -> Reply {
-    let (ready, _) = shell.acting().await?;
+    let (ready, _, scope) = shell.scoped().await?;
     let station = ready.station();
     let month = match request.month.as_deref() {
         Some(text) => {
@@ -198,7 +207,7 @@ pub async fn stats(shell: State<'_, Shell>, request: StatsRequest) -> Reply {
         }
         None => Month::of(station.now()),
     };
-    let report = station.stats(month).await?;
+    let report = station.stats_in_scope(&scope, month).await?;
     let villages: Vec<&str> = report.by_village.keys().map(String::as_str).collect();
     let names = station.grid_names().names(station, &villages).await?;
     let with = |extra: Value, counters| -> Reply {
@@ -252,7 +261,7 @@ pub struct QueueRequest {
 
 #[tauri::command]
 pub async fn queue(shell: State<'_, Shell>, request: QueueRequest) -> Reply<dto::QueuePage> {
-    let (ready, _) = shell.acting().await?;
+    let (ready, _, scope) = shell.scoped().await?;
     let station = ready.station();
     let f = request.filter;
     let filter = QueueFilter {
@@ -264,14 +273,16 @@ pub async fn queue(shell: State<'_, Shell>, request: QueueRequest) -> Reply<dto:
         },
         grid_prefix: f.grid_prefix.filter(|p| !p.is_empty()),
         village_code: None,
+        grid_prefixes: Vec::new(),
         category: f.category.as_deref().map(parse_category).transpose()?,
         min_severity: f.min_severity.map(parse_severity).transpose()?,
         overdue_at: f.overdue_only.then(|| station.now()),
         drill: f.drill,
     };
     let now = station.now();
-    let (views, total) =
-        station.queue(&filter, request.offset.max(0), request.limit.clamp(1, 20_000)).await?;
+    let (views, total) = station
+        .queue_in_scope(&scope, &filter, request.offset.max(0), request.limit.clamp(1, 20_000))
+        .await?;
     // Typed, not a `json!` tree: a city's backlog is 10,000 rows in one answer.
     Ok(dto::QueuePage { rows: queue_rows_of(&ready, &views).await?, total, now: ms(now) })
 }
@@ -283,8 +294,8 @@ pub struct IdsRequest {
 
 #[tauri::command]
 pub async fn queue_rows(shell: State<'_, Shell>, request: IdsRequest) -> Reply<Vec<dto::QueueRow>> {
-    let (ready, _) = shell.acting().await?;
-    let views = ready.station().events_by_ids(&request.ids).await?;
+    let (ready, _, scope) = shell.scoped().await?;
+    let views = ready.station().events_by_ids_in_scope(&scope, &request.ids).await?;
     queue_rows_of(&ready, &views).await
 }
 
@@ -299,23 +310,25 @@ pub struct MuteRequest {
 
 #[tauri::command]
 pub async fn mute_camera(shell: State<'_, Shell>, request: MuteRequest) -> Reply<Value> {
-    let (ready, actor) = shell.acting().await?;
-    let until =
-        ready.station().mute_camera(&actor, &request.camera_id, request.minutes, &request.reason).await?;
+    let (ready, actor, scope) = shell.scoped().await?;
+    let until = ready
+        .station()
+        .mute_camera_in_scope(&actor, &scope, &request.camera_id, request.minutes, &request.reason)
+        .await?;
     Ok(json!({ "until": ms(until) }))
 }
 
 #[tauri::command]
 pub async fn unmute_camera(shell: State<'_, Shell>, request: MuteRequest) -> Reply<bool> {
-    let (ready, actor) = shell.acting().await?;
-    Ok(ready.station().unmute_camera(&actor, &request.camera_id).await?)
+    let (ready, actor, scope) = shell.scoped().await?;
+    Ok(ready.station().unmute_camera_in_scope(&actor, &scope, &request.camera_id).await?)
 }
 
 #[tauri::command]
 pub async fn muted_cameras(shell: State<'_, Shell>, request: Empty) -> Reply<Vec<dto::MuteDto>> {
     let _ = request;
-    let (ready, _) = shell.acting().await?;
-    Ok(ready.station().muted_cameras().await?.iter().map(dto::mute).collect())
+    let (ready, _, scope) = shell.scoped().await?;
+    Ok(ready.station().muted_cameras_in_scope(&scope).await?.iter().map(dto::mute).collect())
 }
 
 #[derive(Debug, Deserialize)]
@@ -329,19 +342,22 @@ pub struct ContactRequest {
 
 #[tauri::command]
 pub async fn log_contact(shell: State<'_, Shell>, request: ContactRequest) -> Reply<()> {
-    let (ready, actor) = shell.acting().await?;
+    let (ready, actor, scope) = shell.scoped().await?;
     let outcome = redgrid_api::console::ContactOutcome::parse(&request.outcome)
         .ok_or_else(|| UiError::invalid(format!("未知的联系结果“{}”", request.outcome)))?;
-    ready.station().log_contact(&actor, request.event_id, &request.whom, outcome, &request.note).await?;
+    ready
+        .station()
+        .log_contact_in_scope(&actor, &scope, request.event_id, &request.whom, outcome, &request.note)
+        .await?;
     Ok(())
 }
 
 #[tauri::command]
 pub async fn worker_board(shell: State<'_, Shell>, request: Empty) -> Reply<Vec<dto::BoardRowDto>> {
     let _ = request;
-    let (ready, _) = shell.acting().await?;
+    let (ready, _, scope) = shell.scoped().await?;
     let station = ready.station();
-    let rows = station.worker_board().await?;
+    let rows = station.worker_board_in_scope(&scope).await?;
     let len = village_len(station);
     let villages: Vec<&str> =
         rows.iter().filter_map(|r| r.worker.grids.first()?.as_str().get(..len)).collect();
@@ -365,18 +381,19 @@ pub struct HistoryRequest {
 
 #[tauri::command]
 pub async fn history_search(shell: State<'_, Shell>, request: HistoryRequest) -> Reply<Vec<dto::QueueRow>> {
-    let (ready, _) = shell.acting().await?;
+    let (ready, _, scope) = shell.scoped().await?;
     let query = redgrid_store::history::HistoryQuery {
         text: request.text,
         status: request.status.as_deref().map(parse_status).transpose()?,
         ended_only: request.ended_only,
         grid_prefix: None,
+        grid_prefixes: Vec::new(),
         from: request.from.map(from_ms),
         until: request.until.map(from_ms),
         drill: request.drill,
         limit: request.limit.unwrap_or(200),
     };
-    let views = ready.station().search_history(&query).await?;
+    let views = ready.station().search_history_in_scope(&scope, &query).await?;
     queue_rows_of(&ready, &views).await
 }
 
@@ -392,7 +409,7 @@ pub struct AuditRequest {
 
 #[tauri::command]
 pub async fn audit_search(shell: State<'_, Shell>, request: AuditRequest) -> Reply<Vec<dto::AuditRow>> {
-    let (ready, actor) = shell.acting().await?;
+    let (ready, actor, scope) = shell.scoped().await?;
     let query = redgrid_store::history::AuditQuery {
         actor_id: request.actor_id.filter(|a| !a.trim().is_empty()),
         station: request.station.filter(|s| !s.trim().is_empty()),
@@ -401,7 +418,7 @@ pub async fn audit_search(shell: State<'_, Shell>, request: AuditRequest) -> Rep
         until: request.until.map(from_ms),
         limit: request.limit.unwrap_or(500),
     };
-    let records = ready.station().search_audit(&actor, &query).await?;
+    let records = ready.station().search_audit_in_scope(&actor, &scope, &query).await?;
     Ok(records.iter().map(dto::audit_row).collect())
 }
 
@@ -420,9 +437,10 @@ pub struct IdRequest {
 
 #[tauri::command]
 pub async fn event_detail(shell: State<'_, Shell>, request: IdRequest) -> Reply {
-    let (ready, actor) = shell.acting().await?;
+    let (ready, actor, scope) = shell.scoped().await?;
     let station = ready.station();
-    let view = station.event(request.id).await?;
+    // Checked first: the history and the alerts below are read by the same id.
+    let view = station.event_in_scope(&scope, request.id).await?;
     let history = station.history(request.id).await?;
     let alerts = station.alerts_of_event(request.id).await?;
     let allowed: Vec<Value> = allowed_commands(&view.stored.event, actor.role)
@@ -566,7 +584,7 @@ pub struct ActRequest {
 
 #[tauri::command]
 pub async fn act(shell: State<'_, Shell>, request: ActRequest) -> Reply<dto::EventDetail> {
-    let (ready, actor) = shell.acting().await?;
+    let (ready, actor, scope) = shell.scoped().await?;
     let station = ready.station();
     let view = match request.command {
         // A dispatch goes through the facade's own entry, which checks and records an override of the
@@ -577,11 +595,11 @@ pub async fn act(shell: State<'_, Shell>, request: ActRequest) -> Reply<dto::Eve
                 note,
                 override_reason: override_note.filter(|n| !n.trim().is_empty()),
             };
-            station.dispatch(&actor, request.id, request.expected_version, choice).await?
+            station.dispatch_in_scope(&actor, &scope, request.id, request.expected_version, choice).await?
         }
         other => {
             let command = core_command(station, other)?;
-            station.act(&actor, request.id, request.expected_version, command).await?
+            station.act_in_scope(&actor, &scope, request.id, request.expected_version, command).await?
         }
     };
     event_detail_of(&ready, &view).await
@@ -608,7 +626,7 @@ pub struct ReportRequest {
 
 #[tauri::command]
 pub async fn report_event(shell: State<'_, Shell>, request: ReportRequest) -> Reply<dto::EventDetail> {
-    let (ready, actor) = shell.acting().await?;
+    let (ready, actor, scope) = shell.scoped().await?;
     let station = ready.station();
     let source = redgrid_api::console::hand_logged_source(&request.source, request.drill)?;
     let grid = parse_grid(station, &request.grid)?;
@@ -633,7 +651,7 @@ pub async fn report_event(shell: State<'_, Shell>, request: ReportRequest) -> Re
         reporter,
         drill: request.drill,
     };
-    let view = station.report_by_hand(&actor, new).await?;
+    let view = station.report_by_hand_in_scope(&actor, &scope, new).await?;
     event_detail_of(&ready, &view).await
 }
 
@@ -650,9 +668,9 @@ fn default_candidates() -> usize {
 
 #[tauri::command]
 pub async fn recommend(shell: State<'_, Shell>, request: RecommendRequest) -> Reply {
-    let (ready, _) = shell.acting().await?;
+    let (ready, _, scope) = shell.scoped().await?;
     let station = ready.station();
-    let ranking = station.recommend(request.event_id, request.limit.clamp(1, 50)).await?;
+    let ranking = station.recommend_in_scope(&scope, request.event_id, request.limit.clamp(1, 50)).await?;
     let ids: Vec<String> = ranking.candidates.iter().map(|c| c.worker_id.clone()).collect();
     let found = station.workers_for_dispatch(&ids).await?;
     let candidates: Vec<Value> = ranking
@@ -695,8 +713,8 @@ fn default_search() -> i64 {
 
 #[tauri::command]
 pub async fn search_workers(shell: State<'_, Shell>, request: SearchWorkersRequest) -> Reply<Vec<Value>> {
-    let (ready, _) = shell.acting().await?;
-    let found = ready.station().search_workers(&request.query, request.limit).await?;
+    let (ready, _, scope) = shell.scoped().await?;
+    let found = ready.station().search_workers_in_scope(&scope, &request.query, request.limit).await?;
     Ok(found
         .into_iter()
         .map(|w| {
@@ -729,11 +747,11 @@ fn default_alerts() -> i64 {
 
 #[tauri::command]
 pub async fn alert_groups(shell: State<'_, Shell>, request: LimitRequest) -> Reply<Value> {
-    let (ready, _) = shell.acting().await?;
+    let (ready, _, scope) = shell.scoped().await?;
     let station = ready.station();
-    let groups = station.alert_groups(request.limit.clamp(1, 2_000)).await?;
+    let groups = station.alert_groups_in_scope(&scope, request.limit.clamp(1, 2_000)).await?;
     // The groups are the newest `limit` alerts; the count is all of them, as the handover counts.
-    let total = station.store().new_alert_count().await?;
+    let total = station.new_alert_count_in_scope(&scope).await?;
     let codes: Vec<&str> = groups.iter().filter_map(|g| g.alerts.first()?.grid_code.as_deref()).collect();
     let names = station.grid_names().names(station, &codes).await?;
     let groups: Vec<Value> = groups
@@ -770,8 +788,8 @@ const SNAPSHOT_MAX_BYTES: u64 = 5 * 1024 * 1024;
 
 #[tauri::command]
 pub async fn alert_snapshot(shell: State<'_, Shell>, request: SnapshotRequest) -> Reply {
-    let (ready, _) = shell.acting().await?;
-    let alerts = ready.station().store().alerts_by_ids(&[request.alert_id]).await?;
+    let (ready, _, scope) = shell.scoped().await?;
+    let alerts = ready.station().alerts_by_ids_in_scope(&scope, &[request.alert_id]).await?;
     let snapshot = alerts.into_iter().next().and_then(|a| a.snapshot);
     let data_url = match snapshot {
         Some(s) if s.starts_with("data:image/") => Some(s),
@@ -812,14 +830,14 @@ pub struct AlertsToEventRequest {
 
 #[tauri::command]
 pub async fn alerts_to_event(shell: State<'_, Shell>, request: AlertsToEventRequest) -> Reply {
-    let (ready, actor) = shell.acting().await?;
+    let (ready, actor, scope) = shell.scoped().await?;
     let decision = AlertToEvent {
         title: request.title,
         category: parse_category(&request.category)?,
         severity: parse_severity(request.severity)?,
         grid: request.grid.filter(|g| !g.trim().is_empty()),
     };
-    let event_id = ready.station().alerts_to_event(&actor, &request.ids, decision).await?;
+    let event_id = ready.station().alerts_to_event_in_scope(&actor, &scope, &request.ids, decision).await?;
     Ok(json!({ "event_id": event_id }))
 }
 
@@ -831,8 +849,8 @@ pub struct AttachRequest {
 
 #[tauri::command]
 pub async fn attach_alerts(shell: State<'_, Shell>, request: AttachRequest) -> Reply<()> {
-    let (ready, actor) = shell.acting().await?;
-    Ok(ready.station().attach_alerts(&actor, &request.ids, request.event_id).await?)
+    let (ready, actor, scope) = shell.scoped().await?;
+    Ok(ready.station().attach_alerts_in_scope(&actor, &scope, &request.ids, request.event_id).await?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -844,8 +862,8 @@ pub struct DismissRequest {
 
 #[tauri::command]
 pub async fn dismiss_alerts(shell: State<'_, Shell>, request: DismissRequest) -> Reply<()> {
-    let (ready, actor) = shell.acting().await?;
-    Ok(ready.station().dismiss_alerts(&actor, &request.ids, &request.reason).await?)
+    let (ready, actor, scope) = shell.scoped().await?;
+    Ok(ready.station().dismiss_alerts_in_scope(&actor, &scope, &request.ids, &request.reason).await?)
 }
 
 // ---- grids, map and registers ----------------------------------------------------------------------
@@ -857,7 +875,7 @@ pub struct GridTreeRequest {
 
 #[tauri::command]
 pub async fn grid_tree(shell: State<'_, Shell>, request: GridTreeRequest) -> Reply {
-    let (ready, _) = shell.acting().await?;
+    let (ready, _, scope) = shell.scoped().await?;
     let station = ready.station();
     let levels: Vec<Value> = station
         .scheme()
@@ -866,8 +884,12 @@ pub async fn grid_tree(shell: State<'_, Shell>, request: GridTreeRequest) -> Rep
         .enumerate()
         .map(|(depth, l)| json!({ "depth": depth, "key": l.key, "name": l.name, "code_len": l.code_len }))
         .collect();
-    let nodes: Vec<dto::GridNodeDto> =
-        station.grid_tree(request.max_depth).await?.into_iter().map(dto::grid_node).collect();
+    let nodes: Vec<dto::GridNodeDto> = station
+        .grid_tree_in_scope(&scope, request.max_depth)
+        .await?
+        .into_iter()
+        .map(dto::grid_node)
+        .collect();
     Ok(json!({ "levels": levels, "nodes": nodes }))
 }
 
@@ -882,8 +904,8 @@ pub async fn grid_subtree(
     shell: State<'_, Shell>,
     request: GridSubtreeRequest,
 ) -> Reply<Vec<dto::GridNodeDto>> {
-    let (ready, _) = shell.acting().await?;
-    let nodes = ready.station().grid_subtree(&request.code, request.max_depth).await?;
+    let (ready, _, scope) = shell.scoped().await?;
+    let nodes = ready.station().grid_subtree_in_scope(&scope, &request.code, request.max_depth).await?;
     Ok(nodes.into_iter().map(dto::grid_node).collect())
 }
 
@@ -897,8 +919,8 @@ pub async fn grid_boundaries(
     shell: State<'_, Shell>,
     request: BoundariesRequest,
 ) -> Reply<dto::FeatureCollection> {
-    let (ready, _) = shell.acting().await?;
-    let rows = ready.station().store().grid_boundaries_at(request.depth).await?;
+    let (ready, _, scope) = shell.scoped().await?;
+    let rows = ready.station().grid_boundaries_in_scope(&scope, request.depth).await?;
     let depth = request.depth;
     let mut features = Vec::with_capacity(rows.len());
     for (code, kind, name, boundary) in rows {
@@ -926,9 +948,9 @@ const RESIDENTS_SHOWN: usize = 5_000;
 
 #[tauri::command]
 pub async fn registers(shell: State<'_, Shell>, request: RegistersRequest) -> Reply {
-    let (ready, _) = shell.acting().await?;
+    let (ready, _, scope) = shell.scoped().await?;
     let station = ready.station();
-    let registers = station.registers(&request.code).await?;
+    let registers = station.registers_in_scope(&scope, &request.code).await?;
     let scheme = station.scheme();
     let grid = &registers.grid;
     let level_name = usize::try_from(grid.depth).ok().and_then(|d| scheme.level(d)).map(|l| l.name.clone());
@@ -1030,10 +1052,11 @@ pub struct RevealRequest {
 
 #[tauri::command]
 pub async fn reveal(shell: State<'_, Shell>, request: RevealRequest) -> Reply {
-    let (ready, actor) = shell.acting().await?;
+    let (ready, actor, scope) = shell.scoped().await?;
     let field = RevealField::parse(&request.field)
         .ok_or_else(|| UiError::invalid(format!("不能查看字段“{}”", request.field)))?;
-    let value = ready.station().reveal(&actor, field, &request.reference, &request.reason).await?;
+    let value =
+        ready.station().reveal_in_scope(&actor, &scope, field, &request.reference, &request.reason).await?;
     Ok(json!({ "value": value }))
 }
 
@@ -1044,8 +1067,8 @@ pub struct PositionsRequest {
 
 #[tauri::command]
 pub async fn positions(shell: State<'_, Shell>, request: PositionsRequest) -> Reply<dto::Positions> {
-    let (ready, _) = shell.acting().await?;
-    let positions = ready.station().positions(request.worker_ids.as_deref()).await?;
+    let (ready, _, scope) = shell.scoped().await?;
+    let positions = ready.station().positions_in_scope(&scope, request.worker_ids.as_deref()).await?;
     // Typed rows rather than `json!` trees: 65,000 workers at city scale.
     let workers = positions
         .workers

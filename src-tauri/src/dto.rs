@@ -611,6 +611,25 @@ pub fn feed_entry(e: FeedEntry) -> FeedEntryDto {
     }
 }
 
+/// An entry as a console limited to a data scope receives it: one outside the scope is `withheld`, with
+/// its `seq` and nothing of what changed, so that the console's cursor sees no gap.
+pub fn scoped_feed_entry(e: redgrid_api::scope::ScopedFeedEntry) -> FeedEntryDto {
+    match e {
+        redgrid_api::scope::ScopedFeedEntry::Shown(e) => feed_entry(e),
+        redgrid_api::scope::ScopedFeedEntry::Withheld { seq, at } => FeedEntryDto {
+            seq,
+            at: ms(at),
+            kind: WITHHELD_FEED_KIND,
+            key: String::new(),
+            action: String::new(),
+            version: 0,
+        },
+    }
+}
+
+/// The kind of a withheld entry: no `store::FeedEntity`, so the console routes it nowhere.
+pub const WITHHELD_FEED_KIND: &str = "withheld";
+
 #[derive(Debug, Clone, Serialize)]
 pub struct FeedBatch {
     pub entries: Vec<FeedEntryDto>,
@@ -629,6 +648,33 @@ mod tests {
         // A by-hand report stores "name (phone)"; the detail shows the phone masked like the registers.
         assert_eq!(mask_phones_in("张三（13812345678）"), "张三（138****5678）");
         assert_eq!(mask_phones_in("3 号楼"), "3 号楼");
+    }
+
+    #[test]
+    fn a_withheld_feed_entry_keeps_its_place_and_says_nothing_of_what_changed() {
+        use redgrid_api::scope::ScopedFeedEntry;
+        let at = chrono::DateTime::from_timestamp_millis(1_800_000_000_000).unwrap();
+        let entry = FeedEntry {
+            seq: 41,
+            at,
+            entity: redgrid_store::FeedEntity::Event,
+            entity_id: "1207".into(),
+            change: "dispatch".into(),
+            version: 3,
+        };
+        // In the scope: the entry as the unscoped console gets it.
+        let shown = scoped_feed_entry(ScopedFeedEntry::Shown(entry.clone()));
+        assert_eq!((shown.seq, shown.kind, shown.key.as_str(), shown.version), (41, "event", "1207", 3));
+        // Outside it: the seq, so the console's cursor sees no gap, and no id, change or version.
+        let withheld = scoped_feed_entry(ScopedFeedEntry::Withheld { seq: 42, at });
+        assert_eq!(withheld.seq, 42);
+        assert_eq!(
+            (withheld.kind, withheld.key.as_str(), withheld.action.as_str()),
+            (WITHHELD_FEED_KIND, "", "")
+        );
+        assert_eq!(withheld.version, 0);
+        // A kind the console routes nowhere: no store entity is called that.
+        assert!(redgrid_store::FeedEntity::ALL.iter().all(|e| e.key() != WITHHELD_FEED_KIND));
     }
 }
 

@@ -14,7 +14,7 @@ use tauri::ipc::Channel;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::dto::{broker, feed_entry, FeedBatch};
+use crate::dto::{broker, scoped_feed_entry, FeedBatch};
 use crate::startup::Ready;
 
 /// At most one batch per this long: the console patches its views once per batch.
@@ -97,10 +97,20 @@ async fn forward(ready: Arc<Ready>, after_seq: i64, channel: Channel<FeedBatch>)
             };
             let Some(newest) = entries.last().map(|e| e.seq) else { break };
             let full = entries.len() as i64 == BATCH_MAX;
+            // Only what the signed-in person's data scope covers reaches the window (the api decides);
+            // the rest keeps its place in the sequence and nothing else.
+            let entries = match ready.seat.feed_in_scope(entries).await {
+                Ok(entries) => entries,
+                Err(error) => {
+                    tracing::warn!(%error, "limiting the change feed to the data scope failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
             tokio::time::sleep_until(next_send).await;
             last = newest;
             if !send(FeedBatch {
-                entries: entries.into_iter().map(feed_entry).collect(),
+                entries: entries.into_iter().map(scoped_feed_entry).collect(),
                 resync: false,
                 link: None,
             }) {

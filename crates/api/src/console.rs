@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use redgrid_core::account::DataScope;
 use redgrid_core::acts::{self, StationAct};
 use redgrid_core::closed_loop::{self, Actor, CommandKind, Event, Role};
 use redgrid_core::event::Source;
@@ -16,6 +17,7 @@ use redgrid_store::console::WorkerPosition;
 use redgrid_store::feeds::AlertRow;
 use redgrid_store::{GridNode, StoreError, WorkerRecord};
 
+use crate::scope::{self, covers_home_grid};
 use crate::{station_audit, ApiError, EventView, Result, Station};
 
 /// Who the station is.
@@ -169,6 +171,23 @@ impl Station {
         Ok(events.into_iter().map(|e| self.view(e, now)).collect())
     }
 
+    /// [`Station::search_history`] among the events in a data scope, in the query itself (so the limit
+    /// counts only what may be shown).
+    pub async fn search_history_in_scope(
+        &self,
+        scope: &DataScope,
+        query: &redgrid_store::history::HistoryQuery,
+    ) -> Result<Vec<EventView>> {
+        match scope::limit_prefixes(scope, &query.grid_prefixes) {
+            None => self.search_history(query).await,
+            Some(prefixes) if prefixes.is_empty() => Ok(Vec::new()),
+            Some(grid_prefixes) => {
+                let query = redgrid_store::history::HistoryQuery { grid_prefixes, ..query.clone() };
+                self.search_history(&query).await
+            }
+        }
+    }
+
     /// The audit log by person, station, event and time, newest first: read by the roles the act table
     /// allows.
     pub async fn search_audit(
@@ -180,6 +199,33 @@ impl Station {
         Ok(self.store().search_audit(query).await?)
     }
 
+    /// [`Station::search_audit`] for a session limited to `scope`: asking for an event outside it is
+    /// `forbidden`, and the records of events outside it are left out (after the limit: a page may hold
+    /// fewer). Records of no event (sign-ins, station acts) are the station's and stay.
+    pub async fn search_audit_in_scope(
+        &self,
+        actor: &Actor,
+        scope: &DataScope,
+        query: &redgrid_store::history::AuditQuery,
+    ) -> Result<Vec<redgrid_store::AuditRecord>> {
+        crate::allow(actor.role, StationAct::ViewAudit)?;
+        if scope.prefixes().is_none() {
+            return self.search_audit(actor, query).await;
+        }
+        if let Some(id) = query.event_id {
+            scope::check_event(scope, &self.event_alone(id).await?.stored.event)?;
+        }
+        let mut records = self.store().search_audit(query).await?;
+        let mut ids: Vec<i64> = records.iter().filter_map(|r| r.entry.event_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let grids = self.store().event_grid_codes(&ids).await?;
+        records.retain(|r| {
+            r.entry.event_id.is_none_or(|id| grids.get(&id).is_some_and(|grid| scope.covers(grid)))
+        });
+        Ok(records)
+    }
+
     /// An event logged by hand at the console (来电来访登记), by a role the act table allows.
     pub async fn report_by_hand(
         &self,
@@ -188,6 +234,19 @@ impl Station {
     ) -> Result<EventView> {
         crate::allow(actor.role, StationAct::ReportEvent)?;
         self.report(actor, new).await
+    }
+
+    /// [`Station::report_by_hand`] for a session limited to `scope`: only on a grid inside it.
+    pub async fn report_by_hand_in_scope(
+        &self,
+        actor: &Actor,
+        scope: &DataScope,
+        new: redgrid_core::closed_loop::NewEvent,
+    ) -> Result<EventView> {
+        if !scope.covers(new.grid.as_str()) {
+            return Err(scope::grid_out_of_scope(new.grid.as_str()));
+        }
+        self.report_by_hand(actor, new).await
     }
 }
 
@@ -261,6 +320,20 @@ impl Station {
         tx.append_feed(now, FeedEntity::Event, &event_id.to_string(), "contact", event.event.version).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// [`Station::log_contact`] for a session limited to `scope`: an event outside it is `forbidden`.
+    pub async fn log_contact_in_scope(
+        &self,
+        actor: &Actor,
+        scope: &DataScope,
+        event_id: i64,
+        whom: &str,
+        outcome: ContactOutcome,
+        note: &str,
+    ) -> Result<()> {
+        scope::check_event(scope, &self.event_alone(event_id).await?.stored.event)?;
+        self.log_contact(actor, event_id, whom, outcome, note).await
     }
 }
 
@@ -443,6 +516,20 @@ impl Station {
         self.with_unacknowledged(views).await
     }
 
+    /// [`Station::events_by_ids`] limited to a data scope: the events outside it are left out, like
+    /// unknown ids.
+    pub async fn events_by_ids_in_scope(&self, scope: &DataScope, ids: &[i64]) -> Result<Vec<EventView>> {
+        let mut views = Vec::with_capacity(ids.len());
+        for &id in ids {
+            match self.event_alone(id).await {
+                Ok(view) if scope.covers(view.stored.event.grid.as_str()) => views.push(view),
+                Ok(_) | Err(ApiError::Store(StoreError::EventNotFound(_))) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        self.with_unacknowledged(views).await
+    }
+
     /// The camera alerts turned into or attached to an event.
     pub async fn alerts_of_event(&self, event_id: i64) -> Result<Vec<AlertRow>> {
         let ids = self.store().alert_ids_of_event(event_id).await?;
@@ -497,9 +584,39 @@ impl Station {
         Ok(Positions { workers, cameras })
     }
 
+    /// [`Station::positions`] limited to a data scope: the workers whose home grid is in it and the
+    /// cameras on its grids.
+    pub async fn positions_in_scope(
+        &self,
+        scope: &DataScope,
+        worker_ids: Option<&[String]>,
+    ) -> Result<Positions> {
+        let mut positions = self.positions(worker_ids).await?;
+        if scope.prefixes().is_some() {
+            positions.workers.retain(|w| covers_home_grid(scope, &w.home_grid));
+            positions.cameras.retain(|c| scope.covers(&c.grid_code));
+        }
+        Ok(positions)
+    }
+
     /// Workers by name, id, phone tail or home grid, for a dispatch that overrides the ranking.
     pub async fn search_workers(&self, query: &str, limit: i64) -> Result<Vec<WorkerMatch>> {
-        let ids = self.store().search_worker_ids(query, limit.clamp(1, 100)).await?;
+        self.search_workers_in_scope(&DataScope::Township, query, limit).await
+    }
+
+    /// [`Station::search_workers`] among the workers whose home grid is in a data scope, in the query
+    /// itself (so the limit counts only what may be shown).
+    pub async fn search_workers_in_scope(
+        &self,
+        scope: &DataScope,
+        query: &str,
+        limit: i64,
+    ) -> Result<Vec<WorkerMatch>> {
+        let limit = limit.clamp(1, 100);
+        let ids = match scope.prefixes() {
+            None => self.store().search_worker_ids(query, limit).await?,
+            Some(prefixes) => self.store().search_worker_ids_under(query, prefixes, limit).await?,
+        };
         let mut found = self.workers_for_dispatch(&ids).await?;
         Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
@@ -534,6 +651,38 @@ impl Station {
             found.insert(id.clone(), found_worker);
         }
         Ok(found)
+    }
+
+    /// [`Station::reveal`] for a session limited to `scope`: a resident's household, a worker's home grid
+    /// or a key place outside it is `forbidden`, before anything is read or recorded.
+    pub async fn reveal_in_scope(
+        &self,
+        actor: &Actor,
+        scope: &DataScope,
+        field: RevealField,
+        reference: &str,
+        reason: &str,
+    ) -> Result<String> {
+        if scope.prefixes().is_some() {
+            let store = self.store();
+            let grid = match field {
+                RevealField::ResidentIdNumber | RevealField::ResidentPhone => {
+                    match reference.rsplit_once('#') {
+                        Some((household, _)) => store.household_grid(household).await?,
+                        None => None,
+                    }
+                }
+                RevealField::WorkerPhone => {
+                    store.worker_home_grids(&[reference.to_string()]).await?.remove(reference)
+                }
+                RevealField::KeyPlacePhone => store.key_place_grid(reference).await?,
+            };
+            // A reference to nothing is left to `reveal`, which says so.
+            if let Some(grid) = grid.filter(|g| !covers_home_grid(scope, g)) {
+                return Err(scope::grid_out_of_scope(&grid));
+            }
+        }
+        self.reveal(actor, field, reference, reason).await
     }
 
     /// The plain value behind a masked number. Reading it and its audit record (who, which field, whose,

@@ -59,7 +59,7 @@ impl HandoverSummary {
 }
 
 impl Seat {
-    /// The summary of the signed-in officer's shift so far.
+    /// The summary of the signed-in officer's shift so far, within the officer's data scope.
     pub async fn handover_summary(&self) -> Result<HandoverSummary> {
         let officer = self.session()?;
         let station = self.station();
@@ -67,7 +67,9 @@ impl Seat {
         let now = station.now();
         let mut open = Vec::new();
         loop {
-            let (page, total) = station.queue(&QueueFilter::default(), open.len() as i64, QUEUE_PAGE).await?;
+            let (page, total) = station
+                .queue_in_scope(&officer.scope, &QueueFilter::default(), open.len() as i64, QUEUE_PAGE)
+                .await?;
             let done = page.is_empty() || open.len() as i64 + page.len() as i64 >= total;
             open.extend(page);
             if done {
@@ -95,7 +97,7 @@ impl Seat {
             overdue,
             unacknowledged,
             pending_approvals,
-            alerts_pending: store.new_alert_count().await?,
+            alerts_pending: station.new_alert_count_in_scope(&officer.scope).await?,
             acts_this_shift: store
                 .count_acts_since(&officer.account, &officer.station, shift_started_at)
                 .await?,

@@ -29,6 +29,7 @@ pub mod period;
 pub mod response;
 pub mod roster;
 pub mod roster_desk;
+pub mod scope;
 pub mod serve;
 pub mod session;
 pub mod settings;
@@ -39,6 +40,7 @@ use redgrid_store::FeedEntity;
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
+use redgrid_core::account::DataScope;
 use redgrid_core::acts::{self, StationAct};
 use redgrid_core::closed_loop::{self, Actor, Command, LoopContext, MergeTarget, NewEvent, Transition};
 use redgrid_core::grid::LevelScheme;
@@ -320,8 +322,23 @@ impl Station {
         expected_version: Option<i64>,
         command: Command,
     ) -> Result<EventView> {
+        self.act_in_scope(actor, &DataScope::Township, event_id, expected_version, command).await
+    }
+
+    /// [`Station::act`] for a console session limited to `scope`: refused (`forbidden`) for an event
+    /// outside it, and for a merge into, a placing on or a dispatch of anything outside it; checked under
+    /// the write lock, so the event cannot move between the check and the act.
+    pub async fn act_in_scope(
+        &self,
+        actor: &Actor,
+        scope: &DataScope,
+        event_id: i64,
+        expected_version: Option<i64>,
+        command: Command,
+    ) -> Result<EventView> {
         let now = self.clock.now();
         let mut tx = self.store.begin_write().await?;
+        self.check_command_in_scope(&mut tx, scope, event_id, &command).await?;
         let transition = self.act_in(&mut tx, actor, event_id, expected_version, command, None, now).await?;
         tx.commit().await?;
         self.outbox_wake.notify_one();
@@ -455,8 +472,34 @@ impl Station {
         Ok((self.with_unacknowledged(views).await?, total))
     }
 
+    /// [`Station::queue`] limited to a data scope: only events at or below the scope's grids, in the
+    /// query itself, so the page and the count agree.
+    pub async fn queue_in_scope(
+        &self,
+        scope: &DataScope,
+        filter: &QueueFilter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<EventView>, i64)> {
+        match scope::limit_prefixes(scope, &filter.grid_prefixes) {
+            None => self.queue(filter, offset, limit).await,
+            Some(prefixes) if prefixes.is_empty() => Ok((Vec::new(), 0)),
+            Some(grid_prefixes) => {
+                let filter = QueueFilter { grid_prefixes, ..filter.clone() };
+                self.queue(&filter, offset, limit).await
+            }
+        }
+    }
+
     pub async fn event(&self, id: i64) -> Result<EventView> {
         let view = self.event_alone(id).await?;
+        Ok(self.with_unacknowledged(vec![view]).await?.remove(0))
+    }
+
+    /// [`Station::event`] for a session limited to `scope`: an event outside it is `forbidden`.
+    pub async fn event_in_scope(&self, scope: &DataScope, id: i64) -> Result<EventView> {
+        let view = self.event_alone(id).await?;
+        scope::check_event(scope, &view.stored.event)?;
         Ok(self.with_unacknowledged(vec![view]).await?.remove(0))
     }
 
@@ -477,23 +520,91 @@ impl Station {
         Ok(self.store.grid_subtree(root, max_depth).await?)
     }
 
+    /// [`Station::grid_subtree`] for a session limited to `scope`: a root outside it and above none of it
+    /// is `forbidden`; under it only the grids in the scope or on the way to it.
+    pub async fn grid_subtree_in_scope(
+        &self,
+        scope: &DataScope,
+        root: &str,
+        max_depth: i64,
+    ) -> Result<Vec<redgrid_store::GridNode>> {
+        if !scope.reaches(root) {
+            return Err(scope::grid_out_of_scope(root));
+        }
+        let mut nodes = self.store.grid_subtree(root, max_depth).await?;
+        nodes.retain(|n| scope.reaches(&n.code));
+        Ok(nodes)
+    }
+
     /// The grid tree down to `max_depth` (0 = township), parents before children.
     pub async fn grid_tree(&self, max_depth: i64) -> Result<Vec<redgrid_store::GridNode>> {
         Ok(self.store.grid_tree(max_depth).await?)
     }
 
+    /// [`Station::grid_tree`] limited to a data scope: its grids and the grids above them, which the map
+    /// needs to draw the way down to them.
+    pub async fn grid_tree_in_scope(
+        &self,
+        scope: &DataScope,
+        max_depth: i64,
+    ) -> Result<Vec<redgrid_store::GridNode>> {
+        let mut nodes = self.store.grid_tree(max_depth).await?;
+        nodes.retain(|n| scope.reaches(&n.code));
+        Ok(nodes)
+    }
+
+    /// The boundaries of the grids at one depth (code, kind, name, GeoJSON) limited to a data scope, as
+    /// [`Station::grid_tree_in_scope`] limits the tree.
+    pub async fn grid_boundaries_in_scope(
+        &self,
+        scope: &DataScope,
+        depth: i64,
+    ) -> Result<Vec<(String, String, String, String)>> {
+        let mut rows = self.store.grid_boundaries_at(depth).await?;
+        rows.retain(|(code, ..)| scope.reaches(code));
+        Ok(rows)
+    }
+
     /// The four registers of a grid and everything below it.
     pub async fn registers(&self, code: &str) -> Result<redgrid_store::Registers> {
-        self.store
-            .registers(code, &self.scheme())
+        self.registers_in_scope(&DataScope::Township, code).await
+    }
+
+    /// [`Station::registers`] for a session limited to `scope`: a grid outside it and above none of it is
+    /// `forbidden`; a grid above part of it (the township over a village) lists only the children and
+    /// the records inside the scope.
+    pub async fn registers_in_scope(
+        &self,
+        scope: &DataScope,
+        code: &str,
+    ) -> Result<redgrid_store::Registers> {
+        let parts = scope.parts_under(code);
+        if parts.is_empty() {
+            return Err(match self.store.grid_node(code).await? {
+                Some(_) => scope::grid_out_of_scope(code),
+                None => ApiError::UnknownGrid(code.to_string()),
+            });
+        }
+        let mut registers = self
+            .store
+            .registers_under(code, &parts, &self.scheme())
             .await?
-            .ok_or_else(|| ApiError::UnknownGrid(code.to_string()))
+            .ok_or_else(|| ApiError::UnknownGrid(code.to_string()))?;
+        registers.children.retain(|child| scope.reaches(&child.code));
+        Ok(registers)
     }
 
     /// Statistics of the events reported in a month (Asia/Shanghai), drills excluded.
     pub async fn stats(&self, month: Month) -> Result<StatsReport> {
+        self.stats_in_scope(&DataScope::Township, month).await
+    }
+
+    /// [`Station::stats`] counting only the events in a data scope. The store's cells are grouped by
+    /// grid, so leaving out the cells outside the scope counts exactly the events inside it.
+    pub async fn stats_in_scope(&self, scope: &DataScope, month: Month) -> Result<StatsReport> {
         let (from, to) = month.span();
-        let cells = self.store.stats_cells(from, to).await?;
+        let mut cells = self.store.stats_cells(from, to).await?;
+        cells.retain(|cell| scope.covers(&cell.grid));
         let scheme = self.scheme();
         let village_len = scheme.level(scheme.village_depth()).map(|l| l.code_len).unwrap_or(12);
         Ok(StatsReport::from_cells(&cells, village_len))

@@ -7,6 +7,7 @@
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use redgrid_core::account::DataScope;
 use redgrid_core::acts::{self, StationAct};
 use redgrid_core::closed_loop::{Actor, Role};
 
@@ -41,6 +42,8 @@ pub struct Session {
     pub authenticated_at: DateTime<Utc>,
     /// The account's change count when the session opened (`Station::note_account_changed`).
     pub epoch: u64,
+    /// The part of the township this person sees and acts on: every console read and act is limited to it.
+    pub scope: DataScope,
 }
 
 impl Session {
@@ -163,6 +166,12 @@ impl Seat {
         Ok(session)
     }
 
+    /// The data scope of the unlocked session: what every console read and act is limited to. Refused
+    /// as [`Seat::session`] refuses.
+    pub fn scope(&self) -> Result<DataScope> {
+        Ok(self.session()?.scope)
+    }
+
     /// The person at the seat used it (a key, a click): the idle limit runs from now. Commands do not count,
     /// because the window's own background reads would keep an empty seat awake.
     pub fn touch(&self) {
@@ -227,7 +236,7 @@ impl Seat {
             .account(account)
             .await?
             .ok_or_else(|| ApiError::Invalid(format!("演示账号 {account} 不存在")))?;
-        let session = self.station.session_of(&stored.id, &stored.name, &stored.role)?;
+        let session = self.station.session_of(&stored)?;
         self.take_seat(session, "演示模式自动登录").await
     }
 
@@ -330,11 +339,25 @@ impl Seat {
                 now.must_change_password = fresh.must_change_password;
                 now.epoch = fresh.epoch;
                 now.authenticated_at = fresh.authenticated_at;
+                now.scope = fresh.scope;
                 self.activity.lock().expect("seat activity lock").0 = self.station.now();
                 Ok(now.clone())
             }
             _ => Err(ApiError::Unauthenticated("登录已失效，请重新登录".into())),
         }
+    }
+}
+
+impl Seat {
+    /// The live feed's entries for the console at this seat: those within the data scope of whoever
+    /// sits at it, locked or not ([`Station::feed_in_scope`]). With nobody signed in, every entry of an
+    /// event, task, alert or worker is withheld.
+    pub async fn feed_in_scope(
+        &self,
+        entries: Vec<redgrid_store::FeedEntry>,
+    ) -> Result<Vec<crate::scope::ScopedFeedEntry>> {
+        let scope = self.current().map_or(DataScope::Grids(Vec::new()), |session| session.scope);
+        self.station.feed_in_scope(&scope, entries).await
     }
 }
 
@@ -390,7 +413,7 @@ impl Station {
         let mut tx = self.store().begin_write().await?;
         tx.clear_signin_failures(&stored.id).await?;
         tx.commit().await?;
-        let mut session = self.session_of(&stored.id, &stored.name, &stored.role)?;
+        let mut session = self.session_of(&stored)?;
         session.must_change_password = stored.must_change_password;
         session.epoch = self.account_epoch(&stored.id);
         Ok(session)
@@ -401,14 +424,25 @@ impl Station {
         self.check_credentials(account, password).await
     }
 
-    fn session_of(&self, account: &str, name: &str, role: &str) -> Result<Session> {
-        let role = Role::from_key(role)
+    /// The session a stored account opens. A stored scope that cannot be read opens nothing: widening it
+    /// to the township would show the account what its administrator meant to keep from it.
+    fn session_of(&self, stored: &redgrid_store::Account) -> Result<Session> {
+        let account = stored.id.as_str();
+        let role = Role::from_key(&stored.role)
             .filter(|r| is_console_role(*r))
             .ok_or_else(|| ApiError::Forbidden(format!("账号 {account} 的角色不能登录指挥台")))?;
+        let scope = DataScope::parse(&stored.scope).ok_or_else(|| {
+            tracing::warn!(account, scope = %stored.scope, "sign-in refused: the stored data scope is unreadable");
+            ApiError::Forbidden(format!(
+                "账号 {account} 的数据范围“{}”无法识别，不能登录，请管理员重新设置数据范围",
+                stored.scope
+            ))
+        })?;
         Ok(Session {
             account: account.to_string(),
-            name: name.to_string(),
+            name: stored.name.clone(),
             role,
+            scope,
             station: self.station_id().to_string(),
             signed_in_at: self.now(),
             locked: false,

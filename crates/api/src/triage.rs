@@ -3,12 +3,14 @@
 //! shown and triaged as one row with a count.
 
 use chrono::{DateTime, Duration, Utc};
+use redgrid_core::account::DataScope;
 use redgrid_core::acts::StationAct;
 use redgrid_core::closed_loop::{Actor, NewEvent};
 use redgrid_core::event::{Category, Severity, Source};
 use redgrid_core::grid::GridCode;
 use redgrid_store::feeds::AlertRow;
 
+use crate::scope::{self, covers_alert_grid};
 use crate::{station_audit, ApiError, Result, Station};
 
 /// Alerts of one camera and kind, each within `window` of the one before.
@@ -93,6 +95,76 @@ impl Station {
     /// Alerts awaiting triage, grouped into bursts.
     pub async fn alert_groups(&self, limit: i64) -> Result<Vec<AlertGroup>> {
         Ok(group_bursts(self.store().new_alerts(limit).await?, burst_window()))
+    }
+
+    /// [`Station::alert_groups`] limited to a data scope: the alerts of its cameras (in the query, so the
+    /// limit counts only what may be shown); an unknown camera's alerts only for the township.
+    pub async fn alert_groups_in_scope(&self, scope: &DataScope, limit: i64) -> Result<Vec<AlertGroup>> {
+        match scope.prefixes() {
+            None => self.alert_groups(limit).await,
+            Some(prefixes) => {
+                Ok(group_bursts(self.store().new_alerts_under(prefixes, limit).await?, burst_window()))
+            }
+        }
+    }
+
+    /// How many alerts await triage in a data scope.
+    pub async fn new_alert_count_in_scope(&self, scope: &DataScope) -> Result<i64> {
+        Ok(match scope.prefixes() {
+            None => self.store().new_alert_count().await?,
+            Some(prefixes) => self.store().new_alert_count_under(prefixes).await?,
+        })
+    }
+
+    /// Alerts by id for a session limited to `scope`: one outside it is `forbidden`; unknown ids are
+    /// left out.
+    pub async fn alerts_by_ids_in_scope(&self, scope: &DataScope, ids: &[i64]) -> Result<Vec<AlertRow>> {
+        let alerts = self.store().alerts_by_ids(ids).await?;
+        match alerts.iter().find(|a| !covers_alert_grid(scope, a.grid_code.as_deref())) {
+            Some(outside) => Err(ApiError::Forbidden(format!("告警 #{} 不在您的数据范围内", outside.id))),
+            None => Ok(alerts),
+        }
+    }
+
+    /// [`Station::dismiss_alerts`] for a session limited to `scope`.
+    pub async fn dismiss_alerts_in_scope(
+        &self,
+        actor: &Actor,
+        scope: &DataScope,
+        ids: &[i64],
+        reason: &str,
+    ) -> Result<()> {
+        self.alerts_by_ids_in_scope(scope, ids).await?;
+        self.dismiss_alerts(actor, ids, reason).await
+    }
+
+    /// [`Station::alerts_to_event`] for a session limited to `scope`: the alerts and the event's grid
+    /// must lie in it.
+    pub async fn alerts_to_event_in_scope(
+        &self,
+        actor: &Actor,
+        scope: &DataScope,
+        ids: &[i64],
+        decision: AlertToEvent,
+    ) -> Result<i64> {
+        self.alerts_by_ids_in_scope(scope, ids).await?;
+        if let Some(grid) = decision.grid.as_deref().filter(|g| !scope.covers(g.trim())) {
+            return Err(scope::grid_out_of_scope(grid));
+        }
+        self.alerts_to_event(actor, ids, decision).await
+    }
+
+    /// [`Station::attach_alerts`] for a session limited to `scope`: the alerts and the event must lie in it.
+    pub async fn attach_alerts_in_scope(
+        &self,
+        actor: &Actor,
+        scope: &DataScope,
+        ids: &[i64],
+        event_id: i64,
+    ) -> Result<()> {
+        self.alerts_by_ids_in_scope(scope, ids).await?;
+        self.event_in_scope(scope, event_id).await?;
+        self.attach_alerts(actor, ids, event_id).await
     }
 
     fn check_officer(actor: &Actor) -> Result<()> {
@@ -276,5 +348,63 @@ impl Station {
 
     pub async fn muted_cameras(&self) -> Result<Vec<redgrid_store::feeds::CameraMute>> {
         Ok(self.store().muted_cameras(self.now()).await?)
+    }
+
+    /// `Ok` when a camera (by id) lies in the scope; an unknown id is left to the act, which says so.
+    async fn check_camera_in_scope(&self, scope: &DataScope, camera_id: &str) -> Result<()> {
+        if scope.prefixes().is_none() {
+            return Ok(());
+        }
+        let cameras = self.store().cameras(&self.scheme()).await?;
+        match cameras.into_iter().find(|c| c.id == camera_id) {
+            Some(camera) if !scope.covers(camera.grid.as_str()) => {
+                Err(ApiError::Forbidden(format!("摄像头 {camera_id} 不在您的数据范围内")))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// [`Station::mute_camera`] for a session limited to `scope`: only a camera inside it.
+    pub async fn mute_camera_in_scope(
+        &self,
+        actor: &Actor,
+        scope: &DataScope,
+        camera_id: &str,
+        minutes: i64,
+        reason: &str,
+    ) -> Result<DateTime<Utc>> {
+        self.check_camera_in_scope(scope, camera_id).await?;
+        self.mute_camera(actor, camera_id, minutes, reason).await
+    }
+
+    /// [`Station::unmute_camera`] for a session limited to `scope`: only a camera inside it.
+    pub async fn unmute_camera_in_scope(
+        &self,
+        actor: &Actor,
+        scope: &DataScope,
+        camera_id: &str,
+    ) -> Result<bool> {
+        self.check_camera_in_scope(scope, camera_id).await?;
+        self.unmute_camera(actor, camera_id).await
+    }
+
+    /// [`Station::muted_cameras`] limited to a data scope: the muted cameras on its grids.
+    pub async fn muted_cameras_in_scope(
+        &self,
+        scope: &DataScope,
+    ) -> Result<Vec<redgrid_store::feeds::CameraMute>> {
+        let mut muted = self.muted_cameras().await?;
+        if scope.prefixes().is_some() {
+            let inside: std::collections::HashSet<String> = self
+                .store()
+                .cameras(&self.scheme())
+                .await?
+                .into_iter()
+                .filter(|c| scope.covers(c.grid.as_str()))
+                .map(|c| c.id)
+                .collect();
+            muted.retain(|m| inside.contains(&m.camera_id));
+        }
+        Ok(muted)
     }
 }

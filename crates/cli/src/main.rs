@@ -585,6 +585,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .transpose()?,
                 grid_prefix: args.grid.clone(),
                 village_code: None,
+                grid_prefixes: Vec::new(),
                 category: args
                     .category
                     .as_deref()

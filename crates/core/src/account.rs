@@ -129,6 +129,23 @@ impl DataScope {
         self.prefixes().is_none_or(|prefixes| prefixes.iter().any(|p| grid_code.starts_with(p.as_str())))
     }
 
+    /// Whether a grid lies in the scope or above part of it: the grids a scoped console may open and
+    /// draw, because the way to its own grids leads through them (the township above a village).
+    pub fn reaches(&self, grid_code: &str) -> bool {
+        self.covers(grid_code)
+            || self.prefixes().is_some_and(|prefixes| prefixes.iter().any(|p| p.starts_with(grid_code)))
+    }
+
+    /// The part of the scope at or below a grid, as code prefixes: the grid itself when the scope covers
+    /// it, else the scope's own grids that lie under it; empty when the grid is outside the scope
+    /// altogether. What a read of everything under a grid may take in.
+    pub fn parts_under(&self, grid_code: &str) -> Vec<String> {
+        if self.covers(grid_code) {
+            return vec![grid_code.to_string()];
+        }
+        self.prefixes().unwrap_or_default().iter().filter(|p| p.starts_with(grid_code)).cloned().collect()
+    }
+
     /// For the account list: 全乡镇, or the codes.
     pub fn describe_zh(&self) -> String {
         match self {
@@ -176,5 +193,25 @@ mod tests {
         assert_eq!(DataScope::parse("villages:"), None);
         assert_eq!(DataScope::parse("villages:45080'--"), None);
         assert_eq!(DataScope::parse("streets:1"), None);
+    }
+
+    #[test]
+    fn a_scope_reaches_the_grids_above_it_and_takes_in_only_its_part_below_them() {
+        let scope = DataScope::Villages(vec!["450802100201".into(), "45080210020203".into()]);
+        // The township is on the way to both; a village of the scope's and a grid under it lie in it.
+        assert!(scope.reaches("450802100"));
+        assert!(scope.reaches("450802100202"));
+        assert!(scope.reaches("45080210020101"));
+        // A neighbouring village is neither in the scope nor above it.
+        assert!(!scope.reaches("450802100203"));
+        assert!(!scope.reaches("45080210020201"));
+        // Under the township only the scope's own grids; under a covered grid all of it; beside it nothing.
+        assert_eq!(scope.parts_under("450802100"), vec!["450802100201", "45080210020203"]);
+        assert_eq!(scope.parts_under("450802100202"), vec!["45080210020203"]);
+        assert_eq!(scope.parts_under("45080210020101"), vec!["45080210020101"]);
+        assert!(scope.parts_under("450802100203").is_empty());
+        assert_eq!(DataScope::Township.parts_under("450802100203"), vec!["450802100203"]);
+        // A scope of no grids (never stored: parse refuses it) reaches nothing.
+        assert!(!DataScope::Grids(Vec::new()).reaches("450802100"));
     }
 }

@@ -2,11 +2,13 @@
 //! camera positions, worker search, the alerts attached to an event, and the plain values behind masked
 //! numbers (read inside the transaction that audits the reading).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use crate::audit::{decode_record, SELECT_AUDIT};
-use crate::sql::like_escape;
+use crate::sql::{like_escape, Bind, Where};
 use crate::{from_millis, to_millis, AuditRecord, Result, Store, WriteTx};
 
 /// A worker on the map.
@@ -123,6 +125,26 @@ impl Store {
     /// Ids of workers whose name, id prefix, phone tail, home grid code prefix or home grid name matches
     /// `query`; an exact id first, then by name.
     pub async fn search_worker_ids(&self, query: &str, limit: i64) -> Result<Vec<String>> {
+        self.search_worker_ids_in(query, None, limit).await
+    }
+
+    /// [`Store::search_worker_ids`] among the workers whose home grid is at or below `prefixes` (an
+    /// account's data scope).
+    pub async fn search_worker_ids_under(
+        &self,
+        query: &str,
+        prefixes: &[String],
+        limit: i64,
+    ) -> Result<Vec<String>> {
+        self.search_worker_ids_in(query, Some(prefixes), limit).await
+    }
+
+    async fn search_worker_ids_in(
+        &self,
+        query: &str,
+        prefixes: Option<&[String]>,
+        limit: i64,
+    ) -> Result<Vec<String>> {
         let query = query.trim();
         if query.is_empty() {
             return Ok(Vec::new());
@@ -130,20 +152,93 @@ impl Store {
         let contains = format!("%{}%", like_escape(query));
         let tail = format!("%{}", like_escape(query));
         let prefix = format!("{}%", like_escape(query));
-        let rows = sqlx::query(
-            "SELECT w.id FROM workers w LEFT JOIN grids g ON g.code = w.home_grid \
-             WHERE w.id LIKE $4 ESCAPE '\\' OR w.name LIKE $2 ESCAPE '\\' OR w.phone LIKE $3 ESCAPE '\\' \
-                OR w.home_grid LIKE $4 ESCAPE '\\' OR g.name LIKE $2 ESCAPE '\\' \
-             ORDER BY CASE WHEN w.id = $1 THEN 0 ELSE 1 END, w.name, w.id LIMIT $5",
-        )
-        .bind(query)
-        .bind(&contains)
-        .bind(&tail)
-        .bind(&prefix)
-        .bind(limit)
-        .fetch_all(self.read_pool())
-        .await?;
+        let mut w = Where::default();
+        w.push(
+            "(w.id LIKE ? ESCAPE '\\' OR w.name LIKE ? ESCAPE '\\' OR w.phone LIKE ? ESCAPE '\\' \
+              OR w.home_grid LIKE ? ESCAPE '\\' OR g.name LIKE ? ESCAPE '\\')",
+            [&prefix, &contains, &tail, &prefix, &contains].map(|t| Bind::Text(t.clone())).into(),
+        );
+        if let Some(prefixes) = prefixes {
+            w.push_under_any("w.home_grid", prefixes);
+        }
+        let n = w.bind_count();
+        let sql = format!(
+            "SELECT w.id FROM workers w LEFT JOIN grids g ON g.code = w.home_grid WHERE {} \
+             ORDER BY CASE WHEN w.id = ${} THEN 0 ELSE 1 END, w.name, w.id LIMIT ${}",
+            w.sql(),
+            n + 1,
+            n + 2
+        );
+        let rows = w.bind(sqlx::query(&sql)).bind(query).bind(limit).fetch_all(self.read_pool()).await?;
         rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+    }
+
+    /// The grid of each of these events that exists, by id: what the live feed checks against a
+    /// console's data scope, read in one statement per 500 ids.
+    pub async fn event_grid_codes(&self, ids: &[i64]) -> Result<HashMap<i64, String>> {
+        let mut found = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let params: Vec<String> = (1..=chunk.len()).map(|n| crate::param(self.backend(), n)).collect();
+            let sql = format!("SELECT id, grid_code FROM events WHERE id IN ({})", params.join(", "));
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(self.read_pool()).await? {
+                found.insert(row.try_get("id")?, row.try_get("grid_code")?);
+            }
+        }
+        Ok(found)
+    }
+
+    /// The grid of each of these alerts that exists, by id (`None`: a camera RedGrid does not know),
+    /// read in one statement per 500 ids: what the live feed checks against a data scope.
+    pub async fn alert_grid_codes(&self, ids: &[i64]) -> Result<HashMap<i64, Option<String>>> {
+        let mut found = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let params: Vec<String> = (1..=chunk.len()).map(|n| crate::param(self.backend(), n)).collect();
+            let sql = format!("SELECT id, grid_code FROM camera_alerts WHERE id IN ({})", params.join(", "));
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(self.read_pool()).await? {
+                found.insert(row.try_get("id")?, row.try_get("grid_code")?);
+            }
+        }
+        Ok(found)
+    }
+
+    /// The home grid of each of these workers that exists, by id, read in one statement per 500 ids.
+    pub async fn worker_home_grids(&self, ids: &[String]) -> Result<HashMap<String, String>> {
+        let mut found = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let params: Vec<String> = (1..=chunk.len()).map(|n| crate::param(self.backend(), n)).collect();
+            let sql = format!("SELECT id, home_grid FROM workers WHERE id IN ({})", params.join(", "));
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(id.clone());
+            }
+            for row in query.fetch_all(self.read_pool()).await? {
+                found.insert(row.try_get("id")?, row.try_get("home_grid")?);
+            }
+        }
+        Ok(found)
+    }
+
+    /// The grid of a household and of a key place, by id: what a reveal checks against a data scope.
+    pub async fn household_grid(&self, household_id: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT grid_code FROM households WHERE id = $1")
+            .bind(household_id)
+            .fetch_optional(self.read_pool())
+            .await?)
+    }
+
+    pub async fn key_place_grid(&self, place_id: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT grid_code FROM key_places WHERE id = $1")
+            .bind(place_id)
+            .fetch_optional(self.read_pool())
+            .await?)
     }
 }
 

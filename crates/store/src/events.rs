@@ -344,6 +344,9 @@ pub struct QueueFilter {
     /// Events at or below this grid (any level).
     pub grid_prefix: Option<String>,
     pub village_code: Option<String>,
+    /// Events at or below any of these grids: an account's data scope of several villages or grids.
+    /// Empty is no such limit.
+    pub grid_prefixes: Vec<String>,
     pub category: Option<Category>,
     pub min_severity: Option<Severity>,
     /// Only events whose current step is overdue at this instant.
@@ -468,6 +471,9 @@ fn queue_where(filter: &QueueFilter) -> Where {
             "grid_code >= ? AND grid_code < ?",
             vec![Bind::Text(prefix.clone()), Bind::Text(format!("{prefix}\u{7f}"))],
         );
+    }
+    if !filter.grid_prefixes.is_empty() {
+        w.push_under_any("grid_code", &filter.grid_prefixes);
     }
     if let Some(status) = filter.status {
         w.push("status = ?", vec![Bind::Text(status.key().into())]);

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
+use crate::sql::Where;
 use crate::{from_millis, to_millis, FeedEntity, Result, Store, WriteTx};
 
 /// An alert as it stands after the latest message about it.
@@ -409,6 +410,30 @@ impl Store {
         .fetch_all(self.read_pool())
         .await?;
         rows.iter().map(decode_alert).collect()
+    }
+
+    /// Alerts awaiting triage at or below `prefixes` (an account's data scope), highest priority then
+    /// newest first. An alert of a camera RedGrid does not know has no grid and is under none of them.
+    pub async fn new_alerts_under(&self, prefixes: &[String], limit: i64) -> Result<Vec<AlertRow>> {
+        let mut w = Where::default();
+        w.push("status = 'new'", Vec::new());
+        w.push_under_any("grid_code", prefixes);
+        let sql = format!(
+            "SELECT {ALERT_COLUMNS} FROM camera_alerts WHERE {} ORDER BY priority DESC, last_at DESC LIMIT ${}",
+            w.sql(),
+            w.bind_count() + 1
+        );
+        let rows = w.bind(sqlx::query(&sql)).bind(limit).fetch_all(self.read_pool()).await?;
+        rows.iter().map(decode_alert).collect()
+    }
+
+    /// How many alerts await triage at or below `prefixes`.
+    pub async fn new_alert_count_under(&self, prefixes: &[String]) -> Result<i64> {
+        let mut w = Where::default();
+        w.push("status = 'new'", Vec::new());
+        w.push_under_any("grid_code", prefixes);
+        let sql = format!("SELECT COUNT(*) AS n FROM camera_alerts WHERE {}", w.sql());
+        Ok(w.bind(sqlx::query(&sql)).fetch_one(self.read_pool()).await?.try_get("n")?)
     }
 
     pub async fn alert_by_key(&self, alert_key: &str) -> Result<Option<AlertRow>> {

@@ -22,6 +22,8 @@ pub struct HistoryQuery {
     pub ended_only: bool,
     /// Events at or below this grid.
     pub grid_prefix: Option<String>,
+    /// Events at or below any of these grids: an account's data scope. Empty is no such limit.
+    pub grid_prefixes: Vec<String>,
     /// Reported at or after, and before.
     pub from: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
@@ -71,6 +73,9 @@ impl Store {
                 "grid_code >= ? AND grid_code < ?",
                 vec![Bind::Text(prefix.clone()), Bind::Text(format!("{prefix}\u{7f}"))],
             );
+        }
+        if !q.grid_prefixes.is_empty() {
+            w.push_under_any("grid_code", &q.grid_prefixes);
         }
         if let Some(from) = q.from {
             w.push("reported_at >= ?", vec![Bind::Int(to_millis(from))]);

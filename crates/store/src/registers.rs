@@ -9,6 +9,7 @@ use redgrid_core::time_limit::{Basis, Limit, LimitRule, TimeLimitPolicy, WorkCal
 use redgrid_core::worker::{BusinessLine, Employment, ForceGroup, ForceRole, Worker};
 use sqlx::Row;
 
+use crate::sql::Where;
 use crate::{Result, Store, StoreError, WriteTx};
 
 /// A value bound into a bulk insert.
@@ -535,10 +536,26 @@ impl Store {
 
     /// The four registers of a grid, taking in everything below it.
     pub async fn registers(&self, code: &str, scheme: &LevelScheme) -> Result<Option<Registers>> {
+        self.registers_under(code, &[code.to_string()], scheme).await
+    }
+
+    /// The registers of a grid taking in only the records at or below `parts` (grid-code prefixes at or
+    /// under the grid: an account's data scope within it). The grid's children are all of them; the
+    /// caller keeps those it may show.
+    pub async fn registers_under(
+        &self,
+        code: &str,
+        parts: &[String],
+        scheme: &LevelScheme,
+    ) -> Result<Option<Registers>> {
         let Some(grid) = self.grid_node(code).await? else {
             return Ok(None);
         };
-        let upper = format!("{code}\u{7f}");
+        let under = |column: &str| {
+            let mut w = Where::default();
+            w.push_under_any(column, parts);
+            w
+        };
         let children = sqlx::query(
             "SELECT code, parent_code, depth, kind, name, lon, lat FROM grids WHERE parent_code = $1 ORDER BY code",
         )
@@ -548,86 +565,87 @@ impl Store {
         .iter()
         .map(decode_node)
         .collect::<Result<Vec<_>>>()?;
-        let workers = sqlx::query(&format!(
-            "SELECT {WORKER_COLUMNS} FROM workers WHERE home_grid >= $1 AND home_grid < $2 ORDER BY id"
-        ))
-        .bind(code)
-        .bind(&upper)
-        .fetch_all(self.read_pool())
-        .await?
-        .iter()
-        .map(|r| decode_worker(r, scheme))
-        .collect::<Result<Vec<_>>>()?;
+        let w = under("home_grid");
+        let sql = format!("SELECT {WORKER_COLUMNS} FROM workers WHERE {} ORDER BY id", w.sql());
+        let workers = w
+            .bind(sqlx::query(&sql))
+            .fetch_all(self.read_pool())
+            .await?
+            .iter()
+            .map(|r| decode_worker(r, scheme))
+            .collect::<Result<Vec<_>>>()?;
         let bad = |what: &str, key: &str| StoreError::Corrupt(format!("{what} {key} 无法解读"));
-        let households = sqlx::query(
-            "SELECT id, grid_code, address, head_name FROM households WHERE grid_code >= $1 AND grid_code < $2 ORDER BY id",
-        )
-        .bind(code)
-        .bind(&upper)
-        .fetch_all(self.read_pool())
-        .await?
-        .iter()
-        .map(|r| {
-            let id: String = r.try_get("id")?;
-            let grid: String = r.try_get("grid_code")?;
-            Ok(Household {
-                grid: GridCode::parse(&grid, scheme).map_err(|_| bad("户", &id))?,
-                id,
-                address: r.try_get("address")?,
-                head_name: r.try_get("head_name")?,
+        let w = under("grid_code");
+        let sql =
+            format!("SELECT id, grid_code, address, head_name FROM households WHERE {} ORDER BY id", w.sql());
+        let households = w
+            .bind(sqlx::query(&sql))
+            .fetch_all(self.read_pool())
+            .await?
+            .iter()
+            .map(|r| {
+                let id: String = r.try_get("id")?;
+                let grid: String = r.try_get("grid_code")?;
+                Ok(Household {
+                    grid: GridCode::parse(&grid, scheme).map_err(|_| bad("户", &id))?,
+                    id,
+                    address: r.try_get("address")?,
+                    head_name: r.try_get("head_name")?,
+                })
             })
-        })
-        .collect::<Result<Vec<_>>>()?;
-        let residents = sqlx::query(
+            .collect::<Result<Vec<_>>>()?;
+        let sql = format!(
             "SELECT id_number, name, household_id, grid_code, phone, care_tags FROM residents \
-             WHERE grid_code >= $1 AND grid_code < $2 ORDER BY household_id, id_number",
-        )
-        .bind(code)
-        .bind(&upper)
-        .fetch_all(self.read_pool())
-        .await?
-        .iter()
-        .map(|r| {
-            let id: String = r.try_get("id_number")?;
-            let grid: String = r.try_get("grid_code")?;
-            let tags: String = r.try_get("care_tags")?;
-            Ok(Resident {
-                grid: GridCode::parse(&grid, scheme).map_err(|_| bad("居民", &id))?,
-                care_tags: split_list(&tags)
-                    .map(|t| CareTag::parse(t).ok_or_else(|| bad("居民", &id)))
-                    .collect::<Result<_>>()?,
-                id_number: id,
-                name: r.try_get("name")?,
-                household_id: r.try_get("household_id")?,
-                phone: r.try_get("phone")?,
+             WHERE {} ORDER BY household_id, id_number",
+            w.sql()
+        );
+        let residents = w
+            .bind(sqlx::query(&sql))
+            .fetch_all(self.read_pool())
+            .await?
+            .iter()
+            .map(|r| {
+                let id: String = r.try_get("id_number")?;
+                let grid: String = r.try_get("grid_code")?;
+                let tags: String = r.try_get("care_tags")?;
+                Ok(Resident {
+                    grid: GridCode::parse(&grid, scheme).map_err(|_| bad("居民", &id))?,
+                    care_tags: split_list(&tags)
+                        .map(|t| CareTag::parse(t).ok_or_else(|| bad("居民", &id)))
+                        .collect::<Result<_>>()?,
+                    id_number: id,
+                    name: r.try_get("name")?,
+                    household_id: r.try_get("household_id")?,
+                    phone: r.try_get("phone")?,
+                })
             })
-        })
-        .collect::<Result<Vec<_>>>()?;
-        let key_places = sqlx::query(
+            .collect::<Result<Vec<_>>>()?;
+        let sql = format!(
             "SELECT id, name, kind, grid_code, address, contact_phone, lon, lat FROM key_places \
-             WHERE grid_code >= $1 AND grid_code < $2 ORDER BY id",
-        )
-        .bind(code)
-        .bind(&upper)
-        .fetch_all(self.read_pool())
-        .await?
-        .iter()
-        .map(|r| {
-            let id: String = r.try_get("id")?;
-            let grid: String = r.try_get("grid_code")?;
-            let kind: String = r.try_get("kind")?;
-            Ok(KeyPlace {
-                grid: GridCode::parse(&grid, scheme).map_err(|_| bad("场所", &id))?,
-                kind: KeyPlaceKind::parse(&kind).ok_or_else(|| bad("场所", &id))?,
-                id,
-                name: r.try_get("name")?,
-                address: r.try_get("address")?,
-                contact_phone: r.try_get("contact_phone")?,
-                lon: r.try_get("lon")?,
-                lat: r.try_get("lat")?,
+             WHERE {} ORDER BY id",
+            w.sql()
+        );
+        let key_places = w
+            .bind(sqlx::query(&sql))
+            .fetch_all(self.read_pool())
+            .await?
+            .iter()
+            .map(|r| {
+                let id: String = r.try_get("id")?;
+                let grid: String = r.try_get("grid_code")?;
+                let kind: String = r.try_get("kind")?;
+                Ok(KeyPlace {
+                    grid: GridCode::parse(&grid, scheme).map_err(|_| bad("场所", &id))?,
+                    kind: KeyPlaceKind::parse(&kind).ok_or_else(|| bad("场所", &id))?,
+                    id,
+                    name: r.try_get("name")?,
+                    address: r.try_get("address")?,
+                    contact_phone: r.try_get("contact_phone")?,
+                    lon: r.try_get("lon")?,
+                    lat: r.try_get("lat")?,
+                })
             })
-        })
-        .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?;
         Ok(Some(Registers { grid, children, workers, households, residents, key_places }))
     }
 

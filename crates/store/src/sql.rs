@@ -40,6 +40,21 @@ impl Where {
         self.clauses.push(text);
     }
 
+    /// `column` at or below any of `prefixes` (grid codes: a code's prefix is its ancestor's code), as
+    /// ranges rather than LIKE, so an index can serve them and nothing needs escaping. No prefixes at all
+    /// is no row: a caller that means "no limit" does not call this.
+    pub(crate) fn push_under_any(&mut self, column: &str, prefixes: &[String]) {
+        if prefixes.is_empty() {
+            self.push("1 = 0", Vec::new());
+            return;
+        }
+        let ranges: Vec<String> =
+            prefixes.iter().map(|_| format!("({column} >= ? AND {column} < ?)")).collect();
+        let binds =
+            prefixes.iter().flat_map(|p| [Bind::Text(p.clone()), Bind::Text(format!("{p}\u{7f}"))]).collect();
+        self.push(&format!("({})", ranges.join(" OR ")), binds);
+    }
+
     /// How many binds the clauses take: the next `$n` is one more.
     pub(crate) fn bind_count(&self) -> usize {
         self.binds.len()

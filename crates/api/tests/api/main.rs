@@ -13,6 +13,7 @@ mod link;
 mod multiseat;
 mod response;
 mod roster;
+mod scope;
 mod shift;
 mod station;
 mod zero_report;

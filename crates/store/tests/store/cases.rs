@@ -345,6 +345,23 @@ pub async fn the_queue_is_most_urgent_first_and_filters(store: &Store) {
     assert_eq!(store.open_queue(&serious, 0, 50, &scheme()).await.unwrap().total, 2);
     let grid = QueueFilter { grid_prefix: Some("450802101201003".into()), ..QueueFilter::default() };
     assert_eq!(store.open_queue(&grid, 0, 50, &scheme()).await.unwrap().events[0].event.id, ids[2]);
+    // A data scope of two grids in different villages: both, in queue order, and a count that agrees.
+    let scope = QueueFilter {
+        grid_prefixes: vec!["450802101201003".into(), "450802101202".into()],
+        ..QueueFilter::default()
+    };
+    let page = store.open_queue(&scope, 0, 50, &scheme()).await.unwrap();
+    assert_eq!(page.events.iter().map(|e| e.event.id).collect::<Vec<_>>(), vec![ids[3], ids[1], ids[2]]);
+    assert_eq!(page.total, 3, "the count is taken under the same ranges as the rows");
+    let first = store.open_queue(&scope, 0, 1, &scheme()).await.unwrap();
+    assert_eq!((first.events.len(), first.total), (1, 3), "a page of one still counts the whole scope");
+    // Ranges, not LIKE: a prefix that is a grid of its own covers its grids and nothing beside it.
+    let narrow = QueueFilter {
+        grid_prefixes: vec!["450802101201003".into()],
+        category: Some(Category::Livelihood),
+        ..QueueFilter::default()
+    };
+    assert_eq!(store.open_queue(&narrow, 0, 50, &scheme()).await.unwrap().total, 0, "filters still apply");
     let drill_view = QueueFilter { drill: true, ..QueueFilter::default() };
     assert_eq!(
         store.open_queue(&drill_view, 0, 50, &scheme()).await.unwrap().total,
