@@ -34,7 +34,8 @@ export class AlarmBook {
         kind: 'alert',
         at: now,
         level: g.priority >= 4 ? 'top' : 'high',
-        title: `${nameOf(ALERT_KIND, g.kind)} · ${g.camera_name}`,
+        // A drill's alert rings like a real one (the drill exercises the officer), and says it is a drill.
+        title: `${g.drill_id ? '【演练】' : ''}${nameOf(ALERT_KIND, g.kind)} · ${g.camera_name}`,
         detail: g.grid_name ?? '',
         groupKey: groupKey(g),
       });

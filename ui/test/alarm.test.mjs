@@ -13,6 +13,14 @@ test('high-priority bursts ring once; low ones never', () => {
   assert.equal(book.observeAlertGroups([g(1, 4)], NOW).length, 1, 'a watch-list hit raising the burst rings again');
 });
 
+test("a drill's alert rings and says it is a drill", () => {
+  const book = new AlarmBook();
+  const [drill] = book.observeAlertGroups([g(7, 3, { drill_id: 'DR-20261203-001' })], NOW);
+  assert.ok(drill.title.startsWith('【演练】'), drill.title);
+  const [real] = book.observeAlertGroups([g(8, 3)], NOW);
+  assert.ok(!real.title.includes('演练'), real.title);
+});
+
 test('severe events and overdue steps ring; an extended step that runs out again rings again', () => {
   const book = new AlarmBook();
   assert.equal(book.observeQueueRows([row(1, { severity: 3 })], NOW).length, 1);
