@@ -251,7 +251,13 @@ impl Station {
             }
             InjectKind::Hotline => format!("来电待登记：{}", raw.content),
             InjectKind::Callup => unreachable_callup(),
-            InjectKind::Unreachable => format!("失联：{}", raw.worker_id.clone().unwrap_or_default()),
+            InjectKind::Unreachable => {
+                format!(
+                    "{}{}",
+                    redgrid_store::drills::UNREACHABLE_PREFIX,
+                    raw.worker_id.clone().unwrap_or_default()
+                )
+            }
             InjectKind::CameraAlert | InjectKind::FrigateAlert => {
                 // As the camera's NVR reports it: by its name on the NVR, under the drill's own source, so
                 // that its alerts are grouped, triaged and converted as a drill's, apart from real ones.

@@ -152,6 +152,8 @@ pub struct SimWorld {
     zero_reporters: Vec<(usize, String)>,
     /// Hours between zero reports per response level key, from the station's ladder.
     zero_report_hours: HashMap<String, i64>,
+    /// Where a drill's 失联 workers are read from: their terminals stay silent while it runs.
+    store: redgrid_api::store::Store,
 }
 
 impl SimWorld {
@@ -230,7 +232,14 @@ impl SimWorld {
             .iter()
             .filter_map(|l| Some((l.key.clone(), l.zero_report_hours?)))
             .collect();
-        Ok(SimWorld { cameras, workers, grids, zero_reporters, zero_report_hours })
+        Ok(SimWorld {
+            cameras,
+            workers,
+            grids,
+            zero_reporters,
+            zero_report_hours,
+            store: station.store().clone(),
+        })
     }
 
     pub fn camera_count(&self) -> usize {
@@ -394,6 +403,9 @@ pub async fn run(
     let mut next_report = Instant::now() + next_gap(&mut report_rng, config.reports_per_minute);
     let location_every = Duration::from_secs_f64(config.location_every_s.max(1.0));
     let mut next_locations = Instant::now() + Duration::from_millis(500);
+    // A drill's 失联 workers, read every couple of seconds: their terminals answer nothing while it runs.
+    let mut unreachable: HashSet<String> = HashSet::new();
+    let mut next_drill_check = Instant::now();
 
     loop {
         if let Some(limit) = config.duration {
@@ -401,7 +413,16 @@ pub async fn run(
                 break;
             }
         }
-        let mut wake = next_alert.min(next_report).min(next_locations);
+        if Instant::now() >= next_drill_check {
+            next_drill_check = Instant::now() + Duration::from_secs(2);
+            match world.store.unreachable_in_live_drill().await {
+                Ok(workers) => unreachable = workers.into_iter().collect(),
+                Err(error) => {
+                    tracing::debug!(%error, "simulator could not read the drill's unreachable workers")
+                }
+            }
+        }
+        let mut wake = next_alert.min(next_report).min(next_locations).min(next_drill_check);
         if let Some(at) = scheduler.next_instant() {
             wake = wake.min(at);
         }
@@ -418,6 +439,9 @@ pub async fn run(
                 match decode_outbound(&topics, &received.topic, &received.payload) {
                     Ok(Outbound::Task { worker_id, task }) => {
                         let Some(&worker) = by_id.get(&worker_id) else { continue };
+                        if unreachable.contains(&worker_id) {
+                            continue;
+                        }
                         // A task sent again (a reminder) is one the terminal already holds.
                         if !seen_tasks.insert(task.task_id.clone()) {
                             continue;
@@ -437,7 +461,10 @@ pub async fn run(
                         counters.callups_received.fetch_add(1, Ordering::Relaxed);
                         // A recall of one already answered, or a silent worker: nothing to say.
                         let key = format!("{}:{worker_id}", callup.callup_id);
-                        if config.callup_silent.contains(&worker_id) || !seen_tasks.insert(key.clone()) {
+                        if config.callup_silent.contains(&worker_id)
+                            || unreachable.contains(&worker_id)
+                            || !seen_tasks.insert(key.clone())
+                        {
                             continue;
                         }
                         let mut answer_rng = ChaCha8Rng::seed_from_u64(config.seed ^ stable_hash(&key));

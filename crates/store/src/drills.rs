@@ -6,6 +6,9 @@ use sqlx::Row;
 
 use crate::{from_millis, to_millis, FeedEntity, Result, Store, WriteTx};
 
+/// How a 失联 inject's record begins; the worker's id follows.
+pub const UNREACHABLE_PREFIX: &str = "失联：";
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct DrillRow {
     pub id: String,
@@ -93,6 +96,27 @@ impl Store {
     pub async fn live_drill(&self) -> Result<Option<DrillRow>> {
         let sql = format!("SELECT {DRILL_COLUMNS} FROM drills WHERE state IN ('running', 'paused') LIMIT 1");
         sqlx::query(&sql).fetch_optional(self.read_pool()).await?.as_ref().map(decode_drill).transpose()
+    }
+
+    /// The workers a running or paused drill has declared unreachable (失联) so far: simulated terminals stay
+    /// silent for them.
+    pub async fn unreachable_in_live_drill(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT i.detail FROM drill_injects i JOIN drills d ON d.id = i.drill_id \
+             WHERE d.state IN ('running', 'paused') AND i.kind = 'unreachable' AND i.injected_at IS NOT NULL",
+        )
+        .fetch_all(self.read_pool())
+        .await?;
+        let mut workers = Vec::new();
+        for r in &rows {
+            let detail: String = r.try_get("detail")?;
+            if let Some(id) =
+                detail.strip_prefix(UNREACHABLE_PREFIX).map(str::trim).filter(|id| !id.is_empty())
+            {
+                workers.push(id.to_string());
+            }
+        }
+        Ok(workers)
     }
 
     pub async fn drill_injects(&self, id: &str) -> Result<Vec<InjectRow>> {

@@ -184,6 +184,9 @@ async fn only_the_drills_commissioner_or_a_leader_pauses_or_stops_it() {
     let scenario = s.validate_drill_scenario(FLOOD, "flood.csv").await.unwrap().scenario.unwrap();
     let drill = s.start_drill(&commissioner, &scenario, 60).await.unwrap();
     s.inject_due(&drill.id).await.unwrap();
+    // The first inject declares a worker 失联: while the drill runs, simulated terminals read them as silent.
+    let silent: String = scenario.injects[0].worker_id.clone().unwrap();
+    assert_eq!(s.store().unreachable_in_live_drill().await.unwrap(), vec![silent]);
     assert_eq!(s.control_drill(&other, &drill.id, DrillChange::Pause).await.unwrap_err().code(), "forbidden");
     let paused = s.control_drill(&commissioner, &drill.id, DrillChange::Pause).await.unwrap();
     assert_eq!(paused.state, "paused");
@@ -198,6 +201,10 @@ async fn only_the_drills_commissioner_or_a_leader_pauses_or_stops_it() {
     );
     let stopped = s.control_drill(&leader, &drill.id, DrillChange::Stop).await.unwrap();
     assert_eq!(stopped.state, "stopped");
+    assert!(
+        s.store().unreachable_in_live_drill().await.unwrap().is_empty(),
+        "a stopped drill silences nobody"
+    );
     assert!(s.inject_due(&drill.id).await.unwrap().is_empty(), "a stopped drill sends nothing");
     let audit = s.store().recent_audit(100).await.unwrap();
     for command in ["drill_start", "drill_pause", "drill_resume", "drill_stop"] {
