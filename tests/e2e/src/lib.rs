@@ -117,10 +117,21 @@ fn find_program(name: &str) -> Option<PathBuf> {
     dirs.into_iter().map(|d| d.join(name)).find(|p| p.is_file())
 }
 
-/// A port nobody listens on right now. Another process could take it before we do; on a test machine
-/// that is rare enough, and a taken port fails loudly rather than silently.
+/// A port nobody listens on right now, and never one this process handed out before: a scenario picks the
+/// station's `--listen` port and then the launch picks tauri-driver's, and the system may give the same free
+/// port to both asks (it did: the app's broker found tauri-driver on it). Another process could still take it
+/// before we do; on a test machine that is rare enough, and a taken port fails loudly rather than silently.
 pub fn free_port() -> Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    for _ in 0..100 {
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        if !given.contains(&port) {
+            given.push(port);
+            return Ok(port);
+        }
+    }
+    bail!("no free port that was not handed out already")
 }
 
 /// The scenario's own folder under the system's temporary folder. Removed on drop when the scenario
