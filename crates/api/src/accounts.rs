@@ -225,7 +225,7 @@ impl Station {
 
     /// A person changes their own password, giving the current one; clears a reset's must-change flag.
     pub async fn change_own_password(&self, account: &str, current: &str, new: &str) -> Result<()> {
-        let session = self.check_password_only(account, current).await?;
+        let session = self.check_credentials(account, current).await?;
         check_new_password(&session.account, new)?;
         if new == current {
             return Err(ApiError::WeakPassword("新密码不能与原密码相同".into()));

@@ -250,7 +250,8 @@ impl Station {
                 format!("已发送 {topic}")
             }
             InjectKind::Hotline => format!("来电待登记：{}", raw.content),
-            InjectKind::Callup => unreachable_callup(),
+            // `inject_due` makes a call-up in a transaction of its own, before this one.
+            InjectKind::Callup => String::new(),
             InjectKind::Unreachable => {
                 format!(
                     "{}{}",
@@ -347,11 +348,6 @@ fn alert_kind(category: Option<redgrid_core::event::Category>) -> redgrid_bus::p
         Some(Category::Safety) => AlertKind::Intrusion,
         _ => AlertKind::Other,
     }
-}
-
-/// `send_inject` is never given a call-up: `inject_due` makes those in a transaction of their own.
-fn unreachable_callup() -> String {
-    "叫应另行发起".into()
 }
 
 /// The drill's director: the station acting for the scenario (its call-ups, its finish).

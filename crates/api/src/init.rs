@@ -15,7 +15,7 @@ use redgrid_core::grid::LevelScheme;
 use redgrid_core::time_limit::{Mode, TimeLimitPolicy};
 use redgrid_store::{Account, FeedEntity};
 
-use crate::accounts::{check_new_password, DEMO_MARKER};
+use crate::accounts::check_new_password;
 use crate::divisions::{Divisions, GUIGANG};
 use crate::{hash_password, import, station_audit, ApiError, Result, Station};
 
@@ -147,7 +147,6 @@ impl Station {
         tx.commit().await?;
         self.reload_rules().await?;
         tracing::info!(township = %township.code, admin = account, "station initialised");
-        debug_assert!(self.store().setting(DEMO_MARKER).await.ok().flatten().is_none());
         Ok(InitSummary {
             centre_name: centre_name.into(),
             township_code: township.code.clone(),

@@ -112,7 +112,7 @@ impl Station {
         }
 
         // Zero reports: each level with a cadence owes one per village per period of it.
-        let villages = self.drill_catalogue().await?.villages.len();
+        let villages = self.villages().await?.len();
         let mut owed = 0;
         for (i, s) in switches.iter().enumerate() {
             let to = switches.get(i + 1).map_or(until, |next| next.at);

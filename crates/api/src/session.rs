@@ -419,11 +419,6 @@ impl Station {
         Ok(session)
     }
 
-    /// The password check of a password change: the same as a sign-in's, the must-change flag aside.
-    pub(crate) async fn check_password_only(&self, account: &str, password: &str) -> Result<Session> {
-        self.check_credentials(account, password).await
-    }
-
     /// The session a stored account opens. A stored scope that cannot be read opens nothing: widening it
     /// to the township would show the account what its administrator meant to keep from it.
     fn session_of(&self, stored: &redgrid_store::Account) -> Result<Session> {

@@ -77,7 +77,7 @@ impl Station {
 
     /// Sets one setting; the administrator's act, audited with the old and new value.
     pub async fn change_setting(&self, actor: &Actor, key: &str, value: &str) -> Result<SettingValue> {
-        allow(actor.role, StationAct::ManageAccounts)?;
+        allow(actor.role, StationAct::EditSettings)?;
         let spec = SETTINGS.iter().find(|s| s.key == key.trim()).ok_or_else(|| {
             let keys: Vec<&str> = SETTINGS.iter().map(|s| s.key).collect();
             ApiError::Invalid(format!("未知的设置“{}”：可设置 {}", key.trim(), keys.join("、")))

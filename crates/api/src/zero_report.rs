@@ -94,7 +94,7 @@ impl Station {
     }
 
     /// The villages, in code order.
-    async fn villages(&self) -> Result<Vec<GridNode>> {
+    pub(crate) async fn villages(&self) -> Result<Vec<GridNode>> {
         let depth = self.scheme().village_depth() as i64;
         let mut villages: Vec<GridNode> =
             self.store().grid_tree(depth).await?.into_iter().filter(|n| n.depth == depth).collect();

@@ -1,7 +1,8 @@
 //! Who may take the station's acts beyond the closed loop, in one table in the style of
-//! [`crate::closed_loop::rule`]: switching the mode, triaging camera alerts, logging an event, handing
-//! over, revealing a masked number, importing, editing the calendar and the acknowledgement limit, planning
-//! and editing rosters. The api checks every act against it, and the console's capabilities (which buttons
+//! [`crate::closed_loop::rule`]: switching the response level, triaging camera alerts, logging an event,
+//! handing over, revealing a masked number, importing, editing the calendar, the acknowledgement limit and
+//! the settings, planning and editing rosters, the audit log, contacts, muting cameras, accounts, call-ups,
+//! zero reports and drills. The api checks every act against it, and the console's capabilities (which buttons
 //! it shows) are computed from it, so the two cannot disagree.
 
 use crate::closed_loop::Role;
@@ -41,6 +42,8 @@ pub enum StationAct {
     CallUp,
     /// Recording a village's zero report (零报告) on its behalf, when the grid leader reports by phone.
     ZeroReport,
+    /// Changing a station setting (`redgrid setting set`): intervals, lockout, idle lock, the centre's name.
+    EditSettings,
     /// Starting a drill from a scenario (演练).
     RunDrill,
     /// Pausing, resuming or stopping a drill (one's own; a leader any).
@@ -48,7 +51,7 @@ pub enum StationAct {
 }
 
 impl StationAct {
-    pub const ALL: [StationAct; 18] = [
+    pub const ALL: [StationAct; 19] = [
         StationAct::SwitchMode,
         StationAct::TriageAlerts,
         StationAct::ReportEvent,
@@ -65,6 +68,7 @@ impl StationAct {
         StationAct::ManageAccounts,
         StationAct::CallUp,
         StationAct::ZeroReport,
+        StationAct::EditSettings,
         StationAct::RunDrill,
         StationAct::ControlDrill,
     ];
@@ -88,6 +92,7 @@ impl StationAct {
             StationAct::ManageAccounts => "manage_accounts",
             StationAct::CallUp => "call_up",
             StationAct::ZeroReport => "zero_report",
+            StationAct::EditSettings => "edit_settings",
             StationAct::RunDrill => "run_drill",
             StationAct::ControlDrill => "control_drill",
         }
@@ -112,6 +117,7 @@ impl StationAct {
             StationAct::ManageAccounts => "管理账号",
             StationAct::CallUp => "叫应",
             StationAct::ZeroReport => "代村登记零报告",
+            StationAct::EditSettings => "修改站点设置",
             StationAct::RunDrill => "发起演练",
             StationAct::ControlDrill => "暂停或结束演练",
         }
@@ -145,6 +151,7 @@ pub fn roles(act: StationAct) -> &'static [Role] {
         // "Confirmed ... by the officer on the village's behalf": the duty officer takes the call, a leader
         // on duty may too. A grid leader's own report comes from the terminal, not through this table.
         StationAct::ZeroReport => &[DutyOfficer, Leader],
+        StationAct::EditSettings => &[Administrator],
         // Drills are the political-legal commissioner's; a leader may pause or stop any drill.
         StationAct::RunDrill => &[Commissioner],
         StationAct::ControlDrill => &[Commissioner, Leader],

@@ -66,12 +66,25 @@ impl Store {
         ResponseLadder::new(levels).map_err(|e| StoreError::Corrupt(format!("响应等级表无效：{e}")))
     }
 
+    /// Read on every health refresh of every console: one query for the three settings.
     pub async fn response_state(&self) -> Result<LevelState> {
-        Ok(LevelState {
-            key: self.setting(LEVEL).await?,
-            since: self.setting(LEVEL_SINCE).await?.and_then(|v| v.parse().ok()).map(from_millis),
-            by: self.setting(LEVEL_BY).await?,
-        })
+        let rows = sqlx::query("SELECT key, value FROM settings WHERE key IN ($1, $2, $3)")
+            .bind(LEVEL)
+            .bind(LEVEL_SINCE)
+            .bind(LEVEL_BY)
+            .fetch_all(self.read_pool())
+            .await?;
+        let mut state = LevelState { key: None, since: None, by: None };
+        for r in &rows {
+            let (key, value): (String, String) = (r.try_get("key")?, r.try_get("value")?);
+            match key.as_str() {
+                LEVEL => state.key = Some(value),
+                LEVEL_SINCE => state.since = value.parse().ok().map(from_millis),
+                LEVEL_BY => state.by = Some(value),
+                _ => {}
+            }
+        }
+        Ok(state)
     }
 
     /// Switches since `from` (all when `None`), oldest first.

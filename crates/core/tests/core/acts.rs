@@ -33,6 +33,8 @@ fn design(act: StationAct) -> Vec<Role> {
         // Zero reports: "confirmed from a grid leader's terminal … or by the officer on the village's
         // behalf" — the duty officer, and the leader on duty beside them.
         StationAct::ZeroReport => vec![DutyOfficer, Leader],
+        // "The administrator manages accounts and settings".
+        StationAct::EditSettings => vec![Administrator],
         // "Drills for political-legal commissioners"; "a leader may pause or stop any drill".
         StationAct::RunDrill => vec![Commissioner],
         StationAct::ControlDrill => vec![Commissioner, Leader],
