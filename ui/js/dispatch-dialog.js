@@ -28,7 +28,7 @@ export function openDispatchDialog(detail, { preselect = null } = {}) {
       h('div.presets', OVERRIDE_PRESETS.map((p) => h('button.chip', { type: 'button', on: { click: () => { overrideReason.value = p; } } }, p))),
       overrideReason,
     );
-    const search = h('input.search', { type: 'search', placeholder: '指定其他人员：输入姓名、手机尾号或网格' });
+    const search = h('input.search', { type: 'search', placeholder: '指定其他人员：输入姓名、完整手机号或网格' });
     const results = h('ul.worker-results');
     const left = timeLeft(detail.due_at, now());
     const summary = h(

@@ -599,7 +599,8 @@ impl Station {
         Ok(positions)
     }
 
-    /// Workers by name, id, phone tail or home grid, for a dispatch that overrides the ranking.
+    /// Workers by name, id, whole phone number (never a tail: phones are shown masked) or home grid, for a
+    /// dispatch that overrides the ranking.
     pub async fn search_workers(&self, query: &str, limit: i64) -> Result<Vec<WorkerMatch>> {
         self.search_workers_in_scope(&DataScope::Township, query, limit).await
     }

@@ -13,6 +13,7 @@ use redgrid_bus::topics::Topics;
 use redgrid_core::closed_loop::{Actor, Command, NewEvent, Role};
 use redgrid_core::event::{Category, Severity, Source};
 use redgrid_core::grid::GridCode;
+use redgrid_store::dispatch::TaskRow;
 use redgrid_store::feeds::AlertUpsert;
 use redgrid_store::feeds::Settled;
 use redgrid_store::FeedEntity;
@@ -46,11 +47,6 @@ fn priority_level(priority: AlertPriority) -> i64 {
         AlertPriority::High => 3,
         AlertPriority::Top => 4,
     }
-}
-
-/// The event a task id names: tasks are `<event id>` or `<event id>:<anything>`.
-fn event_of_task(task_id: &str) -> Option<i64> {
-    task_id.split(':').next()?.trim().trim_start_matches('E').parse().ok()
 }
 
 /// How long after an event's last alert a repeat of its camera and kind is attached to it by itself.
@@ -117,6 +113,14 @@ impl Station {
                     continue;
                 }
             };
+            // The decoder has no clock: a time ahead of the station's is refused here, with its own code,
+            // before the message's key is recorded (it was never taken in).
+            if let Err(error) = payload::check_not_ahead(&inbound, now) {
+                tracing::warn!(topic, code = error.code(), %error, "message quarantined: dated ahead of the station");
+                tx.quarantine(topic, bytes, error.code(), &error.to_string(), now).await?;
+                report.quarantined += 1;
+                continue;
+            }
             if inbound.idempotency() == Idempotency::NaturalKey
                 && !tx.record_inbound(&inbound.natural_key(), topic, now).await?
             {
@@ -127,7 +131,7 @@ impl Station {
                 Ok(()) => report.applied += 1,
                 // A message that decodes but that the station must refuse (a task for an unknown event, an
                 // acknowledgement the loop does not allow): kept with the refusal, like undecodable input.
-                Err(ApiError::Store(error)) if error.code() == "database" => {
+                Err(Refusal::Api(ApiError::Store(error))) if error.code() == "database" => {
                     return Err(ApiError::Store(error))
                 }
                 Err(error) => {
@@ -170,7 +174,7 @@ impl Station {
         inbound: &Inbound,
         watchlist: &str,
         now: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> std::result::Result<(), Refusal> {
         let on_watchlist =
             |name: &str| watchlist.split([',', '，']).any(|w| !w.trim().is_empty() && w.trim() == name);
         if let Some(alert) = alert_upsert(topics, inbound, watchlist, now) {
@@ -238,7 +242,10 @@ impl Station {
             }
             Inbound::TerminalAck { worker_id, ack } => match &ack.target {
                 AckTarget::Task { task_id } => {
-                    self.terminal_act(tx, worker_id, task_id, Command::Acknowledge, now).await?;
+                    let task =
+                        terminal_task(tx, worker_id, TaskNamed::Task(task_id), TerminalStep::Acknowledge)
+                            .await?;
+                    self.terminal_act(tx, worker_id, &task, Command::Acknowledge, now).await?;
                 }
                 AckTarget::Callup { callup_id, available } => {
                     let note = ack.note.as_deref().unwrap_or_default();
@@ -248,21 +255,29 @@ impl Station {
                 }
             },
             Inbound::TerminalArrive { worker_id, arrive } => {
-                self.terminal_act(tx, worker_id, &arrive.task_id, Command::Arrive, now).await?;
+                let task =
+                    terminal_task(tx, worker_id, TaskNamed::Task(&arrive.task_id), TerminalStep::Arrive)
+                        .await?;
+                self.terminal_act(tx, worker_id, &task, Command::Arrive, now).await?;
             }
             Inbound::TerminalFeedback { worker_id, feedback } => {
-                let task = feedback.task_id.as_deref().or(feedback.event_id.as_deref()).unwrap_or_default();
+                let named = match (feedback.task_id.as_deref(), feedback.event_id.as_deref()) {
+                    (Some(task_id), event_id) => TaskNamed::TaskOfEvent(task_id, event_id),
+                    (None, Some(event_id)) => TaskNamed::Event(event_id),
+                    (None, None) => TaskNamed::Task(""),
+                };
+                let task = terminal_task(tx, worker_id, named, TerminalStep::Feedback).await?;
                 let command = Command::Feedback {
                     notes: feedback.notes.clone(),
                     photos: feedback.photos.clone(),
                     on_behalf_of: None,
                 };
-                self.terminal_act(tx, worker_id, task, command, now).await?;
+                self.terminal_act(tx, worker_id, &task, command, now).await?;
             }
             Inbound::TerminalLocation { worker_id, location } => {
                 if tx.set_worker_location(worker_id, location.lat, location.lon, location.at).await?.is_none()
                 {
-                    return Err(ApiError::Invalid(format!("未知的网格员终端 {worker_id}")));
+                    return Err(ApiError::Invalid(format!("未知的网格员终端 {worker_id}")).into());
                 }
                 tx.set_terminal_state(worker_id, "online", now).await?;
             }
@@ -271,7 +286,9 @@ impl Station {
             }
             Inbound::OwnTracksLocation(fix) => {
                 if tx.set_worker_location(&fix.user, fix.lat, fix.lon, fix.at).await?.is_none() {
-                    return Err(ApiError::Invalid(format!("OwnTracks 用户 {} 未对应任何网格员", fix.user)));
+                    return Err(
+                        ApiError::Invalid(format!("OwnTracks 用户 {} 未对应任何网格员", fix.user)).into()
+                    );
                 }
                 tx.set_terminal_state(&fix.user, "online", now).await?;
             }
@@ -279,16 +296,24 @@ impl Station {
                 // The last will carries no time of its own worth trusting: the broker sends it when it
                 // notices the phone gone, which is now.
                 if tx.set_terminal_state(user, "offline", now).await?.is_none() {
-                    return Err(ApiError::Invalid(format!("OwnTracks 用户 {user} 未对应任何网格员")));
+                    return Err(ApiError::Invalid(format!("OwnTracks 用户 {user} 未对应任何网格员")).into());
                 }
             }
             Inbound::Report { source, report } => {
-                // A drill's reports come on `reports/drill-<id>`: a worker's when the reporter is a
-                // registered worker, a resident's otherwise.
+                // Who reported is what the topic proves, never what the payload says: the broker lets a login
+                // write only `reports/<login>`, so `reports/W0042` is worker W0042's, while the `reporter`
+                // string is whatever the channel typed (a resident's name, a phone, or a console account's
+                // name) and is kept only as the event's display field. A drill's reports come on
+                // `reports/drill-<id>`, written by the station's own injector: a worker's report there names
+                // the worker as its reporter, which sets the role and nothing more.
                 let drill = source.strip_prefix("drill-").map(String::from);
+                let source_worker = match &drill {
+                    Some(_) => None,
+                    None => self.store().worker(source, &self.scheme()).await?,
+                };
                 let by_worker = match &drill {
                     Some(_) => self.store().worker(&report.reporter, &self.scheme()).await?.is_some(),
-                    None => source != "resident",
+                    None => source_worker.is_some(),
                 };
                 let (role, mut event_source) = if by_worker {
                     (Role::GridWorker, Source::GridWorker)
@@ -299,8 +324,8 @@ impl Station {
                     event_source = Source::Drill;
                 }
                 let actor = Actor {
-                    id: report.reporter.clone(),
-                    name: report.reporter.clone(),
+                    id: format!("mqtt:{source}"),
+                    name: report_source_label(source, source_worker.as_ref().map(|w| w.worker.name.as_str())),
                     role,
                     station: format!("mqtt:{source}"),
                 };
@@ -341,16 +366,15 @@ impl Station {
         Ok(())
     }
 
+    /// A terminal's act on a task [`terminal_task`] accepted: the worker of the topic acts on the task's event.
     async fn terminal_act(
         &self,
         tx: &mut WriteTx,
         worker_id: &str,
-        task_id: &str,
+        task: &TaskRow,
         command: Command,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let event_id = event_of_task(task_id)
-            .ok_or_else(|| ApiError::Invalid(format!("任务编号“{task_id}”无法识别")))?;
         let worker = self
             .store()
             .worker(worker_id, &self.scheme())
@@ -363,9 +387,190 @@ impl Station {
             role,
             station: format!("terminal:{worker_id}"),
         };
-        self.act_in(tx, &actor, event_id, None, command, None, now).await?;
+        self.act_in(tx, &actor, task.event_id, None, command, None, now).await?;
         tx.set_terminal_state(&worker.worker.id, "online", now).await?;
         Ok(())
+    }
+}
+
+/// Why a message that decoded was not applied: the station's own refusal of a terminal's message about a
+/// task, or any other refusal (the loop's rules, an unknown grid, the store).
+#[derive(Debug, thiserror::Error)]
+enum Refusal {
+    #[error(transparent)]
+    Terminal(#[from] TerminalRefusal),
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+impl Refusal {
+    fn code(&self) -> &'static str {
+        match self {
+            Refusal::Terminal(refusal) => refusal.code(),
+            Refusal::Api(error) => error.code(),
+        }
+    }
+}
+
+impl From<redgrid_store::StoreError> for Refusal {
+    fn from(error: redgrid_store::StoreError) -> Self {
+        Refusal::Api(ApiError::Store(error))
+    }
+}
+
+/// Why the station refuses a terminal's acknowledgement, arrival or feedback: the task it names is checked
+/// by its full id against the station's task row, under the write lock. Each refusal is quarantined with
+/// its [`TerminalRefusal::code`] and changes nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TerminalRefusal {
+    /// No task has this id (the station's ids are `<event id>:<worker id>:<event version>`), or the task
+    /// is not on the event the message also names.
+    #[error("任务“{task_id}”不存在，无法{step}")]
+    UnknownTask { task_id: String, step: &'static str },
+    /// The task was sent to another worker: a terminal acts only on its own worker's tasks.
+    #[error("任务“{task_id}”派给了网格员 {assigned}，不是 {worker_id} 的任务，不能{step}")]
+    NotYourTask { task_id: String, assigned: String, worker_id: String, step: &'static str },
+    /// A feedback naming only an event, from a worker with no task on it.
+    #[error("网格员 {worker_id} 在事件“{event_id}”上没有任务，不能{step}")]
+    NoTaskOnEvent { event_id: String, worker_id: String, step: &'static str },
+    /// The task was cancelled (the event left the handling step, or another worker's feedback ended it) or
+    /// is done (its feedback was taken).
+    #[error("任务“{task_id}”{state}，不能再{step}")]
+    TaskNotLive { task_id: String, state: &'static str, step: &'static str },
+}
+
+impl TerminalRefusal {
+    /// A stable code for the quarantine: `unknown_task`, `not_your_task` (also for an event the worker
+    /// has no task on) or `task_not_live`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TerminalRefusal::UnknownTask { .. } => "unknown_task",
+            TerminalRefusal::NotYourTask { .. } | TerminalRefusal::NoTaskOnEvent { .. } => "not_your_task",
+            TerminalRefusal::TaskNotLive { .. } => "task_not_live",
+        }
+    }
+}
+
+/// What a terminal does with a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TerminalStep {
+    Acknowledge,
+    Arrive,
+    Feedback,
+}
+
+impl TerminalStep {
+    fn name_zh(self) -> &'static str {
+        match self {
+            TerminalStep::Acknowledge => "签收",
+            TerminalStep::Arrive => "到场",
+            TerminalStep::Feedback => "反馈",
+        }
+    }
+}
+
+/// How a terminal's message names its task.
+#[derive(Debug, Clone, Copy)]
+enum TaskNamed<'a> {
+    /// `task_id` (acknowledgement, arrival).
+    Task(&'a str),
+    /// A feedback's `task_id`, with the `event_id` it may also carry.
+    TaskOfEvent(&'a str, Option<&'a str>),
+    /// A feedback's `event_id` alone.
+    Event(&'a str),
+}
+
+/// The task a terminal's message is about, if the station takes it: the task exists, is the topic's
+/// worker's, and is live (neither cancelled nor done). The same holds for every step: the loop lets a
+/// dispatched worker arrive or report back without a separate acknowledgement (each later step fills in
+/// the earlier ones), so a feedback needs no acknowledgement first, only a task still out. A feedback that
+/// names only an event is resolved to the worker's live task on it. Read under the write transaction, so
+/// a cancellation by another seat is either before the check (refused) or after the act.
+async fn terminal_task(
+    tx: &mut WriteTx,
+    worker_id: &str,
+    named: TaskNamed<'_>,
+    step: TerminalStep,
+) -> std::result::Result<TaskRow, Refusal> {
+    let step_zh = step.name_zh();
+    let refuse = |refusal: TerminalRefusal| {
+        tracing::warn!(worker = worker_id, step = step_zh, code = refusal.code(), %refusal, "terminal message refused");
+        Err(Refusal::Terminal(refusal))
+    };
+    let (task, event_named) = match named {
+        TaskNamed::Task(task_id) => (tx.task(task_id).await?.ok_or(task_id), None),
+        TaskNamed::TaskOfEvent(task_id, event_id) => (tx.task(task_id).await?.ok_or(task_id), event_id),
+        TaskNamed::Event(event_id) => {
+            let Some(id) = event_number(event_id) else {
+                return refuse(TerminalRefusal::NoTaskOnEvent {
+                    event_id: event_id.into(),
+                    worker_id: worker_id.into(),
+                    step: step_zh,
+                });
+            };
+            let tasks = tx.worker_tasks_on_event(id, worker_id).await?;
+            match tasks.iter().find(|t| t.cancelled_at.is_none() && t.done_at.is_none()).or(tasks.first()) {
+                Some(task) => (Ok(task.clone()), None),
+                None => {
+                    return refuse(TerminalRefusal::NoTaskOnEvent {
+                        event_id: event_id.into(),
+                        worker_id: worker_id.into(),
+                        step: step_zh,
+                    })
+                }
+            }
+        }
+    };
+    let task = match task {
+        Ok(task) => task,
+        Err(task_id) => {
+            return refuse(TerminalRefusal::UnknownTask { task_id: task_id.into(), step: step_zh })
+        }
+    };
+    if let Some(event_id) = event_named {
+        if event_number(event_id) != Some(task.event_id) {
+            return refuse(TerminalRefusal::UnknownTask { task_id: task.task_id, step: step_zh });
+        }
+    }
+    if task.worker_id != worker_id {
+        return refuse(TerminalRefusal::NotYourTask {
+            task_id: task.task_id,
+            assigned: task.worker_id,
+            worker_id: worker_id.into(),
+            step: step_zh,
+        });
+    }
+    let state = if task.cancelled_at.is_some() {
+        Some("已撤销")
+    } else if task.done_at.is_some() {
+        Some("已完成")
+    } else {
+        None
+    };
+    if let Some(state) = state {
+        return refuse(TerminalRefusal::TaskNotLive { task_id: task.task_id, state, step: step_zh });
+    }
+    Ok(task)
+}
+
+/// An event id as a terminal writes it: the station's decimal id, optionally prefixed `E` or `E-`.
+fn event_number(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let digits = text.strip_prefix("E-").or_else(|| text.strip_prefix('E')).unwrap_or(text);
+    digits.parse().ok().filter(|id: &i64| *id > 0)
+}
+
+/// The name a report is audited under: the channel its topic names, in Chinese where the channel is a
+/// known one, or the worker whose own report topic it is.
+fn report_source_label(source: &str, worker_name: Option<&str>) -> String {
+    if let Some(name) = worker_name {
+        return format!("{name}（{source}）");
+    }
+    match source {
+        "hotline" => "热线".into(),
+        s if s.starts_with("resident") => "群众上报".into(),
+        s if s.starts_with("drill-") => "演练上报".into(),
+        other => other.into(),
     }
 }
 

@@ -122,8 +122,10 @@ impl Store {
             .collect()
     }
 
-    /// Ids of workers whose name, id prefix, phone tail, home grid code prefix or home grid name matches
-    /// `query`; an exact id first, then by name.
+    /// Ids of workers whose name, id prefix, whole phone number, home grid code prefix or home grid name
+    /// matches `query`; an exact id first, then by name. A phone matches only in full (digits, ignoring
+    /// spaces, dashes and `+86`): the console shows phones masked (`138****5678`), and a search by tail or
+    /// fragment would give the hidden digits back a few queries at a time.
     pub async fn search_worker_ids(&self, query: &str, limit: i64) -> Result<Vec<String>> {
         self.search_worker_ids_in(query, None, limit).await
     }
@@ -150,13 +152,23 @@ impl Store {
             return Ok(Vec::new());
         }
         let contains = format!("%{}%", like_escape(query));
-        let tail = format!("%{}", like_escape(query));
         let prefix = format!("{}%", like_escape(query));
         let mut w = Where::default();
+        let mut binds: Vec<Bind> =
+            [&prefix, &contains, &prefix, &contains].map(|t| Bind::Text(t.clone())).into();
+        let by_phone = match full_phone(query) {
+            Some(phone) => {
+                binds.push(Bind::Text(phone));
+                " OR REPLACE(REPLACE(REPLACE(w.phone, ' ', ''), '-', ''), '+86', '') = ?"
+            }
+            None => "",
+        };
         w.push(
-            "(w.id LIKE ? ESCAPE '\\' OR w.name LIKE ? ESCAPE '\\' OR w.phone LIKE ? ESCAPE '\\' \
-              OR w.home_grid LIKE ? ESCAPE '\\' OR g.name LIKE ? ESCAPE '\\')",
-            [&prefix, &contains, &tail, &prefix, &contains].map(|t| Bind::Text(t.clone())).into(),
+            &format!(
+                "(w.id LIKE ? ESCAPE '\\' OR w.name LIKE ? ESCAPE '\\' \
+                  OR w.home_grid LIKE ? ESCAPE '\\' OR g.name LIKE ? ESCAPE '\\'{by_phone})"
+            ),
+            binds,
         );
         if let Some(prefixes) = prefixes {
             w.push_under_any("w.home_grid", prefixes);
@@ -266,4 +278,12 @@ impl WriteTx {
             .fetch_optional(self.conn())
             .await?)
     }
+}
+
+/// A search text as a whole phone number: its digits once spaces and dashes are dropped and a leading
+/// `+86` removed; `None` when anything else is left (a name, an id, a grid).
+fn full_phone(query: &str) -> Option<String> {
+    let compact: String = query.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    let digits = compact.strip_prefix("+86").unwrap_or(&compact);
+    (!digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())).then(|| digits.to_owned())
 }

@@ -271,6 +271,34 @@ impl WriteTx {
         Ok(Some(id))
     }
 
+    /// A task by its full id, read inside the write transaction: what a terminal's message is checked
+    /// against, so that a cancellation committed by another seat cannot slip between the check and the act.
+    pub async fn task(&mut self, task_id: &str) -> Result<Option<TaskRow>> {
+        sqlx::query(&format!("SELECT {TASK_COLUMNS} FROM dispatch_tasks WHERE task_id = $1"))
+            .bind(task_id)
+            .fetch_optional(self.conn())
+            .await?
+            .as_ref()
+            .map(decode_task)
+            .transpose()
+    }
+
+    /// A worker's tasks on an event, newest first, read inside the write transaction (a feedback that
+    /// names only the event is resolved to the worker's live task among them).
+    pub async fn worker_tasks_on_event(&mut self, event_id: i64, worker_id: &str) -> Result<Vec<TaskRow>> {
+        sqlx::query(&format!(
+            "SELECT {TASK_COLUMNS} FROM dispatch_tasks WHERE event_id = $1 AND worker_id = $2 \
+             ORDER BY dispatched_at DESC, task_id DESC"
+        ))
+        .bind(event_id)
+        .bind(worker_id)
+        .fetch_all(self.conn())
+        .await?
+        .iter()
+        .map(decode_task)
+        .collect()
+    }
+
     /// The worker an id or OwnTracks user names.
     pub async fn worker_id_for(&mut self, worker_or_user: &str) -> Result<Option<String>> {
         let row = sqlx::query(

@@ -154,7 +154,8 @@ async fn terminal_messages_move_their_event_and_bad_input_is_quarantined() {
     .await
     .unwrap();
     t.clock.advance(Minutes::minutes(5));
-    let task = format!("{}:{}", event.id, worker.id);
+    // The task by its full id, as the station sent it (`<event>:<worker>:<version>`).
+    let task = s.store().event_tasks(event.id).await.unwrap()[0].task_id.clone();
     let ack = serde_json::to_vec(
         &json!({"v": 1, "msg_id": "m1", "task_id": task, "at": "2026-11-18T10:05:00+08:00"}),
     )
@@ -247,7 +248,7 @@ async fn round_trip(broker_url: &str, tag: &str) {
     }
     let native =
         serde_json::to_vec(&json!({"v": 1, "alert_id": format!("n-{unique}"), "camera": camera.nvr_name,
-        "kind": "smoke_fire", "confidence": 0.8, "at": "2026-11-18T22:40:00+08:00"}))
+        "kind": "smoke_fire", "confidence": 0.8, "at": "2026-11-18T08:40:00+08:00"}))
         .unwrap();
     client.publish("redgrid/v1/alerts/nvr-east", rumqttc::QoS::AtLeastOnce, false, native).await.unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(15);

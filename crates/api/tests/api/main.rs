@@ -16,4 +16,5 @@ mod roster;
 mod scope;
 mod shift;
 mod station;
+mod trust;
 mod zero_report;

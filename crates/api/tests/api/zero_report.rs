@@ -286,6 +286,9 @@ async fn a_report_from_someone_who_is_not_the_villages_grid_leader_is_quarantine
         .unwrap()
         .code;
     let (other_leaders, _) = village_people(s, &other_village).await;
+    // The reports are dated 03:00; the station's clock must not be behind them (a time ahead of the station
+    // is refused as `future_time`, which is not what this test is about).
+    t.clock.advance(Duration::hours(1));
     let feed_before = s.store().feed_head().await.unwrap();
     let bad = [
         report(&not_a_leader, DAXU_VILLAGE, 0, 0, "zr-a"),
@@ -375,6 +378,8 @@ async fn the_simulators_grid_leaders_report_at_the_cadence_and_a_silent_village_
 
     const MOSQUITTO: &str = "mqtt://127.0.0.1:1883";
     let t = demo_station(1).await;
+    // The simulator dates its reports by the wall clock, and the station refuses times ahead of its own.
+    t.clock.set(chrono::Utc::now());
     let unique = format!(
         "zr{}x{}",
         std::process::id(),

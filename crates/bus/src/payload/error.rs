@@ -30,6 +30,10 @@ pub enum DecodeError {
     UnknownTopic { topic: String },
     #[error("不支持的消息版本 v={v}（本站支持 v=1）")]
     UnsupportedVersion { v: i64 },
+    /// A time more than [`super::MAX_AHEAD_OF_STATION`] after the station's clock
+    /// ([`super::check_not_ahead`]).
+    #[error("字段 {field} 的时间 {value} 晚于本站时钟 {now} 超过 {minutes} 分钟：发送方时钟有误")]
+    FutureTime { field: String, value: String, now: String, minutes: i64 },
     /// A NUL character (`\u0000`): PostgreSQL cannot store it in text, and nothing a sender means needs it.
     #[error("消息含有空字符（\\u0000），无法保存")]
     NulCharacter,
@@ -51,6 +55,7 @@ impl DecodeError {
             DecodeError::UnknownTopic { .. } => "unknown_topic",
             DecodeError::UnsupportedVersion { .. } => "unsupported_version",
             DecodeError::NulCharacter => "nul_char",
+            DecodeError::FutureTime { .. } => "future_time",
         }
     }
 
@@ -61,7 +66,8 @@ impl DecodeError {
             | DecodeError::WrongType { field, .. }
             | DecodeError::OutOfRange { field, .. }
             | DecodeError::TooLong { field, .. }
-            | DecodeError::UnknownValue { field, .. } => Some(field),
+            | DecodeError::UnknownValue { field, .. }
+            | DecodeError::FutureTime { field, .. } => Some(field),
             _ => None,
         }
     }

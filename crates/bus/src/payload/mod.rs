@@ -9,10 +9,14 @@
 //! the same message, and camera messages carry the key of the alert they belong to
 //! ([`Inbound::alert_key`]): one Frigate tracked object is one alert from `new` to `end`.
 //!
+//! The one rule that needs a clock, refusing times ahead of the station's, is [`check_not_ahead`]: the
+//! station applies it to what [`decode`] returns, with its own `now`.
+//!
 //! Modules: `frigate` (Frigate NVR, read leniently), `native` (RedGrid's own v1 payloads), `owntracks`,
 //! `alert` (kinds, priorities and the Frigate label table), `encode` (outbound DTOs and encoders),
-//! `limits`, `error`, and `json` (checked field access).
+//! `limits`, `error`, `ahead` (times ahead of the station's clock), and `json` (checked field access).
 
+mod ahead;
 mod alert;
 mod encode;
 mod error;
@@ -26,6 +30,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
+pub use ahead::{check_not_ahead, MAX_AHEAD_OF_STATION};
 pub use alert::{
     frigate_alert_class, is_water_zone, label_zh, AlertClass, AlertKind, AlertPriority, ReviewSeverity,
 };
