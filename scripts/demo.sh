@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Quick start: builds RedGrid and opens the console on the embedded default — the demo township
-# (港北区大圩镇) in a SQLite file in the app data folder, the built-in MQTT broker, and the simulator's
+# (港北区大圩镇) in a SQLite file in the app data folder, the station's own MQTT broker (a Mosquitto it starts, taking only issued logins), and the simulator's
 # cameras, worker terminals and residents — signed in as the demo duty officer.
 #
 # Without a display (a server, an SSH session) it runs the same station headless instead and prints each
@@ -19,5 +19,5 @@ db="sqlite://$data_dir/redgrid.db"
 if [ ! -f "$data_dir/redgrid.db" ]; then
   ./target/release/redgrid demo seed --db "$db" --days 30
 fi
-echo "没有图形显示（DISPLAY 未设置）：以无界面方式运行站点、内置消息服务器和模拟器，按 Ctrl-C 停止。"
+echo "没有图形显示（DISPLAY 未设置）：以无界面方式运行站点、本站消息服务器和模拟器，按 Ctrl-C 停止。"
 exec ./target/release/redgrid serve --db "$db" --sim --watch "$@"

@@ -2,7 +2,8 @@
 # Installs what RedGrid needs to build and test on Debian 12: a C toolchain, the Rust toolchain (rustup,
 # when cargo is missing), the libraries the desktop console (Tauri 2, WebKitGTK) builds against, what its
 # end-to-end tests drive it with (Xvfb, WebKitWebDriver, tauri-driver), Node.js for the front end's unit
-# tests, and, with --services, PostgreSQL and Mosquitto running on 127.0.0.1.
+# tests, Mosquitto (the station runs its own broker with it), and, with --services, PostgreSQL and Mosquitto
+# running on 127.0.0.1.
 # Safe to run again: it only installs or starts what is missing.
 set -euo pipefail
 
@@ -35,6 +36,9 @@ need_packages build-essential pkg-config ca-certificates curl
 # gstreamer's good plugins let WebKitGTK play the alarm sound.
 need_packages libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev \
   gstreamer1.0-plugins-good
+# The station's own broker (the single-station default) is a Mosquitto it starts itself from the binary; only
+# the shared test service on 1883 below needs it running. openssl makes the TLS tests' certificates.
+need_packages mosquitto openssl
 # The end-to-end tests (tests/e2e) open the real window on an Xvfb display through WebKitWebDriver, and
 # end tauri-driver with `kill -TERM` (procps), the one signal on which it also ends WebKitWebDriver.
 need_packages xvfb xauth webkit2gtk-driver procps

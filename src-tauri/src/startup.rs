@@ -29,12 +29,22 @@ pub struct Args {
     /// file the `redgrid` command uses).
     #[arg(long, env = "REDGRID_DB")]
     pub db: Option<String>,
-    /// MQTT broker: `embedded` (built in, listening on --listen) or mqtt://host:port.
+    /// MQTT broker: `embedded` (the station's own Mosquitto, listening on --listen, taking only the issued
+    /// logins) or mqtt://[user@]host:port, mqtts://….
     #[arg(long, env = "REDGRID_BROKER", default_value = "embedded")]
     pub broker: String,
-    /// Where the embedded broker listens.
+    /// Where the station's own broker listens.
     #[arg(long, default_value = "127.0.0.1:18830")]
     pub listen: SocketAddr,
+    /// The station's own broker's folder; default: beside the SQLite file (`<file>.broker`).
+    #[arg(long)]
+    pub broker_dir: Option<std::path::PathBuf>,
+    /// A file whose first line is the password of an external broker's login (or REDGRID_MQTT_PASSWORD).
+    #[arg(long)]
+    pub broker_password_file: Option<std::path::PathBuf>,
+    /// The CA certificate (PEM) of an mqtts:// broker (default: the system's roots).
+    #[arg(long)]
+    pub broker_ca: Option<std::path::PathBuf>,
     /// This workstation's id in audit records and MQTT presence.
     #[arg(long, env = "REDGRID_STATION", default_value = "station-1")]
     pub station: String,
@@ -152,9 +162,29 @@ pub async fn start(args: &Args, progress: Progress) -> anyhow::Result<Ready> {
         BrokerChoice::External(_) => "external",
     };
     progress("正在连接消息服务器…".into());
-    let (running, broker) = match redgrid_api::serve::start(station.clone(), ServeOptions::new(broker_choice))
-        .await
-    {
+    let mut options = ServeOptions::new(broker_choice);
+    options.broker_dir = args.broker_dir.clone();
+    options.broker_password = match &args.broker_password_file {
+        Some(file) => Some(
+            std::fs::read_to_string(file)
+                .with_context(|| format!("无法读取消息服务器密码文件 {}", file.display()))?
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
+        ),
+        None => std::env::var("REDGRID_MQTT_PASSWORD").ok(),
+    };
+    // Read once: nothing the console starts later inherits it.
+    std::env::remove_var("REDGRID_MQTT_PASSWORD");
+    options.broker_ca = match &args.broker_ca {
+        Some(file) => {
+            Some(std::fs::read(file).with_context(|| format!("无法读取 CA 证书 {}", file.display()))?)
+        }
+        None => None,
+    };
+    let (running, broker) = match redgrid_api::serve::start(station.clone(), options).await {
         Ok(running) => {
             let broker = BrokerState {
                 kind,
@@ -182,6 +212,7 @@ pub async fn start(args: &Args, progress: Progress) -> anyhow::Result<Ready> {
         // the follower otherwise); it stops with the rest at exit.
         tokio::spawn(redgrid_api::follow::run_follower(station.clone(), sim_shutdown.clone()));
     }
+    let sim_login = running.as_ref().and_then(|r| r.sim_login.clone());
     if args.demo && running.is_some() {
         let world = SimWorld::load(&station).await.context("模拟器无法载入乡镇数据")?;
         progress(format!(
@@ -195,7 +226,13 @@ pub async fn start(args: &Args, progress: Progress) -> anyhow::Result<Ready> {
         let (pace, no_ack_share, alerts_per_minute) =
             (args.sim_pace, args.sim_no_ack_share, args.sim_alerts_per_minute);
         tokio::spawn(async move {
-            let config = SimConfig { pace, no_ack_share, alerts_per_minute, ..SimConfig::default() };
+            let config = SimConfig {
+                pace,
+                no_ack_share,
+                alerts_per_minute,
+                broker_login: sim_login,
+                ..SimConfig::default()
+            };
             if let Err(error) =
                 redgrid_demo::sim::run(world, topics, &broker_url, config, sim_shutdown, counters.clone())
                     .await

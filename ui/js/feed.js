@@ -3,7 +3,7 @@
 // gap in the sequence numbers, after which the views must resync rather than trust their patches.
 
 /** Every kind of entity the feed names: `store::FeedEntity` (a Rust test keeps the two lists equal). */
-export const FEED_ENTITIES = ['event', 'alert', 'task', 'worker', 'station', 'setting', 'register', 'grid', 'camera', 'roster', 'quarantine', 'nvr', 'account', 'callup', 'drill', 'zero_report'];
+export const FEED_ENTITIES = ['event', 'alert', 'task', 'worker', 'station', 'setting', 'register', 'grid', 'camera', 'roster', 'quarantine', 'nvr', 'account', 'callup', 'drill', 'zero_report', 'broker_login'];
 
 /**
  * What a batch asks the views to refresh. Entries are `{ seq, at, kind, key, action, version }` with

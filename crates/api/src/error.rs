@@ -53,6 +53,9 @@ pub enum ApiError {
     /// A drill run needs a station serving on the same database.
     #[error("{0}")]
     NoStation(String),
+    /// What an act names by id does not exist.
+    #[error("未找到{0}")]
+    NotFound(String),
 }
 
 impl ApiError {
@@ -77,6 +80,7 @@ impl ApiError {
             ApiError::UnknownCallup(_) => "unknown_callup",
             ApiError::DrillRunning(_) => "drill_running",
             ApiError::NoStation(_) => "no_station",
+            ApiError::NotFound(_) => "not_found",
         }
     }
 }

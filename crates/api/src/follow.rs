@@ -24,6 +24,9 @@ pub struct Follow {
     pub forget_grid_names: bool,
     /// Accounts an administrator changed (disabled, role, scope, reset): their open sessions end.
     pub changed_accounts: Vec<String>,
+    /// A broker login was issued or revoked (by any process on this database): the managed broker, if
+    /// this station runs it, re-reads its password file and ACL.
+    pub reload_broker: bool,
 }
 
 impl Follow {
@@ -38,6 +41,7 @@ impl Follow {
                 .filter(|e| e.entity == FeedEntity::Account && e.change == "updated")
                 .map(|e| e.entity_id.clone())
                 .collect(),
+            reload_broker: entries.iter().any(|e| e.entity == FeedEntity::BrokerLogin),
         }
     }
 }
@@ -97,5 +101,8 @@ async fn act(station: &Station, follow: Follow) {
     }
     for account in &follow.changed_accounts {
         station.note_account_changed(account);
+    }
+    if follow.reload_broker {
+        station.reload_broker().await;
     }
 }

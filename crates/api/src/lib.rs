@@ -33,6 +33,7 @@ pub mod scope;
 pub mod serve;
 pub mod session;
 pub mod settings;
+pub mod terminal;
 pub mod triage;
 pub mod zero_report;
 
@@ -136,6 +137,8 @@ pub struct Station {
     /// How many times each account was changed by an administrator since this station started: a session
     /// opened before the latest change (a disable, a new role or scope, a reset) is over.
     account_epochs: Arc<std::sync::Mutex<std::collections::HashMap<String, u64>>>,
+    /// The broker this station runs itself (the single-station default), to reload its logins.
+    managed: Arc<std::sync::Mutex<Option<Arc<terminal::ManagedHandle>>>>,
 }
 
 /// An event with what the console shows of it beyond the core state.
@@ -177,6 +180,7 @@ impl Station {
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
             grid_names: console::GridNames::default(),
             account_epochs: Arc::default(),
+            managed: Arc::default(),
         })
     }
 

@@ -1,26 +1,33 @@
-//! A running station: the broker (embedded or external), MQTT ingest stored exactly once and acknowledged
+//! A running station: the broker (the managed Mosquitto or an external one), MQTT ingest stored exactly once and acknowledged
 //! after commit, the outbox publisher, and the watchdog for unacknowledged tasks. The headless
 //! `redgrid serve` and the desktop console both run exactly this.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use std::collections::HashSet;
 
-use redgrid_bus::client::{Delivery, Health, Link, MqttConfig, Outgoing, Publisher, Received};
+use redgrid_bus::client::{
+    BrokerLogin, Delivery, Health, Link, MqttConfig, Outgoing, Publisher, Received, TlsSettings,
+};
+use redgrid_bus::managed::{ManagedBroker, ManagedConfig, SIM_LOGIN, STATION_LOGIN};
 use redgrid_bus::payload::{encode_presence, PresenceState};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::terminal::ManagedHandle;
 use crate::{ApiError, Result, Station};
 
 /// Which broker the station uses.
 #[derive(Debug, Clone)]
 pub enum BrokerChoice {
-    /// Start the built-in broker listening here (the single-station default).
+    /// Start the station's own Mosquitto listening here (the single-station default,
+    /// `redgrid_bus::managed`): logins and topic ACLs from the stored broker logins.
     Embedded(SocketAddr),
-    /// An external broker: `mqtt://host:port`.
+    /// An external broker: `mqtt://[user@]host:port` or `mqtts://…`.
     External(String),
 }
 
@@ -42,17 +49,34 @@ pub struct ServeOptions {
     pub watchdog_every: Duration,
     /// A broker that stops answering shows as down within this long.
     pub keep_alive: Duration,
+    /// The managed broker's folder; `None`: [`crate::terminal::default_broker_dir`].
+    pub broker_dir: Option<PathBuf>,
+    /// The password of an external broker's login (its username is in the URL).
+    pub broker_password: Option<String>,
+    /// The CA (PEM) an external `mqtts://` broker's certificate must chain to; `None`: the system's roots.
+    pub broker_ca: Option<Vec<u8>>,
 }
 
 impl ServeOptions {
     pub fn new(broker: BrokerChoice) -> ServeOptions {
-        ServeOptions { broker, watchdog_every: Duration::from_secs(5), keep_alive: Duration::from_secs(15) }
+        ServeOptions {
+            broker,
+            watchdog_every: Duration::from_secs(5),
+            keep_alive: Duration::from_secs(15),
+            broker_dir: None,
+            broker_password: None,
+            broker_ca: None,
+        }
     }
 }
 
 /// A station at work; dropping it does not stop it, [`Running::stop`] does.
 pub struct Running {
+    /// The broker as people are shown it (never with a password).
     pub broker_url: String,
+    /// The managed broker's privileged login for the simulator and test senders, when this station runs
+    /// the broker; `None` on an external broker.
+    pub sim_login: Option<BrokerLogin>,
     /// The link as the desk sees it: good only while both connections are up and every subscription is
     /// granted; otherwise the worse of the two.
     pub health: watch::Receiver<Health>,
@@ -61,33 +85,78 @@ pub struct Running {
     pub delivered: watch::Receiver<u64>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    station: Station,
 }
 
 impl Running {
-    /// Stops ingest, the publisher and the watchdog, letting a batch in progress finish.
+    /// Stops ingest, the publisher and the watchdog, letting a batch in progress finish, then the managed
+    /// broker (which saves its sessions and queued messages first).
     pub async fn stop(self) {
         self.stop.send_replace(true);
         for task in self.tasks {
             let _ = task.await;
         }
+        if let Some(handle) = self.station.managed_broker() {
+            self.station.set_managed_broker(None);
+            let _ = tokio::task::spawn_blocking(move || handle.broker.stop()).await;
+        }
     }
+}
+
+/// Writes the managed broker's files from the stored logins and starts it; the station's and the
+/// simulator's passwords are secrets kept in its folder (0600), made on the first start.
+async fn start_managed(station: &Station, dir: PathBuf, listen: SocketAddr) -> Result<Arc<ManagedHandle>> {
+    let folder_error =
+        |e: std::io::Error| ApiError::Invalid(format!("消息服务器文件夹 {} 无法写入：{e}", dir.display()));
+    let station_password = redgrid_bus::managed::secret(&dir, "station").map_err(folder_error)?;
+    let sim_password = redgrid_bus::managed::secret(&dir, "sim").map_err(folder_error)?;
+    let logins = station.managed_logins(&station_password, &sim_password).await?;
+    let config = ManagedConfig { dir: dir.clone(), listen, logins };
+    let broker = tokio::task::spawn_blocking(move || ManagedBroker::start(&config))
+        .await
+        .map_err(|e| ApiError::Invalid(format!("消息服务器启动失败：{e}")))?
+        .map_err(|e| ApiError::Invalid(e.to_string()))?;
+    tracing::info!(%listen, dir = %dir.display(), "managed broker started");
+    Ok(Arc::new(ManagedHandle { broker, station_password, sim_password }))
 }
 
 /// Starts the broker if embedded, connects, announces presence, and runs ingest, the outbox publisher
 /// and the watchdog in the background.
 pub async fn start(station: Station, options: ServeOptions) -> Result<Running> {
-    let broker_url = match &options.broker {
-        BrokerChoice::Embedded(listen) => {
-            redgrid_bus::broker::start_embedded(*listen).map_err(|e| ApiError::Invalid(e.to_string()))?;
-            tracing::info!(%listen, "embedded broker started");
-            format!("mqtt://{listen}")
-        }
-        BrokerChoice::External(url) => url.clone(),
-    };
     let topics = station.topics();
     let client_id = format!("redgrid-{}", station.station_id());
-    let mut config =
-        MqttConfig::from_url(&broker_url, &client_id).map_err(|e| ApiError::Invalid(e.to_string()))?;
+    let bad_url = |e: redgrid_bus::client::BrokerUrlError| ApiError::Invalid(e.to_string());
+    let (mut config, sim_login) = match &options.broker {
+        BrokerChoice::Embedded(listen) => {
+            let dir = options
+                .broker_dir
+                .clone()
+                .unwrap_or_else(|| crate::terminal::default_broker_dir(station.store().url(), *listen));
+            let handle = start_managed(&station, dir, *listen).await?;
+            let config = MqttConfig::from_url(&handle.broker.url(), &client_id)
+                .map_err(bad_url)?
+                .with_password(Some(STATION_LOGIN), handle.station_password.clone());
+            let sim = BrokerLogin { username: SIM_LOGIN.into(), password: handle.sim_password.clone() };
+            station.set_managed_broker(Some(handle));
+            (config, Some(sim))
+        }
+        BrokerChoice::External(url) => {
+            let mut config = MqttConfig::from_url(url, &client_id).map_err(bad_url)?;
+            if let Some(password) = &options.broker_password {
+                config = config.with_password(None, password.clone());
+            }
+            if let Some(ca) = &options.broker_ca {
+                if config.tls.is_none() {
+                    return Err(ApiError::Invalid(format!(
+                        "给出了 CA 证书，但消息服务器地址 {url} 不是 mqtts://：证书只用于加密连接"
+                    )));
+                }
+                config.tls = Some(TlsSettings { ca_pem: Some(ca.clone()) });
+            }
+            (config, None)
+        }
+    };
+    let broker_url = config.display_url();
     config.subscriptions = topics.subscriptions();
     let presence = topics.station_presence(station.station_id());
     config.last_will = Some((presence.clone(), encode_presence(PresenceState::Offline, None)));
@@ -96,9 +165,10 @@ pub async fn start(station: Station, options: ServeOptions) -> Result<Running> {
     let link = redgrid_bus::client::connect(config);
     let online = encode_presence(PresenceState::Online, Some(station.now()));
     // Queued in rumqttc until the connection is up; never lost to a slow first connect.
-    link.publish(&presence, online, true)
-        .await
-        .map_err(|e| ApiError::Invalid(format!("消息服务器连接失败：{e}")))?;
+    if let Err(error) = link.publish(&presence, online, true).await {
+        station.set_managed_broker(None);
+        return Err(ApiError::Invalid(format!("消息服务器连接失败：{error}")));
+    }
     let (stop, shutdown) = watch::channel(false);
     let health = combined_health(&link, &publisher, shutdown.clone());
     let (delivered_tx, delivered) = watch::channel(0);
@@ -106,9 +176,9 @@ pub async fn start(station: Station, options: ServeOptions) -> Result<Running> {
         tokio::spawn(run_ingest(station.clone(), link, shutdown.clone())),
         tokio::spawn(run_outbox(station.clone(), publisher, delivered_tx, shutdown.clone())),
         tokio::spawn(run_watchdog(station.clone(), options.watchdog_every, shutdown.clone())),
-        tokio::spawn(crate::follow::run_follower(station, shutdown)),
+        tokio::spawn(crate::follow::run_follower(station.clone(), shutdown)),
     ];
-    Ok(Running { broker_url, health, delivered, stop, tasks })
+    Ok(Running { broker_url, sim_login, health, delivered, stop, tasks, station })
 }
 
 fn combined_health(

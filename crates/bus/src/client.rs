@@ -19,6 +19,12 @@ pub struct MqttConfig {
     pub port: u16,
     /// Stable per station, so that the broker keeps the session (and queued messages) across restarts.
     pub client_id: String,
+    /// The login, when the broker asks for one. The password comes from a file or the environment, never
+    /// from the URL (which ends up in process lists, logs and the status bar).
+    pub login: Option<BrokerLogin>,
+    /// TLS (`mqtts://`): the broker's certificate is checked against the system's roots, or against this
+    /// CA (PEM) when a centre runs its own.
+    pub tls: Option<TlsSettings>,
     /// Filters subscribed at QoS 1 on every connect.
     pub subscriptions: Vec<String>,
     /// Messages the broker may have in flight to us before it waits for acknowledgements.
@@ -33,24 +39,64 @@ pub struct MqttConfig {
     pub keep_alive: Duration,
 }
 
+/// A username and password for the broker; the password never shows in `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BrokerLogin {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for BrokerLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BrokerLogin").field("username", &self.username).field("password", &"***").finish()
+    }
+}
+
+/// TLS to the broker.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// The CA certificate(s) (PEM) the broker's certificate must chain to; `None`: the system's roots.
+    pub ca_pem: Option<Vec<u8>>,
+}
+
 impl MqttConfig {
-    /// Parses `mqtt://host:port` (or `host:port`, or `tcp://…`); the port defaults to 1883.
+    /// Parses `mqtt://[user@]host[:port]` (or `tcp://…`, or `host:port`; port 1883) and
+    /// `mqtts://[user@]host[:port]` (or `ssl://…`; TLS, port 8883). A password in the URL is refused:
+    /// it would be visible to every user of the machine and in the logs.
     pub fn from_url(url: &str, client_id: &str) -> Result<MqttConfig, BrokerUrlError> {
-        let rest = url.strip_prefix("mqtt://").or_else(|| url.strip_prefix("tcp://")).unwrap_or(url);
+        let bad = || BrokerUrlError::Invalid(url.to_string());
+        let (tls, rest) =
+            if let Some(rest) = url.strip_prefix("mqtts://").or_else(|| url.strip_prefix("ssl://")) {
+                (true, rest)
+            } else {
+                (false, url.strip_prefix("mqtt://").or_else(|| url.strip_prefix("tcp://")).unwrap_or(url))
+            };
         let rest = rest.trim_end_matches('/');
-        let (host, port) = match rest.rsplit_once(':') {
-            Some((host, port)) => {
-                (host.to_string(), port.parse().map_err(|_| BrokerUrlError(url.to_string()))?)
+        let (user, rest) = match rest.rsplit_once('@') {
+            Some((user, rest)) => {
+                if user.contains(':') {
+                    return Err(BrokerUrlError::PasswordInUrl);
+                }
+                if user.is_empty() {
+                    return Err(bad());
+                }
+                (Some(user.to_string()), rest)
             }
-            None => (rest.to_string(), 1883),
+            None => (None, rest),
+        };
+        let (host, port) = match rest.rsplit_once(':') {
+            Some((host, port)) => (host.to_string(), port.parse().map_err(|_| bad())?),
+            None => (rest.to_string(), if tls { 8883 } else { 1883 }),
         };
         if host.is_empty() || host.contains('/') {
-            return Err(BrokerUrlError(url.to_string()));
+            return Err(bad());
         }
         Ok(MqttConfig {
             host,
             port,
             client_id: client_id.to_string(),
+            login: user.map(|username| BrokerLogin { username, password: String::new() }),
+            tls: tls.then(TlsSettings::default),
             subscriptions: Vec::new(),
             inflight: 100,
             channel_capacity: 1024,
@@ -58,11 +104,36 @@ impl MqttConfig {
             keep_alive: Duration::from_secs(15),
         })
     }
+
+    /// Sets the login's password (the username comes from the URL, or is given here).
+    pub fn with_password(mut self, username: Option<&str>, password: String) -> MqttConfig {
+        let username = username
+            .map(str::to_string)
+            .or_else(|| self.login.as_ref().map(|l| l.username.clone()))
+            .unwrap_or_default();
+        self.login = Some(BrokerLogin { username, password });
+        self
+    }
+
+    /// The address as shown to people: scheme, user, host and port, never a password.
+    pub fn display_url(&self) -> String {
+        let scheme = if self.tls.is_some() { "mqtts" } else { "mqtt" };
+        match &self.login {
+            Some(login) => format!("{scheme}://{}@{}:{}", login.username, self.host, self.port),
+            None => format!("{scheme}://{}:{}", self.host, self.port),
+        }
+    }
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("消息服务器地址无效：{0}（应为 mqtt://主机:端口）")]
-pub struct BrokerUrlError(pub String);
+pub enum BrokerUrlError {
+    #[error("消息服务器地址无效：{0}（应为 mqtt://[用户名@]主机:端口 或 mqtts://…）")]
+    Invalid(String),
+    #[error(
+        "消息服务器地址中不能包含密码：请用环境变量 REDGRID_MQTT_PASSWORD 或 --broker-password-file 提供密码"
+    )]
+    PasswordInUrl,
+}
 
 /// What the console shows of the connection. Only [`Health::Connected`] is good: connected *and* every
 /// subscription granted, so that a green light means the station hears what it should.
@@ -223,6 +294,16 @@ pub const MAX_INCOMING_PACKET: usize = 64 * 1024 * 1024;
 
 fn options(config: &MqttConfig, client_id: &str) -> MqttOptions {
     let mut options = MqttOptions::new(client_id, config.host.clone(), config.port);
+    if let Some(login) = &config.login {
+        options.set_credentials(login.username.clone(), login.password.clone());
+    }
+    if let Some(tls) = &config.tls {
+        let tls = match &tls.ca_pem {
+            Some(ca) => rumqttc::TlsConfiguration::SimpleNative { ca: ca.clone(), client_auth: None },
+            None => rumqttc::TlsConfiguration::Native,
+        };
+        options.set_transport(rumqttc::Transport::tls_with_config(tls));
+    }
     options.set_clean_session(false);
     options.set_manual_acks(true);
     options.set_keep_alive(ping_every(config.keep_alive));
@@ -485,7 +566,15 @@ fn describe(error: &ConnectionError) -> String {
             "消息服务器未运行或拒绝连接".into()
         }
         ConnectionError::Io(e) => format!("网络错误（{}）", e.kind()),
+        ConnectionError::ConnectionRefused(
+            rumqttc::ConnectReturnCode::BadUserNamePassword | rumqttc::ConnectReturnCode::NotAuthorized,
+        ) => {
+            "服务器拒绝登录：用户名或密码错误（检查 REDGRID_MQTT_PASSWORD 或 --broker-password-file）".into()
+        }
         ConnectionError::ConnectionRefused(code) => format!("服务器拒绝连接（{code:?}）"),
+        ConnectionError::Tls(error) => format!(
+            "TLS 握手失败：服务器证书不受信任或与主机名不符（用 --broker-ca 指定中心的 CA 证书）：{error}"
+        ),
         ConnectionError::NetworkTimeout | ConnectionError::FlushTimeout => "连接超时".into(),
         ConnectionError::MqttState(rumqttc::StateError::AwaitPingResp) => {
             "消息服务器无响应（心跳超时）".into()

@@ -8,11 +8,12 @@
 //!   no I/O, no panic on any input. `docs/mqtt.md` documents every topic and payload.
 //! - [`client`]: the connection to a broker. Its event loop only decodes packets and forwards them into a
 //!   bounded channel; acknowledgements go back only after the station has stored what it received.
-//! - [`broker`]: the embedded broker for the single-station default.
+//! - [`managed`]: the single-station default broker, a Mosquitto the station configures (logins, ACL) and
+//!   starts itself.
 //! - [`mosquitto`]: a Mosquitto of a test's or benchmark's own, for what must restart a broker.
 
-pub mod broker;
 pub mod client;
+pub mod managed;
 pub mod mosquitto;
 pub mod payload;
 pub mod topics;

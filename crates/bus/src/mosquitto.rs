@@ -12,11 +12,15 @@ pub struct MosquittoConfig {
     pub persistence: bool,
     /// QoS 1 messages in flight to one client before the broker waits for acknowledgements.
     pub max_inflight_messages: u32,
+    /// Logins (a password file's text) and their ACL (an ACL file's text); anonymous clients are refused.
+    pub logins: Option<(String, String)>,
+    /// TLS on the listener: the server's certificate and key (PEM).
+    pub tls: Option<(String, String)>,
 }
 
 impl Default for MosquittoConfig {
     fn default() -> Self {
-        MosquittoConfig { persistence: false, max_inflight_messages: 1000 }
+        MosquittoConfig { persistence: false, max_inflight_messages: 1000, logins: None, tls: None }
     }
 }
 
@@ -52,10 +56,27 @@ impl Mosquitto {
             std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777))?;
         }
         let mut config_text = format!(
-            "listener {port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\nmax_queued_bytes 0\n\
+            "listener {port} 127.0.0.1\nmax_queued_messages 0\nmax_queued_bytes 0\n\
              max_inflight_messages {}\nlog_dest none\n",
             config.max_inflight_messages
         );
+        match &config.logins {
+            Some((passwd, acl)) => {
+                std::fs::write(dir.join("passwd"), passwd)?;
+                std::fs::write(dir.join("acl"), acl)?;
+                config_text.push_str(&format!(
+                    "allow_anonymous false\npassword_file {0}/passwd\nacl_file {0}/acl\n",
+                    dir.display()
+                ));
+            }
+            None => config_text.push_str("allow_anonymous true\n"),
+        }
+        if let Some((cert, key)) = &config.tls {
+            std::fs::write(dir.join("server.crt"), cert)?;
+            std::fs::write(dir.join("server.key"), key)?;
+            config_text
+                .push_str(&format!("certfile {0}/server.crt\nkeyfile {0}/server.key\n", dir.display()));
+        }
         if config.persistence {
             config_text.push_str(&format!(
                 "persistence true\npersistence_location {}/\nautosave_interval 1\n",
@@ -111,6 +132,14 @@ impl Mosquitto {
 
     pub fn url(&self) -> String {
         format!("mqtt://127.0.0.1:{}", self.port)
+    }
+
+    /// Rewrites the password file and ACL and makes the broker read them again (SIGHUP).
+    pub fn reload_logins(&self, passwd: &str, acl: &str) -> Result<(), MosquittoError> {
+        std::fs::write(self.dir.join("passwd"), passwd)?;
+        std::fs::write(self.dir.join("acl"), acl)?;
+        self.signal("-HUP");
+        Ok(())
     }
 
     /// Stops the broker the way a service manager does (SIGTERM: it saves its state) and starts it again on

@@ -14,6 +14,7 @@ mod ingest_bench;
 mod level;
 mod roster;
 mod sync_bench;
+mod terminal;
 mod zero_report;
 
 use std::path::PathBuf;
@@ -111,6 +112,9 @@ enum Top {
     /// Graded response levels: list, set (with --dry-run).
     #[command(subcommand)]
     Level(level::LevelCommand),
+    /// Broker logins of workers' terminals, NVRs and report sources: issue, revoke, list.
+    #[command(subcommand)]
+    Terminal(terminal::TerminalCommand),
     /// Zero reports (零报告): status, prefill, record.
     #[command(subcommand)]
     ZeroReport(zero_report::ZeroReportCommand),
@@ -276,12 +280,19 @@ struct StatsArgs {
 struct ServeArgs {
     #[command(flatten)]
     db: DbArg,
-    /// Broker URL (mqtt://host:port), or `embedded` to run the built-in broker.
+    /// Broker URL (mqtt://[user@]host:port, mqtts://…), or `embedded` to run the station's own Mosquitto
+    /// with the issued logins (`redgrid terminal`).
     #[arg(long, default_value = "embedded")]
     broker: String,
-    /// Where the embedded broker listens.
+    /// Where the station's own broker listens.
     #[arg(long, default_value = "127.0.0.1:18830")]
     listen: std::net::SocketAddr,
+    /// The station's own broker's folder (config, password file, ACL, persistence, secrets); default:
+    /// beside the SQLite file (`<file>.broker`), else in the user's data folder.
+    #[arg(long, value_name = "DIR")]
+    broker_dir: Option<PathBuf>,
+    #[command(flatten)]
+    auth: terminal::BrokerAuthArgs,
     /// This station's id: its MQTT client id and its name in audit records.
     #[arg(long, default_value = "station-1")]
     station: String,
@@ -308,9 +319,13 @@ struct ServeArgs {
 struct SimArgs {
     #[command(flatten)]
     db: DbArg,
-    /// Broker URL (mqtt://host:port).
+    /// Broker URL (mqtt://[user@]host:port). Against a station's own broker, log in as redgrid-sim with
+    /// the password in its folder: --broker mqtt://redgrid-sim@127.0.0.1:18830 --broker-password-file
+    /// <db>.broker/sim.secret.
     #[arg(long, default_value = "mqtt://127.0.0.1:18830")]
     broker: String,
+    #[command(flatten)]
+    auth: terminal::BrokerAuthArgs,
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Camera alerts per minute, all cameras together (default: a township's ordinary night).
@@ -551,6 +566,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Top::Account(command) => accounts::run(command, &mut identity).await?,
         Top::Level(command) => level::run(command, &mut identity).await?,
         Top::ZeroReport(command) => zero_report::run(command, &mut identity).await?,
+        Top::Terminal(command) => terminal::run(command, &mut identity).await?,
         Top::Callup(command) => callup::run(command, &mut identity).await?,
         Top::Setting(command) => callup::run_setting(command, &mut identity).await?,
         Top::Demo(DemoCommand::Seed { db, seed, scale: Scale::City, .. }) => {
@@ -864,11 +880,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("无法打开数据库 {url}"))?;
     let broker = redgrid_api::serve::BrokerChoice::parse(&args.broker, args.listen);
-    let running =
-        redgrid_api::serve::start(station.clone(), redgrid_api::serve::ServeOptions::new(broker)).await?;
+    let mut options = redgrid_api::serve::ServeOptions::new(broker);
+    options.broker_dir = args.broker_dir.clone();
+    options.broker_password = args.auth.password()?;
+    options.broker_ca = args.auth.ca()?;
+    let running = redgrid_api::serve::start(station.clone(), options).await?;
     let broker_url = running.broker_url.clone();
     if args.broker == "embedded" {
-        eprintln!("内置消息服务器已启动：{broker_url}");
+        eprintln!("本站消息服务器已启动：{broker_url}（只接受已签发的登录，见 redgrid terminal）");
     }
     let mut health = running.health.clone();
     tokio::spawn(async move {
@@ -886,6 +905,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             callup_silent: args.sim_callup.callup_silent.clone(),
             callup_unavailable_share: args.sim_callup.callup_unavailable_share,
             callup_ignore_share: args.sim_callup.callup_ignore_share,
+            broker_login: running.sim_login.clone(),
             ..Default::default()
         };
         eprintln!("模拟器已启动：{} 个摄像头，{} 名网格员终端", world.camera_count(), world.worker_count());
@@ -972,6 +992,14 @@ async fn sim(args: SimArgs) -> anyhow::Result<()> {
         callup_unavailable_share: args.callup.callup_unavailable_share,
         callup_ignore_share: args.callup.callup_ignore_share,
         zero_report_silent_villages: Vec::new(),
+        broker_login: match args.auth.password()? {
+            Some(password) => {
+                let url = redgrid_bus::client::MqttConfig::from_url(&args.broker, "redgrid-sim")?;
+                let username = url.login.map(|l| l.username).unwrap_or_else(|| "redgrid-sim".into());
+                Some(redgrid_bus::client::BrokerLogin { username, password })
+            }
+            None => None,
+        },
     };
     eprintln!(
         "模拟器连接 {}：{} 个摄像头，{} 名网格员终端，种子 {}",

@@ -2,7 +2,7 @@
 //! [`crate::closed_loop::rule`]: switching the response level, triaging camera alerts, logging an event,
 //! handing over, revealing a masked number, importing, editing the calendar, the acknowledgement limit and
 //! the settings, planning and editing rosters, the audit log, contacts, muting cameras, accounts, call-ups,
-//! zero reports and drills. The api checks every act against it, and the console's capabilities (which buttons
+//! zero reports, drills, backups and restores. The api checks every act against it, and the console's capabilities (which buttons
 //! it shows) are computed from it, so the two cannot disagree.
 
 use crate::closed_loop::Role;
@@ -48,10 +48,16 @@ pub enum StationAct {
     RunDrill,
     /// Pausing, resuming or stopping a drill (one's own; a leader any).
     ControlDrill,
+    /// Issuing and revoking the broker logins of terminals, NVRs and report sources.
+    ManageTerminals,
+    /// Writing a copy of the station's database (`redgrid backup`).
+    Backup,
+    /// Replacing the station's database by a backup (`redgrid restore`).
+    Restore,
 }
 
 impl StationAct {
-    pub const ALL: [StationAct; 19] = [
+    pub const ALL: [StationAct; 22] = [
         StationAct::SwitchMode,
         StationAct::TriageAlerts,
         StationAct::ReportEvent,
@@ -71,6 +77,9 @@ impl StationAct {
         StationAct::EditSettings,
         StationAct::RunDrill,
         StationAct::ControlDrill,
+        StationAct::ManageTerminals,
+        StationAct::Backup,
+        StationAct::Restore,
     ];
 
     /// The key the console's capabilities are named by.
@@ -95,6 +104,9 @@ impl StationAct {
             StationAct::EditSettings => "edit_settings",
             StationAct::RunDrill => "run_drill",
             StationAct::ControlDrill => "control_drill",
+            StationAct::ManageTerminals => "manage_terminals",
+            StationAct::Backup => "backup",
+            StationAct::Restore => "restore",
         }
     }
 
@@ -120,6 +132,9 @@ impl StationAct {
             StationAct::EditSettings => "修改站点设置",
             StationAct::RunDrill => "发起演练",
             StationAct::ControlDrill => "暂停或结束演练",
+            StationAct::ManageTerminals => "管理终端登录",
+            StationAct::Backup => "备份数据库",
+            StationAct::Restore => "恢复数据库",
         }
     }
 }
@@ -155,6 +170,10 @@ pub fn roles(act: StationAct) -> &'static [Role] {
         // Drills are the political-legal commissioner's; a leader may pause or stop any drill.
         StationAct::RunDrill => &[Commissioner],
         StationAct::ControlDrill => &[Commissioner, Leader],
+        StationAct::ManageTerminals => &[Administrator],
+        // The database is the administrator's, as the settings are. The daily backup is the station carrying
+        // out the administrator's settings (`backup_dir`, …), audited as the station's own act.
+        StationAct::Backup | StationAct::Restore => &[Administrator],
     }
 }
 

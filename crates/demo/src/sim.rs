@@ -62,6 +62,9 @@ pub struct SimConfig {
     pub callup_ignore_share: f64,
     /// Villages (12-digit codes) whose grid leaders never send a zero report, so one can go missing.
     pub zero_report_silent_villages: Vec<String>,
+    /// The broker login the simulator connects with (the managed broker's privileged one, or a login
+    /// of an external broker); `None` on a broker that takes anyone.
+    pub broker_login: Option<redgrid_bus::client::BrokerLogin>,
 }
 
 impl Default for SimConfig {
@@ -81,6 +84,7 @@ impl Default for SimConfig {
             callup_unavailable_share: 0.1,
             callup_ignore_share: 0.03,
             zero_report_silent_villages: Vec::new(),
+            broker_login: None,
         }
     }
 }
@@ -349,6 +353,9 @@ pub async fn run(
     let client_id = format!("redgrid-sim-{}-{:x}", config.seed, stable_hash(&topics.root) & 0xffff_ffff);
     let mut mqtt =
         MqttConfig::from_url(broker_url, &client_id).map_err(|e| ApiError::Invalid(e.to_string()))?;
+    if let Some(login) = &config.broker_login {
+        mqtt = mqtt.with_password(Some(&login.username), login.password.clone());
+    }
     mqtt.subscriptions = vec![
         topics.terminal_tasks("+"),
         topics.terminal("+", TerminalChannel::Callup),

@@ -18,6 +18,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod broker_logins;
 pub mod callups;
 pub mod console;
 pub mod dispatch;

@@ -37,10 +37,13 @@ pub enum FeedEntity {
     ZeroReport,
     /// A drill: `started`, `paused`, `resumed`, `stopped`, `finished`, `injected` (version = the inject).
     Drill,
+    /// A login of the station's broker (a terminal's, an NVR's, a report source's), keyed by username:
+    /// `issued`, `revoked`.
+    BrokerLogin,
 }
 
 impl FeedEntity {
-    pub const ALL: [FeedEntity; 16] = [
+    pub const ALL: [FeedEntity; 17] = [
         FeedEntity::Event,
         FeedEntity::Alert,
         FeedEntity::Task,
@@ -57,6 +60,7 @@ impl FeedEntity {
         FeedEntity::Callup,
         FeedEntity::ZeroReport,
         FeedEntity::Drill,
+        FeedEntity::BrokerLogin,
     ];
 
     /// The word stored and sent to the window.
@@ -78,6 +82,7 @@ impl FeedEntity {
             FeedEntity::Callup => "callup",
             FeedEntity::ZeroReport => "zero_report",
             FeedEntity::Drill => "drill",
+            FeedEntity::BrokerLogin => "broker_login",
         }
     }
 

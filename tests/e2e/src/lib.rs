@@ -134,6 +134,19 @@ pub fn free_port() -> Result<u16> {
     bail!("no free port that was not handed out already")
 }
 
+/// The `--broker` arguments of a `redgrid sim` on the app's own broker: the app runs a Mosquitto that takes
+/// only logins it knows, and keeps the simulator's password in the broker's folder beside the database
+/// (`<file>.broker/sim.secret`), as a station's administrator would point a simulator at it.
+pub fn sim_on_station_broker(db: &str, listen: &str) -> Vec<String> {
+    let file = db.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    vec![
+        "--broker".into(),
+        format!("mqtt://redgrid-sim@{listen}"),
+        "--broker-password-file".into(),
+        format!("{file}.broker/sim.secret"),
+    ]
+}
+
 /// The scenario's own folder under the system's temporary folder. Removed on drop when the scenario
 /// passed (call [`Scratch::keep`] on failure) or unless `REDGRID_E2E_KEEP` is set, so that a failure
 /// leaves the database and the app's log to look at.

@@ -215,12 +215,17 @@ async fn terminal_messages_move_their_event_and_bad_input_is_quarantined() {
     assert_eq!((moved.lat, moved.lon), (Some(23.1), Some(109.7)), "OwnTracks moved the worker");
 }
 
-async fn round_trip(broker_url: &str, tag: &str) {
+/// Camera alerts published through `broker_url` reach the station's ingest; `logins` are the station's
+/// and the sender's on a broker that wants them.
+async fn round_trip(broker_url: &str, tag: &str, logins: Option<[(&str, &str); 2]>) {
     let t = demo_station(1).await;
     let s = t.station.clone();
     let camera = s.store().cameras(&s.scheme()).await.unwrap().into_iter().next().unwrap();
     let unique = format!("{tag}-{}-{}", std::process::id(), chrono::Utc::now().timestamp_micros());
     let mut config = MqttConfig::from_url(broker_url, &format!("redgrid-test-{unique}")).unwrap();
+    if let Some([(user, password), _]) = logins {
+        config = config.with_password(Some(user), password.into());
+    }
     config.subscriptions = s.topics().subscriptions();
     let link = connect(config);
     let mut health = link.health.clone();
@@ -239,6 +244,9 @@ async fn round_trip(broker_url: &str, tag: &str) {
     let mut options =
         rumqttc::MqttOptions::new(publisher_config.client_id, publisher_config.host, publisher_config.port);
     options.set_keep_alive(Duration::from_secs(5));
+    if let Some([_, (user, password)]) = logins {
+        options.set_credentials(user, password);
+    }
     let (client, mut eventloop) = rumqttc::AsyncClient::new(options, 100);
     tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
     let id = format!("obj-{unique}");
@@ -274,15 +282,35 @@ async fn round_trip(broker_url: &str, tag: &str) {
 async fn round_trip_through_the_real_mosquitto() {
     // The shared broker on 1883 (started by scripts/setup.sh when down); unique client ids and alert ids
     // keep runs apart.
-    round_trip("mqtt://127.0.0.1:1883", "mosq").await;
+    round_trip("mqtt://127.0.0.1:1883", "mosq", None).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn round_trip_through_the_embedded_broker() {
+async fn round_trip_through_the_station_managed_broker() {
+    use redgrid_bus::managed::{self, Login, ManagedBroker, ManagedConfig};
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let listen: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    redgrid_bus::broker::start_embedded(listen).expect("the embedded broker starts");
-    round_trip(&format!("mqtt://{listen}"), "embedded").await;
+    let topics = redgrid_bus::topics::Topics::default();
+    let dir = std::env::temp_dir().join(format!("redgrid-roundtrip-{}-{port}", std::process::id()));
+    // The sender is the Frigate NVR's login and a native NVR's: what the ACL gives those two, no more.
+    let mut nvr_acl = managed::nvr_acl(&topics, &topics.frigate_prefix);
+    nvr_acl.extend(managed::nvr_acl(&topics, "nvr-east"));
+    let logins = vec![
+        Login {
+            username: managed::STATION_LOGIN.into(),
+            password_hash: managed::hash_password("station-pass-123456"),
+            acl: managed::station_acl(&topics),
+        },
+        Login {
+            username: "nvr-test".into(),
+            password_hash: managed::hash_password("nvr-pass-1234567"),
+            acl: nvr_acl,
+        },
+    ];
+    let _broker =
+        ManagedBroker::start(&ManagedConfig { dir, listen, logins }).expect("the managed broker starts");
+    let logins = [(managed::STATION_LOGIN, "station-pass-123456"), ("nvr-test", "nvr-pass-1234567")];
+    round_trip(&format!("mqtt://{listen}"), "managed", Some(logins)).await;
 }
 
 fn native_alert(id: &str, camera: &str, kind: &str, at: &str) -> Vec<u8> {
@@ -299,19 +327,20 @@ async fn a_burst_is_one_row_and_triage_turns_it_into_one_event() {
     let cameras = s.store().cameras(&s.scheme()).await.unwrap();
     let (market, other) = (&cameras[0], &cameras[1]);
     let mut messages = Vec::new();
+    // In the morning, before the station's 10:00: a time ahead of its clock would be refused.
     for minute in 0..4 {
-        let at = format!("2026-11-18T22:{:02}:00+08:00", 40 + minute * 3);
+        let at = format!("2026-11-18T08:{:02}:00+08:00", 40 + minute * 3);
         messages.push(native_alert(&format!("crowd-{minute}"), &market.nvr_name, "crowd", &at));
     }
-    messages.push(native_alert("crowd-late", &market.nvr_name, "crowd", "2026-11-18T23:40:00+08:00"));
-    messages.push(native_alert("smoke-1", &other.nvr_name, "smoke_fire", "2026-11-18T22:41:00+08:00"));
+    messages.push(native_alert("crowd-late", &market.nvr_name, "crowd", "2026-11-18T09:40:00+08:00"));
+    messages.push(native_alert("smoke-1", &other.nvr_name, "smoke_fire", "2026-11-18T08:41:00+08:00"));
     let batch: Vec<(&str, &[u8])> =
         messages.iter().map(|m| ("redgrid/v1/alerts/nvr1", m.as_slice())).collect();
     assert_eq!(s.ingest(&batch).await.unwrap().applied, 6);
     let groups = s.alert_groups(100).await.unwrap();
     let sizes: Vec<(String, usize)> = groups.iter().map(|g| (g.kind.clone(), g.alerts.len())).collect();
     assert_eq!(groups.len(), 3, "four crowd alerts 3 minutes apart are one burst; the one an hour later and the smoke are not: {sizes:?}");
-    // Crowds and smoke are both high priority, so the newest row leads: the lone crowd alert at 23:40.
+    // Crowds and smoke are both high priority, so the newest row leads: the lone crowd alert at 09:40.
     assert_eq!(
         sizes,
         vec![("crowd".to_string(), 1), ("crowd".to_string(), 4), ("smoke_fire".to_string(), 1)]

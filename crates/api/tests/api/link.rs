@@ -190,12 +190,22 @@ async fn two_stations_with_one_client_id_show_an_unstable_link_not_a_green_one()
     assert!(shown.detail_zh().contains("相同的站点编号"), "{}", shown.detail_zh());
 }
 
-#[tokio::test]
-async fn an_embedded_broker_refuses_a_port_another_station_listens_on() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_station_does_not_start_its_broker_on_a_port_another_station_listens_on() {
     let listen: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    redgrid_bus::broker::start_embedded(listen).expect("the first embedded broker starts");
-    let error = redgrid_bus::broker::start_embedded(listen).expect_err("the port is taken");
+    let first = demo_station(1).await;
+    let mut options = ServeOptions::new(BrokerChoice::Embedded(listen));
+    options.broker_dir =
+        Some(std::env::temp_dir().join(format!("redgrid-link-a-{}-{listen}", std::process::id())));
+    let running = start(first.station.clone(), options.clone()).await.expect("the first station starts");
+    let second = demo_station(1).await;
+    options.broker_dir =
+        Some(std::env::temp_dir().join(format!("redgrid-link-b-{}-{listen}", std::process::id())));
+    let error = start(second.station.clone(), options).await.err().expect("the port is taken");
     assert!(error.to_string().contains("已被占用"), "{error}");
+    assert!(second.station.managed_broker().is_none());
+    running.stop().await;
+    assert!(std::net::TcpStream::connect(listen).is_err(), "the first station's broker stopped with it");
 }
 
 fn free_port() -> u16 {

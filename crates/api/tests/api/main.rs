@@ -2,6 +2,7 @@
 
 mod accounts;
 mod acts;
+mod broker;
 mod callup;
 mod city;
 mod dispatch;

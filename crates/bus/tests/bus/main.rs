@@ -6,6 +6,7 @@ mod docs;
 mod encode;
 mod frigate;
 mod fuzz;
+mod managed;
 mod native;
 mod owntracks;
 mod topics;

@@ -7,6 +7,7 @@ mod drill;
 mod feeds;
 mod level;
 mod stations;
+mod terminal;
 mod zero_report;
 
 use std::path::PathBuf;

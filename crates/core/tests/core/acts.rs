@@ -38,6 +38,11 @@ fn design(act: StationAct) -> Vec<Role> {
         // "Drills for political-legal commissioners"; "a leader may pause or stop any drill".
         StationAct::RunDrill => vec![Commissioner],
         StationAct::ControlDrill => vec![Commissioner, Leader],
+        // Terminal logins are the broker's accounts: the administrator's, as the console's accounts are.
+        StationAct::ManageTerminals => vec![Administrator],
+        // "The administrator manages accounts and settings": the database itself, its backups and restores.
+        StationAct::Backup => vec![Administrator],
+        StationAct::Restore => vec![Administrator],
     }
 }
 

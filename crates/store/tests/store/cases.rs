@@ -895,3 +895,51 @@ pub async fn zero_reports_keep_the_latest_per_village_the_facts_and_one_reminder
     assert_eq!(store.zero_report_reminded(period).await.unwrap(), [other]);
     assert!(store.zero_report_reminded(due).await.unwrap().is_empty(), "the next period is its own");
 }
+
+pub async fn broker_logins_issue_reissue_and_revoke_with_feed_entries(store: &Store) {
+    use redgrid_store::broker_logins::LoginKind;
+    let head = store.feed_head().await.unwrap();
+    let mut tx = store.begin_write().await.unwrap();
+    tx.issue_broker_login("W0042", LoginKind::Worker, "W0042", "$7$1$a$first", "admin", t0()).await.unwrap();
+    tx.issue_broker_login("nvr-east", LoginKind::Nvr, "east", "$7$1$b$nvr", "admin", t0()).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.begin_write().await.unwrap();
+    assert!(tx.revoke_broker_login("W0042", "admin", t0() + Duration::minutes(1)).await.unwrap());
+    assert!(!tx.revoke_broker_login("W0042", "admin", t0() + Duration::minutes(2)).await.unwrap(), "once");
+    assert!(!tx.revoke_broker_login("nobody", "admin", t0()).await.unwrap());
+    tx.commit().await.unwrap();
+    let rows = store.broker_logins().await.unwrap();
+    assert_eq!(rows.iter().map(|r| r.username.as_str()).collect::<Vec<_>>(), ["W0042", "nvr-east"]);
+    assert_eq!(rows[0].revoked_at, Some(t0() + Duration::minutes(1)));
+    assert_eq!(rows[1].kind, LoginKind::Nvr);
+
+    // A reissue replaces the hash and lifts the revocation.
+    let mut tx = store.begin_write().await.unwrap();
+    tx.issue_broker_login(
+        "W0042",
+        LoginKind::Worker,
+        "W0042",
+        "$7$1$c$second",
+        "admin2",
+        t0() + Duration::hours(1),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let row = store.broker_logins().await.unwrap().into_iter().next().unwrap();
+    assert_eq!(
+        (row.password_hash.as_str(), row.issued_by.as_str(), row.revoked_at),
+        ("$7$1$c$second", "admin2", None)
+    );
+
+    let changes: Vec<(String, String)> = store
+        .feed_since(head, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.entity == FeedEntity::BrokerLogin)
+        .map(|e| (e.entity_id, e.change))
+        .collect();
+    let expected = [("W0042", "issued"), ("nvr-east", "issued"), ("W0042", "revoked"), ("W0042", "issued")];
+    assert_eq!(changes, expected.map(|(a, b)| (a.to_string(), b.to_string())));
+}

@@ -51,6 +51,7 @@ conformance!(
     history_finds_any_event_by_number_words_status_and_date,
     old_delivery_bookkeeping_is_pruned_and_the_record_kept,
     zero_reports_keep_the_latest_per_village_the_facts_and_one_reminder_per_period,
+    broker_logins_issue_reissue_and_revoke_with_feed_entries,
 );
 
 #[tokio::test]

@@ -62,9 +62,10 @@ async fn commissioner_on_watch(
     console.wait_text("the queue to load", QUICK, "#queue-pane .pane-count", |t| t.ends_with('件')).await?;
 
     // Camera alerts reach this station too: the `redgrid sim` command publishes a burst of them to the
-    // station's embedded broker. The commissioner sees them, without the triage buttons.
+    // station's own broker. The commissioner sees them, without the triage buttons.
     let mut sim = Command::new(&binaries.cli)
-        .args(["sim", "--db", db, "--broker", &format!("mqtt://{listen}")])
+        .args(["sim", "--db", db])
+        .args(redgrid_e2e::sim_on_station_broker(db, listen))
         .args(["--alerts-per-minute", "60", "--reports-per-minute", "0", "--seconds", "20"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())

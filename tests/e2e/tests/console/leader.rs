@@ -59,7 +59,7 @@ async fn leader_on_a_typhoon_night(
     console.wait_text("the status bar at Ⅳ级", QUICK, ".mode-pill", |t| t == "Ⅳ级").await?;
     console.screenshot("level-4").await?;
 
-    // The simulator's terminals, one of them silent, on the station's embedded broker.
+    // The simulator's terminals, one of them silent, on the station's own broker.
     let workers = binaries.redgrid(&["board", "--db", db, "--json"])?;
     let board: serde_json::Value = serde_json::from_str(&workers).context("board --json")?;
     let silent = board["workers"]
@@ -74,7 +74,8 @@ async fn leader_on_a_typhoon_night(
         .context("a part-time worker of 大圩村")?
         .to_string();
     let mut sim = Command::new(&binaries.cli)
-        .args(["sim", "--db", db, "--broker", &format!("mqtt://{listen}"), "--pace", "30"])
+        .args(["sim", "--db", db, "--pace", "30"])
+        .args(redgrid_e2e::sim_on_station_broker(db, listen))
         .args(["--alerts-per-minute", "0", "--reports-per-minute", "0", "--seconds", "120"])
         .args(["--callup-silent", &silent, "--callup-unavailable-share", "0.2", "--callup-ignore-share", "0"])
         .stdout(Stdio::null())
