@@ -20,6 +20,9 @@ pub enum ApiError {
     Conflict(String),
     #[error(transparent)]
     Import(#[from] crate::import::ImportError),
+    /// A backup or restore refused or failed (`redgrid_store::backup`).
+    #[error(transparent)]
+    Backup(#[from] redgrid_store::backup::BackupError),
     /// No one is signed in at this workstation, or the session ended.
     #[error("{0}")]
     Unauthenticated(String),
@@ -81,6 +84,7 @@ impl ApiError {
             ApiError::DrillRunning(_) => "drill_running",
             ApiError::NoStation(_) => "no_station",
             ApiError::NotFound(_) => "not_found",
+            ApiError::Backup(error) => error.code(),
         }
     }
 }

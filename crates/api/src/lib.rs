@@ -12,6 +12,7 @@
 //! The demo township, the city seed and the simulator are the data factory's, in `redgrid-demo`.
 
 pub mod accounts;
+pub mod backup;
 pub mod calendar;
 pub mod callup;
 pub mod console;

@@ -176,6 +176,7 @@ pub async fn start(station: Station, options: ServeOptions) -> Result<Running> {
         tokio::spawn(run_ingest(station.clone(), link, shutdown.clone())),
         tokio::spawn(run_outbox(station.clone(), publisher, delivered_tx, shutdown.clone())),
         tokio::spawn(run_watchdog(station.clone(), options.watchdog_every, shutdown.clone())),
+        tokio::spawn(run_daily_backup(station.clone(), shutdown.clone())),
         tokio::spawn(crate::follow::run_follower(station.clone(), shutdown)),
     ];
     Ok(Running { broker_url, sim_login, health, delivered, stop, tasks, station })
@@ -329,6 +330,31 @@ pub async fn run_watchdog(station: Station, every: Duration, mut shutdown: watch
         }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// How often the daily backup looks whether it is due.
+const BACKUP_CHECK_EVERY: Duration = Duration::from_secs(600);
+
+/// The station's daily backup (`Station::backup_if_due`), in a task of its own: a copy of a large database
+/// takes seconds, and the acknowledgement and deadline checks must not wait for it. A failure is logged and
+/// tried again at the next check.
+pub async fn run_daily_backup(station: Station, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        match station.backup_if_due(station.now()).await {
+            Ok(Some(daily)) => tracing::info!(
+                path = %daily.file.path.display(),
+                bytes = daily.file.bytes,
+                removed = daily.removed.len(),
+                "daily backup done"
+            ),
+            Ok(None) => {}
+            Err(error) => tracing::error!(code = error.code(), %error, "the daily backup failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(BACKUP_CHECK_EVERY) => {}
             _ = shutdown.changed() => return,
         }
     }

@@ -51,6 +51,14 @@ pub const SETTINGS: &[SettingSpec] = &[
     int(crate::session::SESSION_MAX_HOURS, "登录最长时长（小时，0 为不限）", 0, 72, "24"),
     int(crate::callup::RECALL_AFTER, "叫应未应答重呼间隔（秒）", 1, 86_400, "300"),
     int(crate::callup::BACKUP_AFTER, "叫应未应答转呼备岗（秒）", 1, 86_400, "900"),
+    SettingSpec {
+        key: crate::backup::BACKUP_DIR,
+        name_zh: "每日备份目录（未设置时为数据库旁的 backups 目录）",
+        kind: SettingKind::Text { max_chars: 400 },
+        default: "",
+    },
+    int(crate::backup::BACKUP_HOUR, "每日备份时刻（北京时间，几点之后）", 0, 23, "3"),
+    int(crate::backup::BACKUP_KEEP, "保留每日备份份数（0 为不自动备份）", 0, 365, "14"),
 ];
 
 /// A setting with the value in force.

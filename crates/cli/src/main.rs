@@ -5,6 +5,7 @@
 #[macro_use]
 mod output;
 mod accounts;
+mod backup;
 mod bench;
 mod callup;
 mod dispatch_bench;
@@ -112,6 +113,10 @@ enum Top {
     /// Graded response levels: list, set (with --dry-run).
     #[command(subcommand)]
     Level(level::LevelCommand),
+    /// Writes a consistent copy of the station's SQLite database while it runs (PostgreSQL: pg_dump).
+    Backup(backup::BackupArgs),
+    /// Replaces the database by a backup, after checking it; the station must be stopped.
+    Restore(backup::RestoreArgs),
     /// Broker logins of workers' terminals, NVRs and report sources: issue, revoke, list.
     #[command(subcommand)]
     Terminal(terminal::TerminalCommand),
@@ -567,6 +572,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Top::Level(command) => level::run(command, &mut identity).await?,
         Top::ZeroReport(command) => zero_report::run(command, &mut identity).await?,
         Top::Terminal(command) => terminal::run(command, &mut identity).await?,
+        Top::Backup(args) => backup::run_backup(args, &mut identity).await?,
+        Top::Restore(args) => backup::run_restore(args, &identity).await?,
         Top::Callup(command) => callup::run(command, &mut identity).await?,
         Top::Setting(command) => callup::run_setting(command, &mut identity).await?,
         Top::Demo(DemoCommand::Seed { db, seed, scale: Scale::City, .. }) => {

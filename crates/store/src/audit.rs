@@ -155,73 +155,7 @@ pub(crate) const SELECT_AUDIT: &str =
 impl Store {
     /// Recomputes the whole chain and compares it with the head.
     pub async fn verify_audit(&self) -> Result<VerifyReport> {
-        const PAGE: i64 = 20_000;
-        let head = sqlx::query("SELECT audit_count, audit_hash FROM chain_head WHERE id = 1")
-            .fetch_optional(self.read_pool())
-            .await?;
-        let Some(head) = head else {
-            return Ok(VerifyReport {
-                records: 0,
-                first_bad: Some(BadRecord { seq: 1, problem: "审计链头记录缺失".into() }),
-            });
-        };
-        let head_count: i64 = head.try_get("audit_count")?;
-        let head_hash: String = head.try_get("audit_hash")?;
-        let mut expected_seq = 1i64;
-        let mut prev_hash = GENESIS_HASH.to_string();
-        loop {
-            let rows = sqlx::query(&format!("{SELECT_AUDIT} WHERE seq >= $1 ORDER BY seq LIMIT $2"))
-                .bind(expected_seq)
-                .bind(PAGE)
-                .fetch_all(self.read_pool())
-                .await?;
-            if rows.is_empty() {
-                break;
-            }
-            for row in &rows {
-                let record = decode_record(row)?;
-                let bad = |problem: String| {
-                    Ok(VerifyReport {
-                        records: expected_seq - 1,
-                        first_bad: Some(BadRecord { seq: record.seq.min(expected_seq), problem }),
-                    })
-                };
-                if record.seq != expected_seq {
-                    return bad(format!("第 {expected_seq} 条审计记录缺失（下一条是第 {} 条）", record.seq));
-                }
-                if record.prev_hash != prev_hash {
-                    return bad(format!(
-                        "第 {} 条审计记录与上一条的链接不符（上一条被改动或删除）",
-                        record.seq
-                    ));
-                }
-                if record_hash(record.seq, &record.entry, &record.prev_hash) != record.hash {
-                    return bad(format!("第 {} 条审计记录的内容与其哈希不符（记录被改动）", record.seq));
-                }
-                prev_hash = record.hash;
-                expected_seq += 1;
-            }
-        }
-        let records = expected_seq - 1;
-        if records != head_count {
-            return Ok(VerifyReport {
-                records,
-                first_bad: Some(BadRecord {
-                    seq: records + 1,
-                    problem: format!("链头记录共 {head_count} 条，实际只有 {records} 条（最新的记录被删除）"),
-                }),
-            });
-        }
-        if prev_hash != head_hash {
-            return Ok(VerifyReport {
-                records,
-                first_bad: Some(BadRecord {
-                    seq: records,
-                    problem: "最新一条审计记录的哈希与链头不符".into(),
-                }),
-            });
-        }
-        Ok(VerifyReport { records, first_bad: None })
+        verify_chain(self.read_pool()).await
     }
 
     /// The audit records of one event, oldest first.
@@ -241,4 +175,72 @@ impl Store {
             .await?;
         rows.iter().map(decode_record).collect()
     }
+}
+
+/// Recomputes the chain read through `pool` and compares it with the head: the store's own database, or a
+/// backup opened read-only before it is restored (`crate::backup`).
+pub(crate) async fn verify_chain(pool: &sqlx::AnyPool) -> Result<VerifyReport> {
+    const PAGE: i64 = 20_000;
+    let head = sqlx::query("SELECT audit_count, audit_hash FROM chain_head WHERE id = 1")
+        .fetch_optional(pool)
+        .await?;
+    let Some(head) = head else {
+        return Ok(VerifyReport {
+            records: 0,
+            first_bad: Some(BadRecord { seq: 1, problem: "审计链头记录缺失".into() }),
+        });
+    };
+    let head_count: i64 = head.try_get("audit_count")?;
+    let head_hash: String = head.try_get("audit_hash")?;
+    let mut expected_seq = 1i64;
+    let mut prev_hash = GENESIS_HASH.to_string();
+    loop {
+        let rows = sqlx::query(&format!("{SELECT_AUDIT} WHERE seq >= $1 ORDER BY seq LIMIT $2"))
+            .bind(expected_seq)
+            .bind(PAGE)
+            .fetch_all(pool)
+            .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in &rows {
+            let record = decode_record(row)?;
+            let bad = |problem: String| {
+                Ok(VerifyReport {
+                    records: expected_seq - 1,
+                    first_bad: Some(BadRecord { seq: record.seq.min(expected_seq), problem }),
+                })
+            };
+            if record.seq != expected_seq {
+                return bad(format!("第 {expected_seq} 条审计记录缺失（下一条是第 {} 条）", record.seq));
+            }
+            if record.prev_hash != prev_hash {
+                return bad(format!("第 {} 条审计记录与上一条的链接不符（上一条被改动或删除）", record.seq));
+            }
+            if record_hash(record.seq, &record.entry, &record.prev_hash) != record.hash {
+                return bad(format!("第 {} 条审计记录的内容与其哈希不符（记录被改动）", record.seq));
+            }
+            prev_hash = record.hash;
+            expected_seq += 1;
+        }
+    }
+    let records = expected_seq - 1;
+    if records != head_count {
+        return Ok(VerifyReport {
+            records,
+            first_bad: Some(BadRecord {
+                seq: records + 1,
+                problem: format!("链头记录共 {head_count} 条，实际只有 {records} 条（最新的记录被删除）"),
+            }),
+        });
+    }
+    if prev_hash != head_hash {
+        return Ok(VerifyReport {
+            records,
+            first_bad: Some(BadRecord {
+                seq: records, problem: "最新一条审计记录的哈希与链头不符".into()
+            }),
+        });
+    }
+    Ok(VerifyReport { records, first_bad: None })
 }

@@ -18,6 +18,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod broker_logins;
 pub mod callups;
 pub mod console;

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod acts;
+mod backup;
 mod broker;
 mod callup;
 mod city;

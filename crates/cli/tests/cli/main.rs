@@ -2,6 +2,7 @@
 //! on a SQLite file and on the real PostgreSQL.
 
 mod accounts;
+mod backup;
 mod callup;
 mod drill;
 mod feeds;

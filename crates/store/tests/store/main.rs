@@ -4,6 +4,7 @@
 //! service); each case gets a database of its own, dropped afterwards. A case fails loudly when PostgreSQL
 //! is not there: it is never skipped.
 
+mod backup;
 mod cases;
 mod pg_cluster;
 mod pools;
