@@ -150,10 +150,16 @@ async fn a_worker_publishes_and_reads_only_under_its_own_id() {
     let mut listener =
         connect(listen, "station-2", Some((STATION_LOGIN, "station-secret-0001"))).await.unwrap();
     listener.subscribe(&format!("{}/#", t.topics.root)).await;
+    listener.subscribe(&format!("{}/#", t.topics.owntracks_prefix)).await;
     w1.publish(&format!("{}/broadcast/mode", t.topics.root), b"wartime").await;
+    // A last will forged for another worker's phone would take that worker out of the ranking.
+    let forged_will = br#"{"_type":"lwt","tst":1763460000}"#;
+    w1.publish(&format!("{}/W2/phone", t.topics.owntracks_prefix), forged_will).await;
     w1.publish(&t.topics.terminal("W1", TerminalChannel::Tasks), b"self-assigned").await;
     let got = listener.drain(Duration::from_millis(1000)).await;
     assert!(got.is_empty(), "nothing a worker writes outside its topics is delivered: {got:?}");
+    w1.publish(&format!("{}/W1/phone", t.topics.owntracks_prefix), forged_will).await;
+    assert_eq!(listener.drain(Duration::from_millis(1000)).await.len(), 1, "its own phone's will is");
     drop(t.dir);
 }
 
