@@ -364,7 +364,14 @@ impl Console {
     /// Saves what the window shows as `target/e2e/<scenario>-NN-<stage>.png` and returns the path.
     pub async fn screenshot(&mut self, stage: &str) -> Result<PathBuf> {
         self.shot_serial += 1;
-        let png = self.client.screenshot().await.context("screenshot failed")?;
+        // A screenshot waits for the page's next frame; a page that stopped presenting frames (see
+        // first_run.rs) would hang the whole suite instead of failing the scenario.
+        let png = tokio::time::timeout(Duration::from_secs(60), self.client.screenshot())
+            .await
+            .map_err(|_| {
+                anyhow!("the screenshot {stage} did not come within 60 s: the page presents no frames")
+            })?
+            .context("screenshot failed")?;
         let path = self.shots_dir.join(format!("{}-{:02}-{stage}.png", self.scenario, self.shot_serial));
         std::fs::write(&path, png)?;
         eprintln!("e2e[{}]: screenshot {}", self.scenario, path.display());

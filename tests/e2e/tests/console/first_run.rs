@@ -51,7 +51,13 @@ async fn day_zero(console: &mut Console, binaries: &Binaries, db: &str) -> Resul
     let refusal =
         console.wait_text("the refusal", QUICK, "#overlay .signin-error", |t| !t.is_empty()).await?;
     ensure!(refusal.contains("常见"), "the policy says why: {refusal}");
-    console.screenshot("first-run").await?;
+    // No screenshot here: with WebKitGTK 2.50.6 (Debian 12's current package) the page stops presenting
+    // frames right after this refusal in about half the runs, and a WebDriver screenshot, which waits for the
+    // next frame, then never returns (requestAnimationFrame does not fire either; the JS keeps running and the
+    // form keeps working, and the later screenshot is taken normally). It never happened in 11 runs of the
+    // station before the backups landed and in about half the runs after; the cause is not found (the
+    // daily backup, the storage probe and the managed broker were each ruled out). Without this screenshot
+    // 5 of 5 runs passed.
     console.js("document.querySelector('#overlay input[name=password]').value=''; document.querySelector('#overlay input[name=password-again]').value='';", vec![]).await?;
     console.type_into("#overlay input[name=password]", ADMIN_PASSWORD).await?;
     console.type_into("#overlay input[name=password-again]", ADMIN_PASSWORD).await?;
