@@ -96,6 +96,16 @@ pub struct DatabaseDto {
     pub ok: bool,
     pub backend: &'static str,
     pub detail: String,
+    pub read_only: bool,
+    pub failure: Option<WriteFailureDto>,
+    pub free_bytes: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WriteFailureDto {
+    pub code: &'static str,
+    pub message: String,
+    pub at: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -170,7 +180,14 @@ pub fn health(h: StationHealth, broker: BrokerDto) -> HealthDto {
         drill: h.drill.as_ref().map(|d| {
             serde_json::json!({ "id": d.id, "title": d.title, "state": d.state, "speed": d.speed, "started_by": d.started_by_name })
         }),
-        database: DatabaseDto { ok: h.database.ok, backend: h.database.backend, detail: h.database.detail },
+        database: DatabaseDto {
+            ok: h.database.ok,
+            backend: h.database.backend,
+            detail: h.database.detail,
+            read_only: h.database.read_only,
+            failure: h.database.failure.map(|f| WriteFailureDto { code: f.code, message: f.message, at: ms(f.at) }),
+            free_bytes: h.database.free_bytes,
+        },
         broker,
         nvrs: h
             .nvrs

@@ -10,6 +10,7 @@ import { now } from './clock.js';
 import * as ipc from './ipc.js';
 import { toast } from './toast.js';
 import { levelDialog } from './level-dialog.js';
+import { storageState } from './storage.js';
 
 export class StatusBar {
   constructor(root, actions) {
@@ -23,6 +24,7 @@ export class StatusBar {
   build() {
     this.centre = h('span.sb-centre', '综治中心');
     this.drillBanner = h('span.sb-drill', { hidden: true, attrs: { 'data-testid': 'drill-banner', role: 'status' } });
+    this.storageBanner = h('span.sb-storage', { hidden: true, attrs: { 'data-testid': 'storage-banner', role: 'alert' } });
     this.mode = h('button.mode-pill', { type: 'button', on: { click: () => this.switchMode() } }, '平时');
     this.time = h('span.sb-time', '--:--:--');
     this.date = h('span.sb-date');
@@ -40,6 +42,7 @@ export class StatusBar {
       h('div.sb-brand', h('span.sb-mark', '红格'), h('span.sb-name', '指挥台'), this.centre),
       this.mode,
       this.drillBanner,
+      this.storageBanner,
       h('div.sb-clock', this.time, this.date),
       h('div.sb-health', this.db.el, this.broker.el, this.nvr.el, this.station),
       h(
@@ -98,7 +101,12 @@ export class StatusBar {
     this.drillBanner.hidden = !drill;
     this.drillBanner.textContent = drill ? `演练${drill.state === 'paused' ? '暂停' : '中'}：《${drill.title}》` : '';
     document.body.classList.toggle('drilling', Boolean(drill));
-    this.db.set(health.database?.ok, health.database?.ok ? `数据库 ${health.database.backend === 'postgres' ? 'PostgreSQL' : 'SQLite'}` : '数据库异常', health.database?.detail);
+    const storage = storageState(health.database);
+    this.db.set(storage.state, storage.label, storage.detail);
+    this.storageBanner.hidden = !storage.banner;
+    this.storageBanner.textContent = storage.banner ?? '';
+    this.storageBanner.classList.toggle('sb-storage-alarm', Boolean(storage.banner) && storage.state === false);
+    document.body.classList.toggle('read-only', Boolean(health.database?.read_only));
     if (health.broker) this.setLink(health.broker);
     const nvrs = health.nvrs ?? [];
     const online = nvrs.filter((n) => n.state === 'online').length;

@@ -256,6 +256,9 @@ impl Station {
         why: &str,
         attempt: Option<i64>,
     ) -> Result<ApiError> {
+        if self.store().is_read_only() {
+            return Ok(ApiError::BadCredentials(crate::session::BAD_CREDENTIALS.into()));
+        }
         let now = self.now();
         let lockout = self.lockout().await?;
         let mut tx = self.store().begin_write().await?;

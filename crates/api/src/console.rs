@@ -32,10 +32,17 @@ pub struct StationInfo {
 /// Whether the store answers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DatabaseHealth {
+    /// Readable, and the last write (an act's or the probe's) succeeded.
     pub ok: bool,
     pub backend: &'static str,
     /// The file or host (never a password), or the error.
     pub detail: String,
+    /// Opened for viewing only: every change is refused (`read_only`).
+    pub read_only: bool,
+    /// The last write that failed for the disk, until one succeeds again.
+    pub failure: Option<redgrid_store::WriteFailure>,
+    /// Free bytes on the SQLite file's disk.
+    pub free_bytes: Option<u64>,
 }
 
 /// The station's state for the status bar (the broker's state is the running station's, not the store's).
@@ -472,6 +479,7 @@ impl Station {
             let drill = store.live_drill().await?;
             Ok::<_, ApiError>((feed_head, station, mode, since, nvrs, level, drill))
         };
+        let storage = store.storage_health().await;
         match probe.await {
             Ok((feed_head, station, mode, since, nvrs, level, drill)) => StationHealth {
                 now,
@@ -480,7 +488,14 @@ impl Station {
                 mode_since: since,
                 level,
                 drill,
-                database: DatabaseHealth { ok: true, backend, detail: redact_url(store.url()) },
+                database: DatabaseHealth {
+                    ok: storage.failure.is_none(),
+                    backend,
+                    detail: redact_url(store.url()),
+                    read_only: storage.read_only,
+                    failure: storage.failure,
+                    free_bytes: storage.free_bytes,
+                },
                 nvrs,
                 feed_head,
             },
@@ -496,7 +511,14 @@ impl Station {
                 mode_since: None,
                 level: crate::response::LevelView { level: self.level(), since: None, by: None },
                 drill: None,
-                database: DatabaseHealth { ok: false, backend, detail: error.to_string() },
+                database: DatabaseHealth {
+                    ok: false,
+                    backend,
+                    detail: error.to_string(),
+                    read_only: storage.read_only,
+                    failure: storage.failure,
+                    free_bytes: storage.free_bytes,
+                },
                 nvrs: Vec::new(),
                 feed_head: 0,
             },

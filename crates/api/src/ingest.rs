@@ -131,7 +131,7 @@ impl Station {
                 Ok(()) => report.applied += 1,
                 // A message that decodes but that the station must refuse (a task for an unknown event, an
                 // acknowledgement the loop does not allow): kept with the refusal, like undecodable input.
-                Err(Refusal::Api(ApiError::Store(error))) if error.code() == "database" => {
+                Err(Refusal::Api(ApiError::Store(error))) if error.is_storage() => {
                     return Err(ApiError::Store(error))
                 }
                 Err(error) => {

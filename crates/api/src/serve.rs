@@ -123,6 +123,12 @@ async fn start_managed(station: &Station, dir: PathBuf, listen: SocketAddr) -> R
 /// Starts the broker if embedded, connects, announces presence, and runs ingest, the outbox publisher
 /// and the watchdog in the background.
 pub async fn start(station: Station, options: ServeOptions) -> Result<Running> {
+    if station.store().is_read_only() {
+        // Ingest would fail every batch and the outbox could mark nothing: a viewing station hears nothing.
+        return Err(ApiError::Store(redgrid_store::StoreError::ReadOnly(
+            "只读查看模式下站点不接收消息、不派发任务".into(),
+        )));
+    }
     let topics = station.topics();
     let client_id = format!("redgrid-{}", station.station_id());
     let bad_url = |e: redgrid_bus::client::BrokerUrlError| ApiError::Invalid(e.to_string());
@@ -306,7 +312,8 @@ pub const DUE_SOON_MINUTES: i64 = 30;
 /// Marks tasks nobody acknowledged in time and raises deadline alerts (the feed entries are the officer's
 /// alerts).
 pub async fn run_watchdog(station: Station, every: Duration, mut shutdown: watch::Receiver<bool>) {
-    // Old delivery bookkeeping goes once an hour (and at start), not on every round.
+    // Old delivery bookkeeping goes once an hour (and at start), not on every round, and the write-ahead log
+    // is checkpointed then.
     let mut pruned_at: Option<std::time::Instant> = None;
     loop {
         if pruned_at.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
@@ -314,6 +321,10 @@ pub async fn run_watchdog(station: Station, every: Duration, mut shutdown: watch
             match station.store().prune(station.now(), &retention).await {
                 Ok(_) => pruned_at = Some(std::time::Instant::now()),
                 Err(error) => tracing::error!(%error, "removing old delivery bookkeeping failed"),
+            }
+            // And the write-ahead log folded in, so that it never grows past its size limit for long.
+            if let Err(error) = station.store().checkpoint().await {
+                tracing::warn!(%error, "the hourly checkpoint failed");
             }
         }
         if let Err(error) = station.check_acknowledgements().await {
@@ -343,6 +354,12 @@ const BACKUP_CHECK_EVERY: Duration = Duration::from_secs(600);
 /// tried again at the next check.
 pub async fn run_daily_backup(station: Station, mut shutdown: watch::Receiver<bool>) {
     loop {
+        // Not at the very start: a station starting up (an officer signing in, a first run) is not the
+        // moment for a copy of the whole database; the first check comes one interval later.
+        tokio::select! {
+            _ = tokio::time::sleep(BACKUP_CHECK_EVERY) => {}
+            _ = shutdown.changed() => return,
+        }
         match station.backup_if_due(station.now()).await {
             Ok(Some(daily)) => tracing::info!(
                 path = %daily.file.path.display(),
@@ -352,10 +369,6 @@ pub async fn run_daily_backup(station: Station, mut shutdown: watch::Receiver<bo
             ),
             Ok(None) => {}
             Err(error) => tracing::error!(code = error.code(), %error, "the daily backup failed"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(BACKUP_CHECK_EVERY) => {}
-            _ = shutdown.changed() => return,
         }
     }
 }
@@ -402,6 +415,10 @@ pub async fn run_ingest(station: Station, mut link: Link, mut shutdown: watch::R
                 }
                 Err(error) => {
                     tracing::error!(%error, messages = batch.len(), retry_in_ms = wait.as_millis() as u64, "ingest failed; will retry");
+                    if let ApiError::Store(error) = &error {
+                        // The status bar shows it until a write works again; nothing is acknowledged meanwhile.
+                        station.store().note_write_failure(error);
+                    }
                     tokio::time::sleep(wait).await;
                     wait = (wait * 2).min(Duration::from_secs(10));
                     if *shutdown.borrow() {

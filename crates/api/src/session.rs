@@ -248,6 +248,13 @@ impl Seat {
         let now = session.signed_in_at;
         let limits = self.read_limits().await;
         let previous = self.current().filter(|p| p.account != session.account);
+        if self.station.store().is_read_only() {
+            // Viewing only: nothing to record, and no shift to carry on.
+            tracing::info!(account = %session.account, "signed in to view a read-only database");
+            *self.activity.lock().expect("seat activity lock") = (now, limits);
+            self.replace(Some(session.clone()));
+            return Ok(session);
+        }
         let mut tx = self.station.store().begin_write().await?;
         // Someone else signing in over a locked seat ends that person's session: say so in their name.
         if let Some(previous) = &previous {
@@ -377,7 +384,12 @@ impl Station {
         let now = self.now();
         // The attempt is counted before the password is checked: attempts made at once cannot all be
         // checked before any of them counts.
-        let attempt = {
+        // A database opened for viewing only cannot count attempts: whoever can read the file can read the
+        // hashes anyway, and the viewing mode must still let its people in to look.
+        let viewing = self.store().is_read_only();
+        let attempt = if viewing {
+            Some(1)
+        } else {
             let mut tx = self.store().begin_write().await?;
             let attempt = tx.take_signin_attempt(&stored.id, now).await?;
             tx.commit().await?;
@@ -410,9 +422,11 @@ impl Station {
             tracing::warn!(account, "sign-in refused: wrong password");
             return Err(self.refuse_sign_in(Some(&stored), "密码错误", Some(attempt)).await?);
         }
-        let mut tx = self.store().begin_write().await?;
-        tx.clear_signin_failures(&stored.id).await?;
-        tx.commit().await?;
+        if !viewing {
+            let mut tx = self.store().begin_write().await?;
+            tx.clear_signin_failures(&stored.id).await?;
+            tx.commit().await?;
+        }
         let mut session = self.session_of(&stored)?;
         session.must_change_password = stored.must_change_password;
         session.epoch = self.account_epoch(&stored.id);

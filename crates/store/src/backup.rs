@@ -96,7 +96,7 @@ impl BackupError {
 
 impl From<sqlx::Error> for BackupError {
     fn from(error: sqlx::Error) -> Self {
-        BackupError::Store(StoreError::Database(error))
+        BackupError::Store(StoreError::from(error))
     }
 }
 

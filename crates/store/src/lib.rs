@@ -87,11 +87,51 @@ pub enum StoreError {
     Database(sqlx::Error),
     #[error("数据库迁移失败：{0}")]
     Migrate(sqlx::migrate::MigrateError),
+    /// The disk (or the database's quota) is full: nothing of the failed write was kept, everything
+    /// committed before is intact, and writing resumes by itself once there is room.
+    #[error("磁盘已满，数据库无法写入（{0}）：请清理数据库所在磁盘的空间，腾出后自动恢复写入，已保存的数据不受影响")]
+    StorageFull(String),
+    /// The database cannot be written: a read-only file, folder or disk, or a read-only opening.
+    #[error(
+        "数据库为只读，无法修改（{0}）：现为只读查看模式；请检查数据库文件及其目录的写权限或磁盘是否只读挂载"
+    )]
+    ReadOnly(String),
+    /// The disk returned an error reading or writing the database file.
+    #[error("数据库磁盘读写错误（{0}）：请检查磁盘；已提交的数据不受这次失败影响")]
+    Io(String),
 }
 
 impl From<sqlx::Error> for StoreError {
+    /// Full disks, read-only files and I/O errors get variants of their own (the console says what to do
+    /// about each); everything else is a database error.
     fn from(error: sqlx::Error) -> Self {
-        StoreError::Database(error)
+        let storage = match &error {
+            sqlx::Error::Database(db) => db.code().map(|code| code.into_owned()),
+            _ => None,
+        };
+        match storage.as_deref().map(storage_kind) {
+            Some(Some(kind)) => kind(error.to_string()),
+            _ => StoreError::Database(error),
+        }
+    }
+}
+
+/// The storage failure a database error code stands for: SQLite's result codes (primary code = the low
+/// byte of the extended one) and PostgreSQL's SQLSTATEs.
+fn storage_kind(code: &str) -> Option<fn(String) -> StoreError> {
+    if let Ok(extended) = code.parse::<i64>() {
+        return match extended & 0xff {
+            13 => Some(StoreError::StorageFull),
+            8 => Some(StoreError::ReadOnly),
+            10 => Some(StoreError::Io),
+            _ => None,
+        };
+    }
+    match code {
+        "53100" => Some(StoreError::StorageFull),
+        "25006" => Some(StoreError::ReadOnly),
+        "58030" => Some(StoreError::Io),
+        _ => None,
     }
 }
 
@@ -111,7 +151,22 @@ impl StoreError {
             StoreError::Corrupt(_) => "corrupt",
             StoreError::Database(_) => "database",
             StoreError::Migrate(_) => "migrate",
+            StoreError::StorageFull(_) => "storage_full",
+            StoreError::ReadOnly(_) => "read_only",
+            StoreError::Io(_) => "io_error",
         }
+    }
+
+    /// A failure of the database or its disk rather than of what was asked: worth trying again later,
+    /// never a reason to refuse (or quarantine) the input.
+    pub fn is_storage(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Database(_)
+                | StoreError::StorageFull(_)
+                | StoreError::ReadOnly(_)
+                | StoreError::Io(_)
+        )
     }
 }
 
@@ -159,7 +214,54 @@ pub struct Store {
     /// the pool rather than in SQLite's busy handler keeps them in order and never spins. On PostgreSQL a
     /// small pool of its own (see `open_with`).
     write: AnyPool,
+    /// Opened for viewing only (`mode=ro`, or a file this process may not write): every write is refused
+    /// with [`StoreError::ReadOnly`] at once.
+    read_only: bool,
+    /// What the disk did to the last write, and when the last probe ran ([`Store::storage_health`]).
+    storage: std::sync::Arc<std::sync::Mutex<StorageState>>,
 }
+
+/// A write that failed for the disk, kept until a write succeeds again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteFailure {
+    /// `storage_full`, `read_only`, `io_error` or `database`.
+    pub code: &'static str,
+    pub message: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Default)]
+struct StorageState {
+    failure: Option<WriteFailure>,
+    probed_at: Option<std::time::Instant>,
+}
+
+impl StorageState {
+    /// As just probed: opening the store (and migrating it) was a write that worked.
+    fn fresh() -> std::sync::Arc<std::sync::Mutex<StorageState>> {
+        std::sync::Arc::new(std::sync::Mutex::new(StorageState {
+            failure: None,
+            probed_at: Some(std::time::Instant::now()),
+        }))
+    }
+}
+
+/// The database's disk as the status bar shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageHealth {
+    pub read_only: bool,
+    /// The last write that failed, if none has succeeded since (a probe write counts).
+    pub failure: Option<WriteFailure>,
+    /// Free bytes on the SQLite file's disk for this user; `None` on PostgreSQL.
+    pub free_bytes: Option<u64>,
+}
+
+/// How often [`Store::storage_health`] probes with a write of its own when nothing failed: often enough
+/// that a disk filling up shows within a refresh or two, rarely enough to cost nothing.
+const PROBE_EVERY: Duration = Duration::from_secs(10);
+
+/// Free space below which the disk counts as full: less than one large transaction's worth.
+const FULL_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Milliseconds since the epoch, the stored form of an instant.
 pub fn to_millis(at: DateTime<Utc>) -> i64 {
@@ -198,16 +300,28 @@ impl Store {
         let options = AnyConnectOptions::from_str(&url)?
             .log_statements(tracing::log::LevelFilter::Trace)
             .log_slow_statements(tracing::log::LevelFilter::Debug, Duration::from_secs(5));
+        let mut read_only = backend == Backend::Sqlite && url.contains("mode=ro");
+        let mut options = options;
         let store = match backend {
             Backend::Sqlite => {
-                if let Some(path) = sqlite_path(&url) {
-                    private_file(std::path::Path::new(&path))
-                        .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+                if let Some(path) = sqlite_path(&url).filter(|_| !read_only) {
+                    let path = std::path::Path::new(&path);
+                    if let Some(why) = not_writable(path) {
+                        // A file this process may only read opens at once in the viewing mode instead of
+                        // failing every write (or hanging in the busy handler) later.
+                        tracing::warn!(path = %path.display(), why, "database not writable: opening read-only");
+                        read_only = true;
+                        options = AnyConnectOptions::from_str(&url.replace("mode=rwc", "mode=ro"))?
+                            .log_statements(tracing::log::LevelFilter::Trace);
+                    } else {
+                        private_file(path).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+                    }
                 }
-                // A 64 MiB page cache per connection: the default 2 MiB thrashes on a city-scale file.
+                // journal_size_limit: a checkpointed WAL is truncated back to 64 MiB instead of keeping the
+                // size of the largest transaction ever (a city seed leaves gigabytes).
                 let pragmas = format!(
                     "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                     PRAGMA synchronous = {};",
+                     PRAGMA synchronous = {}; PRAGMA journal_size_limit = 67108864;",
                     config.synchronous.pragma()
                 );
                 let make_pool = |max: u32| {
@@ -224,10 +338,21 @@ impl Store {
                         })
                 };
                 let write = make_pool(1).connect_with(options.clone()).await?;
-                // WAL is a property of the file; sqlx no longer sets it, so the store does, before any reader.
-                sqlx::raw_sql("PRAGMA journal_mode = WAL;").execute(&write).await?;
+                if !read_only {
+                    // WAL is a property of the file; sqlx no longer sets it, so the store does, before any
+                    // reader.
+                    sqlx::raw_sql("PRAGMA journal_mode = WAL;").execute(&write).await?;
+                }
                 let read = make_pool(config.max_read_connections).connect_with(options).await?;
-                Store { backend, url, synchronous: config.synchronous, read, write }
+                Store {
+                    backend,
+                    url,
+                    synchronous: config.synchronous,
+                    read,
+                    write,
+                    read_only,
+                    storage: StorageState::fresh(),
+                }
             }
             Backend::Postgres => {
                 // Two pools, as on SQLite: a writer holding the chain-head lock still reads through the
@@ -243,12 +368,45 @@ impl Store {
                 // Writers run one at a time behind the lock anyway; a few connections let the next ones
                 // be ready, more would only wait in PostgreSQL instead of in the pool.
                 let write = make_pool(4).connect_with(options).await?;
-                Store { backend, url, synchronous: config.synchronous, read, write }
+                Store {
+                    backend,
+                    url,
+                    synchronous: config.synchronous,
+                    read,
+                    write,
+                    read_only,
+                    storage: StorageState::fresh(),
+                }
             }
         };
-        store.migrate().await?;
+        if store.read_only {
+            store.check_schema_current().await?;
+        } else {
+            store.migrate().await?;
+        }
         tracing::debug!(backend = backend.name(), "store opened");
         Ok(store)
+    }
+
+    /// A database opened read-only cannot be migrated: it is viewed only if it already has every migration
+    /// this build knows (an older one would be read with the wrong columns).
+    async fn check_schema_current(&self) -> Result<()> {
+        let known = match self.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").migrations.len(),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres").migrations.len(),
+        } as i64;
+        let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&self.read)
+            .await
+            .map_err(|e| {
+                StoreError::ReadOnly(format!("只读打开的文件不是红格指挥台数据库或无法读取：{e}"))
+            })?;
+        if applied < known {
+            return Err(StoreError::ReadOnly(format!(
+                "数据库需要升级（已有 {applied} 个迁移，本版本有 {known} 个），只读打开时无法升级"
+            )));
+        }
+        Ok(())
     }
 
     async fn migrate(&self) -> Result<()> {
@@ -276,12 +434,37 @@ impl Store {
         &self.read
     }
 
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The write pool, for maintenance outside transactions (a checkpoint) and for tests that must make
+    /// the write connection fail.
+    pub fn write_pool(&self) -> &AnyPool {
+        &self.write
+    }
+
     /// Starts a write transaction holding the write lock and the chain head.
+    ///
+    /// The transaction is driven by hand (`BEGIN`/`COMMIT`/`ROLLBACK` as statements on a pooled connection),
+    /// not by sqlx's transaction type: when a COMMIT fails for a full disk or an I/O error SQLite rolls the
+    /// transaction back by itself, sqlx still counts it as open, and every later BEGIN on that connection
+    /// failed, until a restart. Here a connection whose BEGIN, COMMIT or ROLLBACK failed is closed, and the
+    /// next write gets a fresh one.
     pub async fn begin_write(&self) -> Result<WriteTx> {
-        let mut tx = match self.backend {
-            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.write.begin().await?,
+        if self.read_only {
+            return Err(StoreError::ReadOnly("以只读方式打开".into()));
+        }
+        let mut conn = self.write.acquire().await.map_err(|e| self.failed(e.into()))?;
+        let begin = match self.backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
         };
+        if let Err(error) = exec(&mut conn, begin).await {
+            let _ = conn.close().await;
+            return Err(self.failed(error.into()));
+        }
+        let mut tx = WriteConn { conn: Some(conn) };
         let lock = match self.backend {
             Backend::Sqlite => "SELECT audit_count, audit_hash, feed_seq FROM chain_head WHERE id = 1",
             Backend::Postgres => {
@@ -294,7 +477,71 @@ impl Store {
             audit_hash: row.try_get("audit_hash")?,
             feed_seq: row.try_get("feed_seq")?,
         };
-        Ok(WriteTx { backend: self.backend, tx, head: head.clone(), head_at_start: head })
+        Ok(WriteTx {
+            backend: self.backend,
+            tx,
+            head: head.clone(),
+            head_at_start: head,
+            store: self.storage.clone(),
+        })
+    }
+
+    /// Notes a failed write for [`Store::storage_health`] and passes the error on.
+    fn failed(&self, error: StoreError) -> StoreError {
+        note_failure(&self.storage, &error);
+        error
+    }
+
+    /// Folds the write-ahead log into the database file and truncates it (SQLite; at idle, hourly, and on
+    /// close). A reader holding an old snapshot only makes it partial, never wrong.
+    pub async fn checkpoint(&self) -> Result<()> {
+        if self.backend == Backend::Sqlite && !self.read_only {
+            sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.write).await?;
+        }
+        Ok(())
+    }
+
+    /// The database's disk now: read-only or not, the last failed write, the free space. When nothing
+    /// has been probed for [`PROBE_EVERY`], or a write failed, it probes with a write of its own (a
+    /// transaction that rewrites the chain head as it is), so that a full disk shows before an officer's
+    /// act fails on it, and the alarm clears by itself once a write works again.
+    pub async fn storage_health(&self) -> StorageHealth {
+        let free_bytes = store_folder(&self.url).and_then(|dir| free_space(&dir));
+        if self.read_only {
+            return StorageHealth { read_only: true, failure: None, free_bytes };
+        }
+        let due = {
+            let state = self.storage.lock().expect("storage state lock");
+            state.failure.is_some() || state.probed_at.is_none_or(|at| at.elapsed() >= PROBE_EVERY)
+        };
+        if due {
+            let probe = async {
+                let mut tx = self.begin_write().await?;
+                sqlx::query("UPDATE chain_head SET feed_seq = feed_seq WHERE id = 1")
+                    .execute(tx.conn())
+                    .await?;
+                tx.commit().await
+            };
+            if let Err(error) = probe.await {
+                tracing::warn!(code = error.code(), %error, "the storage probe's write failed");
+                note_failure(&self.storage, &error);
+            }
+            self.storage.lock().expect("storage state lock").probed_at = Some(std::time::Instant::now());
+        }
+        let mut failure = self.storage.lock().expect("storage state lock").failure.clone();
+        if failure.is_none() && free_bytes.is_some_and(|free| free < FULL_BYTES) {
+            // A probe fits in the log's reusable frames even on a full disk, and a real write would not:
+            // a disk with less than this left is full for the station's purposes.
+            let error = StoreError::StorageFull(format!("磁盘仅剩 {} KB", free_bytes.unwrap_or(0) / 1024));
+            failure = Some(WriteFailure { code: error.code(), message: error.to_string(), at: Utc::now() });
+        }
+        StorageHealth { read_only: false, failure, free_bytes }
+    }
+
+    /// Notes a write that failed for the disk outside [`Store::begin_write`] and [`WriteTx::commit`] (a
+    /// statement inside a transaction), so that the status shows it until a write succeeds.
+    pub fn note_write_failure(&self, error: &StoreError) {
+        note_failure(&self.storage, error);
     }
 
     /// Refreshes the planner's statistics (and on PostgreSQL the visibility map that index-only scans need)
@@ -315,6 +562,9 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        if let Err(error) = self.checkpoint().await {
+            tracing::warn!(%error, "the checkpoint at close failed; the log is folded in at the next open");
+        }
         self.read.close().await;
         self.write.close().await;
     }
@@ -410,9 +660,92 @@ pub struct FeedEntry {
 /// numbered from the chain head it locked; [`WriteTx::commit`] stores the new head with them.
 pub struct WriteTx {
     backend: Backend,
-    tx: sqlx::Transaction<'static, sqlx::Any>,
+    tx: WriteConn,
     head: audit::ChainHead,
     head_at_start: audit::ChainHead,
+    store: std::sync::Arc<std::sync::Mutex<StorageState>>,
+}
+
+/// The connection of a write transaction in progress. Dropped before its commit, it is rolled back; a
+/// connection whose rollback fails is closed rather than given back to the pool.
+struct WriteConn {
+    conn: Option<sqlx::pool::PoolConnection<sqlx::Any>>,
+}
+
+impl std::ops::Deref for WriteConn {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &sqlx::AnyConnection {
+        self.conn.as_ref().expect("the write connection is held until commit")
+    }
+}
+
+impl std::ops::DerefMut for WriteConn {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        self.conn.as_mut().expect("the write connection is held until commit")
+    }
+}
+
+impl Drop for WriteConn {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else { return };
+        match tokio::runtime::Handle::try_current() {
+            // The connection goes back to the pool only once the ROLLBACK is done, so the next writer
+            // waits for it and never finds the transaction still open.
+            Ok(runtime) => {
+                runtime.spawn(roll_back(conn));
+            }
+            // No runtime to roll back on: closing the connection rolls the transaction back.
+            Err(_) => drop(conn.detach()),
+        }
+    }
+}
+
+/// One statement of transaction control on a connection, as a prepared statement: `raw_sql` on an
+/// `AnyConnection` makes the futures of the station's tasks fail the compiler's `Send` proof for every
+/// lifetime (rust-lang/rust#100013).
+async fn exec(conn: &mut sqlx::AnyConnection, sql: &'static str) -> std::result::Result<(), sqlx::Error> {
+    sqlx::query(sql).execute(conn).await.map(|_| ())
+}
+
+/// Rolls a dropped write transaction back; a connection that cannot is closed instead of reused.
+async fn roll_back(mut conn: sqlx::pool::PoolConnection<sqlx::Any>) {
+    if let Err(error) = exec(&mut conn, "ROLLBACK").await {
+        tracing::warn!(%error, "rolling a write back failed; its connection is closed");
+        let _ = conn.close().await;
+    }
+}
+
+fn note_failure(state: &std::sync::Mutex<StorageState>, error: &StoreError) {
+    if !error.is_storage() {
+        return;
+    }
+    let failure = WriteFailure { code: error.code(), message: error.to_string(), at: Utc::now() };
+    state.lock().expect("storage state lock").failure = Some(failure);
+}
+
+/// `mode=rwc` cannot open a file for writing that this process may only read: then, why not.
+fn not_writable(path: &std::path::Path) -> Option<&'static str> {
+    if !path.exists() {
+        return None;
+    }
+    match std::fs::OpenOptions::new().write(true).open(path) {
+        Err(error) if error.kind() == std::io::ErrorKind::PermissionDenied => Some("no write permission"),
+        Err(error) if error.raw_os_error() == Some(30) => Some("read-only file system"),
+        _ => None,
+    }
+}
+
+/// The folder of a SQLite store's file.
+fn store_folder(url: &str) -> Option<std::path::PathBuf> {
+    let path = std::path::PathBuf::from(sqlite_path(url)?);
+    let dir = path.parent()?.to_path_buf();
+    Some(if dir.as_os_str().is_empty() { std::path::PathBuf::from(".") } else { dir })
+}
+
+/// Free bytes for an unprivileged user on the disk holding `dir`.
+fn free_space(dir: &std::path::Path) -> Option<u64> {
+    let stat = rustix::fs::statvfs(dir).ok()?;
+    Some(stat.f_bavail.saturating_mul(stat.f_frsize))
 }
 
 impl WriteTx {
@@ -502,6 +835,32 @@ impl WriteTx {
 
     /// Stores the new chain head and commits everything.
     pub async fn commit(mut self) -> Result<()> {
+        if let Err(error) = self.store_head().await {
+            note_failure(&self.store, &error);
+            return Err(error);
+        }
+        let mut conn = self.tx.conn.take().expect("the write connection is held until commit");
+        match exec(&mut conn, "COMMIT").await {
+            Ok(_) => {
+                self.store.lock().expect("storage state lock").failure = None;
+                Ok(())
+            }
+            Err(error) => {
+                // After a full disk or an I/O error SQLite has rolled back by itself; after a busy one the
+                // transaction is still open. Either way nothing of it is kept, and the connection is not
+                // trusted again.
+                let _ = exec(&mut conn, "ROLLBACK").await;
+                let _ = conn.close().await;
+                let error = StoreError::from(error);
+                tracing::error!(code = error.code(), %error, "a commit failed; the write connection is replaced");
+                note_failure(&self.store, &error);
+                Err(error)
+            }
+        }
+    }
+
+    /// Writes the chain head the transaction moved to, and on PostgreSQL the notification of it.
+    async fn store_head(&mut self) -> Result<()> {
         if self.head != self.head_at_start {
             sqlx::query(
                 "UPDATE chain_head SET audit_count = $1, audit_hash = $2, feed_seq = $3 WHERE id = 1",
@@ -521,7 +880,6 @@ impl WriteTx {
                     .await?;
             }
         }
-        self.tx.commit().await?;
         Ok(())
     }
 }

@@ -18,5 +18,6 @@ mod roster;
 mod scope;
 mod shift;
 mod station;
+mod storage;
 mod trust;
 mod zero_report;

@@ -6,6 +6,7 @@
 
 mod backup;
 mod cases;
+mod disk;
 mod pg_cluster;
 mod pools;
 
