@@ -302,7 +302,7 @@ impl Store {
             .log_slow_statements(tracing::log::LevelFilter::Debug, Duration::from_secs(5));
         let mut read_only = backend == Backend::Sqlite && url.contains("mode=ro");
         let mut options = options;
-        let store = match backend {
+        let (read, write) = match backend {
             Backend::Sqlite => {
                 if let Some(path) = sqlite_path(&url).filter(|_| !read_only) {
                     let path = std::path::Path::new(&path);
@@ -344,15 +344,7 @@ impl Store {
                     sqlx::raw_sql("PRAGMA journal_mode = WAL;").execute(&write).await?;
                 }
                 let read = make_pool(config.max_read_connections).connect_with(options).await?;
-                Store {
-                    backend,
-                    url,
-                    synchronous: config.synchronous,
-                    read,
-                    write,
-                    read_only,
-                    storage: StorageState::fresh(),
-                }
+                (read, write)
             }
             Backend::Postgres => {
                 // Two pools, as on SQLite: a writer holding the chain-head lock still reads through the
@@ -368,16 +360,17 @@ impl Store {
                 // Writers run one at a time behind the lock anyway; a few connections let the next ones
                 // be ready, more would only wait in PostgreSQL instead of in the pool.
                 let write = make_pool(4).connect_with(options).await?;
-                Store {
-                    backend,
-                    url,
-                    synchronous: config.synchronous,
-                    read,
-                    write,
-                    read_only,
-                    storage: StorageState::fresh(),
-                }
+                (read, write)
             }
+        };
+        let store = Store {
+            backend,
+            url,
+            synchronous: config.synchronous,
+            read,
+            write,
+            read_only,
+            storage: StorageState::fresh(),
         };
         if store.read_only {
             store.check_schema_current().await?;
@@ -391,10 +384,7 @@ impl Store {
     /// A database opened read-only cannot be migrated: it is viewed only if it already has every migration
     /// this build knows (an older one would be read with the wrong columns).
     async fn check_schema_current(&self) -> Result<()> {
-        let known = match self.backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").migrations.len(),
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres").migrations.len(),
-        } as i64;
+        let known = self.migrator().migrations.len() as i64;
         let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
             .fetch_one(&self.read)
             .await
@@ -409,11 +399,15 @@ impl Store {
         Ok(())
     }
 
-    async fn migrate(&self) -> Result<()> {
+    fn migrator(&self) -> sqlx::migrate::Migrator {
         match self.backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.write).await?,
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.write).await?,
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
         }
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        self.migrator().run(&self.write).await?;
         Ok(())
     }
 
@@ -488,7 +482,7 @@ impl Store {
 
     /// Notes a failed write for [`Store::storage_health`] and passes the error on.
     fn failed(&self, error: StoreError) -> StoreError {
-        note_failure(&self.storage, &error);
+        self.note_write_failure(&error);
         error
     }
 
@@ -723,14 +717,17 @@ fn note_failure(state: &std::sync::Mutex<StorageState>, error: &StoreError) {
     state.lock().expect("storage state lock").failure = Some(failure);
 }
 
-/// `mode=rwc` cannot open a file for writing that this process may only read: then, why not.
+/// `mode=rwc` cannot open a file for writing that this process may only read: then, why not. Asked with
+/// `access(2)`, never by opening the file: closing any descriptor of a SQLite file drops every POSIX lock
+/// this process holds on it, so a second store opened on a file the first one is using would silently take
+/// the first one's locks away.
 fn not_writable(path: &std::path::Path) -> Option<&'static str> {
     if !path.exists() {
         return None;
     }
-    match std::fs::OpenOptions::new().write(true).open(path) {
-        Err(error) if error.kind() == std::io::ErrorKind::PermissionDenied => Some("no write permission"),
-        Err(error) if error.raw_os_error() == Some(30) => Some("read-only file system"),
+    match rustix::fs::access(path, rustix::fs::Access::WRITE_OK) {
+        Err(rustix::io::Errno::ACCESS | rustix::io::Errno::PERM) => Some("no write permission"),
+        Err(rustix::io::Errno::ROFS) => Some("read-only file system"),
         _ => None,
     }
 }
