@@ -164,26 +164,8 @@ pub async fn start(args: &Args, progress: Progress) -> anyhow::Result<Ready> {
     progress("正在连接消息服务器…".into());
     let mut options = ServeOptions::new(broker_choice);
     options.broker_dir = args.broker_dir.clone();
-    options.broker_password = match &args.broker_password_file {
-        Some(file) => Some(
-            std::fs::read_to_string(file)
-                .with_context(|| format!("无法读取消息服务器密码文件 {}", file.display()))?
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_string(),
-        ),
-        None => std::env::var("REDGRID_MQTT_PASSWORD").ok(),
-    };
-    // Read once: nothing the console starts later inherits it.
-    std::env::remove_var("REDGRID_MQTT_PASSWORD");
-    options.broker_ca = match &args.broker_ca {
-        Some(file) => {
-            Some(std::fs::read(file).with_context(|| format!("无法读取 CA 证书 {}", file.display()))?)
-        }
-        None => None,
-    };
+    options.broker_password = redgrid_api::serve::broker_password(args.broker_password_file.as_deref())?;
+    options.broker_ca = redgrid_api::serve::broker_ca(args.broker_ca.as_deref())?;
     let (running, broker) = match redgrid_api::serve::start(station.clone(), options).await {
         Ok(running) => {
             let broker = BrokerState {

@@ -70,6 +70,35 @@ impl ServeOptions {
     }
 }
 
+/// The password of an external broker's login: the first line of `file`, else `REDGRID_MQTT_PASSWORD`. Never
+/// from argv (every user of the machine sees a process's arguments); the variable is read once and removed
+/// from the environment so that no child process inherits it.
+pub fn broker_password(file: Option<&std::path::Path>) -> Result<Option<String>> {
+    if let Some(file) = file {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| ApiError::Invalid(format!("无法读取消息服务器密码文件 {}：{e}", file.display())))?;
+        let password = text.lines().next().unwrap_or_default().trim().to_string();
+        if password.is_empty() {
+            return Err(ApiError::Invalid(format!("消息服务器密码文件 {} 是空的", file.display())));
+        }
+        return Ok(Some(password));
+    }
+    let from_env = std::env::var("REDGRID_MQTT_PASSWORD").ok();
+    std::env::remove_var("REDGRID_MQTT_PASSWORD");
+    Ok(from_env.filter(|p| !p.is_empty()))
+}
+
+/// The CA certificate (PEM) an `mqtts://` broker's certificate must chain to, read from `file`.
+pub fn broker_ca(file: Option<&std::path::Path>) -> Result<Option<Vec<u8>>> {
+    let Some(file) = file else { return Ok(None) };
+    let pem = std::fs::read(file)
+        .map_err(|e| ApiError::Invalid(format!("无法读取 CA 证书 {}：{e}", file.display())))?;
+    if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+        return Err(ApiError::Invalid(format!("{} 不是 PEM 格式的证书", file.display())));
+    }
+    Ok(Some(pem))
+}
+
 /// A station at work; dropping it does not stop it, [`Running::stop`] does.
 pub struct Running {
     /// The broker as people are shown it (never with a password).

@@ -93,7 +93,8 @@ fn check_name(name: &str) -> Result<()> {
 
 impl Station {
     /// Issues (or reissues) the broker login of a worker's terminal, an NVR or a report source. The old
-    /// password, if any, stops working at the broker's next reload.
+    /// password, if any, stops working when the station running the broker reloads it: its feed follower
+    /// does so on the `broker_login` entry, whichever process on the database wrote it.
     pub async fn issue_broker_login(
         &self,
         actor: &Actor,
@@ -122,7 +123,6 @@ impl Station {
         tx.append_audit(&station_audit(actor, now, "broker_login_issued", None, reason)).await?;
         tx.commit().await?;
         tracing::info!(%username, kind = kind.key(), by = %actor.id, "broker login issued");
-        self.reload_broker().await;
         Ok(IssuedLogin { username, kind, subject: subject.to_string(), password, issued_at: now })
     }
 
@@ -142,7 +142,6 @@ impl Station {
         tx.append_audit(&station_audit(actor, now, "broker_login_revoked", None, reason)).await?;
         tx.commit().await?;
         tracing::info!(%username, by = %actor.id, "broker login revoked");
-        self.reload_broker().await;
         Ok(LoginView { revoked_at: Some(now), revoked_by: Some(actor.id.clone()), ..row.into() })
     }
 
@@ -228,12 +227,10 @@ pub fn otrc(host: &str, port: u16, tls: bool, login: &IssuedLogin, tid: &str) ->
 /// The managed broker's folder when none is given: beside a SQLite file (`<file>.broker/`), else under the
 /// user's data folder by port.
 pub fn default_broker_dir(store_url: &str, listen: std::net::SocketAddr) -> std::path::PathBuf {
-    if let Some(rest) = store_url.strip_prefix("sqlite:") {
-        let path = rest.trim_start_matches("//");
-        let path = path.split('?').next().unwrap_or_default();
-        if !path.is_empty() && !path.starts_with(':') {
-            return std::path::PathBuf::from(format!("{path}.broker"));
-        }
+    if let Some(file) = redgrid_store::backup::sqlite_file(store_url) {
+        let mut name = file.into_os_string();
+        name.push(".broker");
+        return name.into();
     }
     let base = std::env::var_os("XDG_DATA_HOME")
         .map(std::path::PathBuf::from)

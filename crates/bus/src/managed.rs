@@ -284,11 +284,13 @@ fn config_text(dir: &Path, listen: SocketAddr) -> String {
     text
 }
 
-fn passwd_text(logins: &[Login]) -> String {
+/// The password file for `logins`: `username:hash` lines.
+pub fn passwd_text(logins: &[Login]) -> String {
     logins.iter().map(|l| format!("{}:{}\n", l.username, l.password_hash)).collect()
 }
 
-fn acl_text(logins: &[Login]) -> String {
+/// The ACL file for `logins`: one `user` block each (also what a centre's own Mosquitto can be given).
+pub fn acl_text(logins: &[Login]) -> String {
     let mut text = String::from("# Written by the RedGrid station; one block per login, no patterns.\n");
     for login in logins {
         text.push_str(&format!("\nuser {}\n", login.username));

@@ -30,27 +30,11 @@ pub struct BrokerAuthArgs {
 
 impl BrokerAuthArgs {
     pub fn password(&self) -> anyhow::Result<Option<String>> {
-        if let Some(file) = &self.broker_password_file {
-            let text = std::fs::read_to_string(file)
-                .with_context(|| format!("无法读取消息服务器密码文件 {}", file.display()))?;
-            let password = text.lines().next().unwrap_or_default().trim().to_string();
-            anyhow::ensure!(!password.is_empty(), "消息服务器密码文件 {} 是空的", file.display());
-            return Ok(Some(password));
-        }
-        let from_env = std::env::var("REDGRID_MQTT_PASSWORD").ok();
-        std::env::remove_var("REDGRID_MQTT_PASSWORD");
-        Ok(from_env.filter(|p| !p.is_empty()))
+        Ok(redgrid_api::serve::broker_password(self.broker_password_file.as_deref())?)
     }
 
     pub fn ca(&self) -> anyhow::Result<Option<Vec<u8>>> {
-        let Some(file) = &self.broker_ca else { return Ok(None) };
-        let pem = std::fs::read(file).with_context(|| format!("无法读取 CA 证书 {}", file.display()))?;
-        anyhow::ensure!(
-            pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----"),
-            "{} 不是 PEM 格式的证书",
-            file.display()
-        );
-        Ok(Some(pem))
+        Ok(redgrid_api::serve::broker_ca(self.broker_ca.as_deref())?)
     }
 }
 

@@ -78,9 +78,16 @@ async fn the_station_broker_hears_issued_terminals_on_their_own_topics_only() {
 
     let anonymous = sender(port, "anon", None).await;
     assert!(anonymous.is_err(), "the station's broker refuses anonymous senders");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let phone =
-        sender(port, "phone-a", Some((&a, &issued.password))).await.expect("the issued login connects");
+    // The broker takes the new login when the station's feed follower reloads it (a poll of 200 ms).
+    let mut phone = Err(String::new());
+    for _ in 0..25 {
+        phone = sender(port, "phone-a", Some((&a, &issued.password))).await;
+        if phone.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let phone = phone.expect("the issued login connects");
 
     let now = s.now();
     phone
@@ -228,20 +235,14 @@ async fn a_station_reaches_an_external_broker_over_tls_with_its_login_and_says_w
     ));
     let (ca, cert, key) = test_certificates(&dir);
     let topics = redgrid_bus::topics::Topics::default();
-    let acl: String = std::iter::once("user centre-station".to_string())
-        .chain(station_acl(&topics).into_iter().map(|(access, topic)| {
-            let access = match access {
-                redgrid_bus::managed::Access::Read => "read",
-                redgrid_bus::managed::Access::Write => "write",
-                redgrid_bus::managed::Access::ReadWrite => "readwrite",
-            };
-            format!("topic {access} {topic}")
-        }))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let passwd = format!("centre-station:{}\n", hash_password("centre-pass-2026"));
+    let logins = [redgrid_bus::managed::Login {
+        username: "centre-station".into(),
+        password_hash: hash_password("centre-pass-2026"),
+        acl: station_acl(&topics),
+    }];
+    let (passwd, acl) = (redgrid_bus::managed::passwd_text(&logins), redgrid_bus::managed::acl_text(&logins));
     let broker = Mosquitto::start(&MosquittoConfig {
-        logins: Some((passwd, format!("{acl}\n"))),
+        logins: Some((passwd, acl)),
         tls: Some((cert, key)),
         ..MosquittoConfig::default()
     })

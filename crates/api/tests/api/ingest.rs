@@ -1,5 +1,5 @@
 //! Ingest: Frigate and native alerts, terminals, OwnTracks and bad input, straight into the station, then
-//! through the real Mosquitto and the embedded broker.
+//! through the real Mosquitto and the broker the station manages itself.
 
 use std::time::Duration;
 
